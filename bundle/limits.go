@@ -1,0 +1,79 @@
+package bundle
+
+// Bounds on everything a bundle reader accepts from outside. Each is checked
+// before the bytes it bounds are parsed or decompressed.
+const (
+	// MaxBlockSize bounds one block's bytes. 1 MiB is the block size every
+	// IPFS implementation moves over bitswap; larger blocks would not travel.
+	MaxBlockSize = 1 << 20
+
+	// MaxBlockRaw bounds the decompressed size of one body block, so that
+	// decoding a block never needs more than this much memory.
+	MaxBlockRaw = 1 << 20
+
+	// MaxZstdWindow bounds the zstd window a frame may ask for. Frames are
+	// written single-segment, so their window equals their content size.
+	MaxZstdWindow = MaxBlockRaw
+
+	// MaxEnvelopeSize bounds the signed envelope block; it holds a few
+	// fixed-size fields only.
+	MaxEnvelopeSize = 4 << 10
+
+	// MaxAuthoritySize bounds a publisher document; it holds up to
+	// MaxAuthorityKeys keys and MaxAuthorityKeys revocations.
+	MaxAuthoritySize = 64 << 10
+
+	// MaxAuthorityKeys bounds the signing keys (and the revocations) one
+	// publisher document may list.
+	MaxAuthorityKeys = 256
+
+	// MaxDictSize bounds the zstd dictionary block.
+	MaxDictSize = 1 << 20
+
+	// MaxPages bounds the manifest pages of one bundle.
+	MaxPages = 4096
+
+	// MaxArticles bounds the articles of one bundle: 1M articles of ~10 KB
+	// is 10 GB of text, far beyond any newsroom's daily bundle.
+	MaxArticles = 1 << 20
+
+	// MaxBlocks bounds the blocks one CAR file may hold, so indexing a
+	// hostile file has bounded memory.
+	MaxBlocks = 4 << 20
+
+	// MaxCARHeader bounds the CARv1 header (one root CID and a version).
+	MaxCARHeader = 1 << 10
+
+	// MaxSpans bounds the block spans of one article body or attachment:
+	// 1024 MiB-blocks is a 1 GiB attachment.
+	MaxSpans = 1024
+
+	// MaxAttachments bounds the attachments of one article.
+	MaxAttachments = 256
+
+	// Field bounds keep one manifest entry small enough that a page of
+	// entries always fits in a block.
+	MaxIDLen          = 1024
+	MaxTitleLen       = 1024
+	MaxLangLen        = 64
+	MaxURLLen         = 2048
+	MaxAuthors        = 32
+	MaxAuthorLen      = 256
+	MaxSummaryLen     = 4096
+	MaxContentTypeLen = 128
+	MaxNameLen        = 1024 // attachment names and publisher names
+)
+
+// pageTarget is the encoded size at which the packer starts a new manifest
+// page. Entries are bounded by the field limits above (about 20 KiB at
+// worst without spans), so a page stays well under MaxBlockSize.
+const pageTarget = 256 << 10
+
+// Dictionary training: the sample taken from the articles being packed.
+const (
+	dictSampleBytes = 8 << 20
+	dictSize        = 112 << 10
+	// dictMinInput is the corpus size below which a dictionary is not
+	// worth its own bytes.
+	dictMinInput = 256 << 10
+)
