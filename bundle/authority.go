@@ -1,0 +1,254 @@
+package bundle
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/ipld/go-ipld-prime/codec/dagcbor"
+	"github.com/ipld/go-ipld-prime/node/basicnode"
+)
+
+// Authority is a verified publisher document: the root key's signed list of
+// the keys allowed to sign bundles for the publisher, and of revoked keys.
+// It lets a newsroom keep the root key offline and sign daily bundles with a
+// key it can replace. Documents are sequence-numbered; a newer one replaces
+// an older one entirely.
+type Authority struct {
+	Publisher string
+	Seq       uint64
+	Created   time.Time
+	Name      string
+	Keys      []ed25519.PublicKey
+	Revoked   []Revocation
+
+	cid cid.Cid
+	raw []byte
+}
+
+// Revocation withdraws a signing key. Bundles the key signed with a sequence
+// number up to After stay valid (a key retired in an orderly rotation);
+// After = 0 rejects every bundle it ever signed (a compromised key).
+type Revocation struct {
+	Key   ed25519.PublicKey
+	After uint64
+}
+
+// AuthorityParams describes a publisher document to sign.
+type AuthorityParams struct {
+	Seq     uint64 // must be higher than any earlier document's
+	Created time.Time
+	Name    string
+	Keys    []ed25519.PublicKey
+	Revoked []Revocation
+}
+
+// NewAuthority signs a publisher document with the publisher's root key.
+func NewAuthority(root ed25519.PrivateKey, p AuthorityParams) (*Authority, error) {
+	if p.Seq == 0 || p.Seq > math.MaxInt64 {
+		return nil, fmt.Errorf("authority sequence %d out of range", p.Seq)
+	}
+	if len(p.Keys) > MaxAuthorityKeys || len(p.Revoked) > MaxAuthorityKeys {
+		return nil, fmt.Errorf("%w: more than %d keys", ErrTooLarge, MaxAuthorityKeys)
+	}
+	if len(p.Name) > MaxNameLen {
+		return nil, fmt.Errorf("%w: publisher name longer than %d bytes", ErrTooLarge, MaxNameLen)
+	}
+	pl := authorityPayload{
+		V:         FormatVersion,
+		Type:      typeAuthority,
+		Publisher: PublisherID(root.Public().(ed25519.PublicKey)),
+		Seq:       int64(p.Seq),
+		Created:   p.Created.Unix(),
+		Name:      p.Name,
+		Keys:      [][]byte{},
+		Revoked:   []revocation{},
+	}
+	for _, k := range p.Keys {
+		pl.Keys = append(pl.Keys, []byte(k))
+	}
+	for _, r := range p.Revoked {
+		if r.After > math.MaxInt64 {
+			return nil, fmt.Errorf("revocation sequence %d out of range", r.After)
+		}
+		pl.Revoked = append(pl.Revoked, revocation{Key: []byte(r.Key), After: int64(r.After)})
+	}
+	msg, err := encodeNode(&pl, protoAuthPayload)
+	if err != nil {
+		return nil, err
+	}
+	doc := authority{Payload: pl, Sig: ed25519.Sign(root, append([]byte(sigContextAuthority), msg...))}
+	c, data, err := makeBlock(&doc, protoAuthority)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthority(c, data)
+}
+
+// ParseAuthority verifies a publisher document block: its CID, size,
+// encoding, type, version and the root key's signature.
+func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
+	if len(data) > MaxAuthoritySize {
+		return nil, fmt.Errorf("%w: publisher document of %d bytes", ErrTooLarge, len(data))
+	}
+	if err := checkBlock(c, data, cid.DagCBOR); err != nil {
+		return nil, err
+	}
+	if err := checkVersion(data); err != nil {
+		return nil, err
+	}
+	doc, err := decodeNode[authority](data, protoAuthority)
+	if err != nil {
+		return nil, err
+	}
+	pl := &doc.Payload
+	if pl.Type != typeAuthority {
+		return nil, fmt.Errorf("%w: %.40q where a publisher document belongs", ErrWrongType, pl.Type)
+	}
+	root, err := ParsePublisherID(pl.Publisher)
+	if err != nil {
+		return nil, fmt.Errorf("%w: publisher document names no valid publisher", ErrMalformed)
+	}
+	if pl.Seq <= 0 || len(pl.Keys) > MaxAuthorityKeys || len(pl.Revoked) > MaxAuthorityKeys ||
+		len(pl.Name) > MaxNameLen || pl.Publisher != PublisherID(root) {
+		return nil, fmt.Errorf("%w: publisher document fields out of range", ErrMalformed)
+	}
+	msg, err := encodeNode(pl, protoAuthPayload)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if !ed25519.Verify(root, append([]byte(sigContextAuthority), msg...), doc.Sig) {
+		return nil, fmt.Errorf("%w: publisher document", ErrBadSignature)
+	}
+	a := &Authority{
+		Publisher: pl.Publisher,
+		Seq:       uint64(pl.Seq),
+		Created:   time.Unix(pl.Created, 0).UTC(),
+		Name:      pl.Name,
+		cid:       c,
+		raw:       data,
+	}
+	for _, k := range pl.Keys {
+		if len(k) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("%w: key of %d bytes in publisher document", ErrMalformed, len(k))
+		}
+		a.Keys = append(a.Keys, ed25519.PublicKey(k))
+	}
+	for _, r := range pl.Revoked {
+		if len(r.Key) != ed25519.PublicKeySize || r.After < 0 {
+			return nil, fmt.Errorf("%w: revocation in publisher document", ErrMalformed)
+		}
+		a.Revoked = append(a.Revoked, Revocation{Key: ed25519.PublicKey(r.Key), After: uint64(r.After)})
+	}
+	return a, nil
+}
+
+// ParseAuthorityFile verifies a publisher document as written by Bytes.
+func ParseAuthorityFile(data []byte) (*Authority, error) {
+	if len(data) > MaxAuthoritySize {
+		return nil, fmt.Errorf("%w: publisher document of %d bytes", ErrTooLarge, len(data))
+	}
+	c, err := prefixCBOR.Sum(data)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAuthority(c, data)
+}
+
+// CID returns the document's block CID.
+func (a *Authority) CID() cid.Cid { return a.cid }
+
+// Bytes returns the document's block bytes; this is also its file form.
+func (a *Authority) Bytes() []byte { return a.raw }
+
+// authorize reports whether a bundle with sequence seq signed by key is
+// valid under this document.
+func (a *Authority) authorize(key ed25519.PublicKey, seq uint64) error {
+	for _, r := range a.Revoked {
+		if r.Key.Equal(key) && (r.After == 0 || seq > r.After) {
+			return fmt.Errorf("%w: key %s, publisher document %d", ErrKeyRevoked, PublisherID(key), a.Seq)
+		}
+	}
+	for _, k := range a.Keys {
+		if k.Equal(key) {
+			return nil
+		}
+	}
+	for _, r := range a.Revoked {
+		if r.Key.Equal(key) {
+			return nil // retired key, bundle from before its retirement
+		}
+	}
+	return fmt.Errorf("%w: key %s, publisher document %d", ErrKeyNotAuthorized, PublisherID(key), a.Seq)
+}
+
+// Newer returns whichever of a and b has the higher sequence number. Two
+// different documents with the same sequence number are evidence of root key
+// misuse; Newer keeps a, the one already trusted.
+func Newer(a, b *Authority) *Authority {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || b.Seq <= a.Seq:
+		return a
+	}
+	return b
+}
+
+// checkBlock verifies that data hashes to c and that c has the expected codec.
+func checkBlock(c cid.Cid, data []byte, codec uint64) error {
+	if !c.Defined() {
+		return fmt.Errorf("%w: undefined cid", ErrMalformed)
+	}
+	p := c.Prefix()
+	if p.Codec != codec {
+		return fmt.Errorf("%w: block %s has codec 0x%x, want 0x%x", ErrWrongType, c, p.Codec, codec)
+	}
+	if p.Version != 1 || p.MhType != prefixRaw.MhType {
+		return fmt.Errorf("%w: block %s is not a CIDv1 sha2-256 block", ErrWrongType, c)
+	}
+	sum, err := p.Sum(data)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if !sum.Equals(c) {
+		return fmt.Errorf("%w: %s", ErrHashMismatch, c)
+	}
+	return nil
+}
+
+// checkVersion reads the payload's "v" field with a schema-free decode
+// before the object is decoded against this version's schema, so that a
+// future version's object is reported as such rather than as malformed.
+// Anything it cannot read is left to the strict decoder.
+func checkVersion(data []byte) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
+		}
+	}()
+	nb := basicnode.Prototype.Any.NewBuilder()
+	opts := dagcbor.DecodeOptions{AllowLinks: true, AllocationBudget: int64(len(data))*16 + 4096}
+	if opts.Decode(nb, bytes.NewReader(data)) != nil {
+		return nil
+	}
+	pl, err := nb.Build().LookupByString("payload")
+	if err != nil {
+		return nil
+	}
+	vn, err := pl.LookupByString("v")
+	if err != nil {
+		return nil
+	}
+	v, err := vn.AsInt()
+	if err != nil {
+		return nil
+	}
+	if v != FormatVersion {
+		return fmt.Errorf("%w: version %d", ErrUnsupportedVersion, v)
+	}
+	return nil
+}

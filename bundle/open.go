@@ -1,0 +1,468 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/klauspost/compress/zstd"
+	"github.com/multiformats/go-varint"
+)
+
+// OpenOptions says what a reader already trusts.
+type OpenOptions struct {
+	// Publisher, if set, is the only publisher whose bundles are accepted.
+	Publisher string
+	// Authority is the newest publisher document the reader holds, if any.
+	// A bundle signed by a key it revoked is rejected even if the bundle
+	// carries an older document that still lists the key.
+	Authority *Authority
+}
+
+// Bundle is an open, verified bundle. Open checks the signature, the
+// authorization of the signing key, the manifest and the presence of every
+// block; each block is checked against its CID again when it is read, so
+// content that reaches a caller is always what the publisher signed.
+// A Bundle is safe for concurrent use.
+type Bundle struct {
+	Info
+	// Authority is the publisher document that authorized the signer: the
+	// newer of the bundle's own and OpenOptions.Authority; nil when the
+	// root key signed.
+	Authority *Authority
+
+	r        io.ReaderAt
+	closer   io.Closer
+	path     string
+	blocks   map[cid.Cid]blockLoc
+	order    []cid.Cid
+	entries  []entry
+	byID     map[string]int
+	dict     []byte
+	dictID   uint32
+	dec      *zstd.Decoder
+	manifest cid.Cid
+	meta     []cid.Cid // envelope, authority, manifest, pages, dictionary
+}
+
+type blockLoc struct {
+	off int64 // of the block data in the file
+	n   int   // data length
+}
+
+// Open opens and verifies the bundle file at path.
+func Open(path string, opts OpenOptions) (*Bundle, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	b, err := open(f, st.Size(), opts)
+	if err != nil {
+		f.Close()
+		return nil, &Error{Path: path, Err: err}
+	}
+	b.closer, b.path = f, path
+	return b, nil
+}
+
+// OpenReader opens and verifies a bundle held by r.
+func OpenReader(r io.ReaderAt, size int64, opts OpenOptions) (*Bundle, error) {
+	return open(r, size, opts)
+}
+
+// Close releases the bundle's file.
+func (b *Bundle) Close() error {
+	if b.dec != nil {
+		b.dec.Close()
+	}
+	if b.closer != nil {
+		return b.closer.Close()
+	}
+	return nil
+}
+
+func open(r io.ReaderAt, size int64, opts OpenOptions) (*Bundle, error) {
+	b := &Bundle{r: r, blocks: make(map[cid.Cid]blockLoc)}
+	b.Size = size
+	root, err := b.index(size)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.verifyEnvelope(root, opts); err != nil {
+		return nil, err
+	}
+	if err := b.loadManifest(); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// index reads the CAR's section headers and records where each block is.
+func (b *Bundle) index(size int64) (cid.Cid, error) {
+	br, err := carv2.NewBlockReader(bufio.NewReaderSize(io.NewSectionReader(b.r, 0, size), 256<<10),
+		carv2.MaxAllowedHeaderSize(MaxCARHeader), carv2.MaxAllowedSectionSize(MaxBlockSize+128))
+	if err != nil {
+		return cid.Undef, carError(err)
+	}
+	if len(br.Roots) != 1 {
+		return cid.Undef, fmt.Errorf("%w: CAR has %d roots, want 1", ErrMalformed, len(br.Roots))
+	}
+	for {
+		md, err := br.SkipNext()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return cid.Undef, carError(err)
+		}
+		if md.Size > MaxBlockSize {
+			return cid.Undef, fmt.Errorf("%w: block of %d bytes", ErrTooLarge, md.Size)
+		}
+		if len(b.order) >= MaxBlocks {
+			return cid.Undef, fmt.Errorf("%w: more than %d blocks", ErrTooLarge, MaxBlocks)
+		}
+		if _, dup := b.blocks[md.Cid]; dup {
+			continue
+		}
+		sect := uint64(md.Cid.ByteLen()) + md.Size
+		off := int64(md.SourceOffset) + int64(varint.UvarintSize(sect)) + int64(md.Cid.ByteLen())
+		b.blocks[md.Cid] = blockLoc{off: off, n: int(md.Size)}
+		b.order = append(b.order, md.Cid)
+	}
+	return br.Roots[0], nil
+}
+
+func carError(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("%w: %v", ErrTruncated, err)
+	}
+	return fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+// readBlock reads a block's bytes, refusing blocks over limit, and checks
+// them against their CID.
+func (b *Bundle) readBlock(c cid.Cid, limit int, codec uint64) ([]byte, error) {
+	loc, ok := b.blocks[c]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrMissingBlock, c)
+	}
+	if loc.n > limit {
+		return nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrTooLarge, c, loc.n, limit)
+	}
+	data := make([]byte, loc.n)
+	if _, err := b.r.ReadAt(data, loc.off); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
+	}
+	if err := checkBlock(c, data, codec); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+func (b *Bundle) verifyEnvelope(root cid.Cid, opts OpenOptions) error {
+	data, err := b.readBlock(root, MaxEnvelopeSize, cid.DagCBOR)
+	if err != nil {
+		return err
+	}
+	if err := checkVersion(data); err != nil {
+		return err
+	}
+	env, err := decodeNode[envelope](data, protoEnvelope)
+	if err != nil {
+		return err
+	}
+	pl := &env.Payload
+	if pl.Type != typeBundle {
+		return fmt.Errorf("%w: %.40q where a bundle envelope belongs", ErrWrongType, pl.Type)
+	}
+	// Only the canonical encoding is accepted, so one signed bundle has
+	// exactly one root CID.
+	if again, err := encodeNode(env, protoEnvelope); err != nil || !bytes.Equal(again, data) {
+		return fmt.Errorf("%w: envelope is not canonical dag-cbor", ErrMalformed)
+	}
+	rootKey, err := ParsePublisherID(pl.Publisher)
+	if err != nil || PublisherID(rootKey) != pl.Publisher {
+		return fmt.Errorf("%w: envelope names no valid publisher", ErrMalformed)
+	}
+	if opts.Publisher != "" {
+		want, err := NormalizePublisherID(opts.Publisher)
+		if err != nil {
+			return err
+		}
+		if want != pl.Publisher {
+			return fmt.Errorf("%w: signed for %s, want %s", ErrWrongPublisher, pl.Publisher, want)
+		}
+	}
+	if len(pl.Signer) != ed25519.PublicKeySize || pl.Seq <= 0 || pl.Articles < 0 || pl.Bytes < 0 {
+		return fmt.Errorf("%w: envelope fields out of range", ErrMalformed)
+	}
+	signer := ed25519.PublicKey(pl.Signer)
+	msg, err := encodeNode(pl, protoBundlePayload)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if !ed25519.Verify(signer, append([]byte(sigContextBundle), msg...), env.Sig) {
+		return ErrBadSignature
+	}
+	if !signer.Equal(rootKey) {
+		var embedded *Authority
+		if pl.Authority != nil {
+			adata, err := b.readBlock(*pl.Authority, MaxAuthoritySize, cid.DagCBOR)
+			if err != nil {
+				return err
+			}
+			if embedded, err = ParseAuthority(*pl.Authority, adata); err != nil {
+				return err
+			}
+			if embedded.Publisher != pl.Publisher {
+				return fmt.Errorf("%w: publisher document of another publisher", ErrWrongPublisher)
+			}
+			b.meta = append(b.meta, *pl.Authority)
+		}
+		known := opts.Authority
+		if known != nil && known.Publisher != pl.Publisher {
+			known = nil
+		}
+		eff := Newer(known, embedded)
+		if eff == nil {
+			return fmt.Errorf("%w: key %s, no publisher document", ErrKeyNotAuthorized, PublisherID(signer))
+		}
+		if err := eff.authorize(signer, uint64(pl.Seq)); err != nil {
+			return err
+		}
+		b.Authority = eff
+	}
+	b.meta = append([]cid.Cid{root}, b.meta...)
+	b.Info = Info{
+		Root: root, Publisher: pl.Publisher, Signer: PublisherID(signer), Seq: uint64(pl.Seq),
+		Created: time.Unix(pl.Created, 0).UTC(), Articles: int(pl.Articles), Bytes: pl.Bytes, Size: b.Size,
+	}
+	b.manifest = pl.Manifest
+	return nil
+}
+
+func (b *Bundle) loadManifest() error {
+	data, err := b.readBlock(b.manifest, MaxBlockSize, cid.DagCBOR)
+	if err != nil {
+		return err
+	}
+	m, err := decodeNode[manifest](data, protoManifest)
+	if err != nil {
+		return err
+	}
+	if m.V != FormatVersion {
+		return fmt.Errorf("%w: manifest version %d", ErrUnsupportedVersion, m.V)
+	}
+	if len(m.Pages) > MaxPages {
+		return fmt.Errorf("%w: %d manifest pages", ErrTooLarge, len(m.Pages))
+	}
+	b.meta = append(b.meta, b.manifest)
+	if m.Dict != nil {
+		if b.dict, err = b.readBlock(*m.Dict, MaxDictSize, cid.Raw); err != nil {
+			return err
+		}
+		b.meta = append(b.meta, *m.Dict)
+	}
+	dopts := []zstd.DOption{
+		zstd.WithDecoderMaxMemory(MaxBlockRaw), zstd.WithDecoderMaxWindow(MaxZstdWindow),
+		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderLowmem(true),
+	}
+	if b.dict != nil {
+		if len(b.dict) < 8 || !bytes.Equal(b.dict[:4], []byte{0x37, 0xa4, 0x30, 0xec}) {
+			return fmt.Errorf("%w: dictionary is not a zstd dictionary", ErrMalformed)
+		}
+		b.dictID = uint32(b.dict[4]) | uint32(b.dict[5])<<8 | uint32(b.dict[6])<<16 | uint32(b.dict[7])<<24
+		dopts = append(dopts, zstd.WithDecoderDicts(b.dict))
+	}
+	if b.dec, err = zstd.NewReader(nil, dopts...); err != nil {
+		return fmt.Errorf("%w: dictionary: %v", ErrMalformed, err)
+	}
+
+	b.byID = make(map[string]int, b.Articles)
+	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
+	var total int64
+	for _, pc := range m.Pages {
+		pdata, err := b.readBlock(pc, MaxBlockSize, cid.DagCBOR)
+		if err != nil {
+			return err
+		}
+		pg, err := decodeNode[page](pdata, protoPage)
+		if err != nil {
+			return err
+		}
+		b.meta = append(b.meta, pc)
+		for i := range pg.Articles {
+			e := &pg.Articles[i]
+			if len(b.entries) >= MaxArticles || len(b.entries) >= b.Articles {
+				return fmt.Errorf("%w: manifest lists more articles than the envelope's %d", ErrSizeMismatch, b.Articles)
+			}
+			if err := b.checkEntry(e, spanInfo); err != nil {
+				return &Error{Object: e.Id, Err: err}
+			}
+			if _, dup := b.byID[e.Id]; dup {
+				return &Error{Object: e.Id, Err: ErrDuplicateID}
+			}
+			b.byID[e.Id] = len(b.entries)
+			b.entries = append(b.entries, *e)
+			total += e.Size
+			for _, a := range e.Attachments {
+				total += a.Size
+			}
+		}
+	}
+	if len(b.entries) != b.Articles || total != b.Bytes {
+		return fmt.Errorf("%w: manifest has %d articles of %d bytes, envelope says %d of %d",
+			ErrSizeMismatch, len(b.entries), total, b.Articles, b.Bytes)
+	}
+	return nil
+}
+
+func (b *Bundle) checkEntry(e *entry, spanInfo map[cid.Cid][2]int64) error {
+	switch {
+	case e.Id == "" || len(e.Id) > MaxIDLen || !utf8.ValidString(e.Id):
+		return fmt.Errorf("%w: article id", ErrMalformed)
+	case len(e.Title) > MaxTitleLen || len(e.Lang) > MaxLangLen || len(e.Url) > MaxURLLen ||
+		len(e.Summary) > MaxSummaryLen || len(e.ContentType) > MaxContentTypeLen || len(e.Authors) > MaxAuthors:
+		return fmt.Errorf("%w: article field too long", ErrTooLarge)
+	case len(e.Attachments) > MaxAttachments:
+		return fmt.Errorf("%w: %d attachments", ErrTooLarge, len(e.Attachments))
+	}
+	for _, a := range e.Authors {
+		if len(a) > MaxAuthorLen {
+			return fmt.Errorf("%w: author name", ErrTooLarge)
+		}
+	}
+	if err := b.checkSpans(e.Cid, e.Size, e.Body, spanInfo); err != nil {
+		return err
+	}
+	names := make(map[string]bool, len(e.Attachments))
+	for _, a := range e.Attachments {
+		if err := checkName(a.Name); err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if names[a.Name] || len(a.ContentType) > MaxContentTypeLen {
+			return fmt.Errorf("%w: attachment %.80q", ErrMalformed, a.Name)
+		}
+		names[a.Name] = true
+		if err := b.checkSpans(a.Cid, a.Size, a.Body, spanInfo); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkSpans checks what can be checked without reading content: the
+// content CID's form, that every block is present and that the declared
+// sizes add up.
+func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo map[cid.Cid][2]int64) error {
+	if !isRawSHA256(content) {
+		return fmt.Errorf("%w: content cid is not a raw sha2-256 cid", ErrWrongType)
+	}
+	if len(spans) > MaxSpans {
+		return fmt.Errorf("%w: %d spans", ErrTooLarge, len(spans))
+	}
+	var sum int64
+	for _, s := range spans {
+		loc, ok := b.blocks[s.Block]
+		if !ok {
+			return fmt.Errorf("%w: %s", ErrMissingBlock, s.Block)
+		}
+		if !isRawSHA256(s.Block) {
+			return fmt.Errorf("%w: content block %s is not a raw block", ErrWrongType, s.Block)
+		}
+		if s.Raw < 0 || s.Raw > MaxBlockRaw || s.Off < 0 || s.Len < 0 || s.Off > s.Raw || s.Len > s.Raw-s.Off {
+			return fmt.Errorf("%w: span outside its block", ErrSizeMismatch)
+		}
+		switch s.Enc {
+		case encNone:
+			if int64(loc.n) != s.Raw {
+				return fmt.Errorf("%w: stored block %s is %d bytes, manifest says %d", ErrSizeMismatch, s.Block, loc.n, s.Raw)
+			}
+		case encZstd:
+		default:
+			return fmt.Errorf("%w: unknown encoding %d", ErrUnsupportedVersion, s.Enc)
+		}
+		if prev, ok := spanInfo[s.Block]; ok && prev != [2]int64{s.Enc, s.Raw} {
+			return fmt.Errorf("%w: block %s declared with two sizes", ErrSizeMismatch, s.Block)
+		}
+		spanInfo[s.Block] = [2]int64{s.Enc, s.Raw}
+		sum += s.Len
+	}
+	if sum != size || size < 0 {
+		return fmt.Errorf("%w: spans hold %d bytes, manifest says %d", ErrSizeMismatch, sum, size)
+	}
+	return nil
+}
+
+// content reads and checks the bytes a list of spans describes.
+func (b *Bundle) content(content cid.Cid, size int64, spans []span) ([]byte, error) {
+	out := make([]byte, 0, size)
+	for _, s := range spans {
+		raw, err := b.blockContent(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, raw[s.Off:s.Off+s.Len]...)
+	}
+	if err := checkBlock(content, out, cid.Raw); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// blockContent reads a content block and decodes it, never producing more
+// than the span's declared size.
+func (b *Bundle) blockContent(s span) ([]byte, error) {
+	data, err := b.readBlock(s.Block, MaxBlockSize, cid.Raw)
+	if err != nil {
+		return nil, err
+	}
+	if s.Enc == encNone {
+		return data, nil
+	}
+	var h zstd.Header
+	if err := h.Decode(data); err != nil || h.Skippable {
+		return nil, fmt.Errorf("%w: block %s is not a zstd frame", ErrMalformed, s.Block)
+	}
+	if !h.HasFCS || h.FrameContentSize != uint64(s.Raw) {
+		return nil, fmt.Errorf("%w: zstd frame declares %d bytes, manifest %d", ErrSizeMismatch, h.FrameContentSize, s.Raw)
+	}
+	if !h.SingleSegment && h.WindowSize > MaxZstdWindow {
+		return nil, fmt.Errorf("%w: zstd window of %d bytes", ErrTooLarge, h.WindowSize)
+	}
+	if h.DictionaryID != 0 && h.DictionaryID != b.dictID {
+		return nil, fmt.Errorf("%w: zstd frame wants dictionary %d", ErrMalformed, h.DictionaryID)
+	}
+	raw, err := b.dec.DecodeAll(data, make([]byte, 0, s.Raw))
+	if err != nil {
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrFrameSizeExceeded) {
+			return nil, fmt.Errorf("%w: zstd frame expands past %d bytes", ErrSizeMismatch, s.Raw)
+		}
+		return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
+	}
+	if int64(len(raw)) != s.Raw {
+		return nil, fmt.Errorf("%w: zstd frame holds %d bytes, manifest %d", ErrSizeMismatch, len(raw), s.Raw)
+	}
+	return raw, nil
+}
+
+func isRawSHA256(c cid.Cid) bool {
+	if !c.Defined() {
+		return false
+	}
+	p := c.Prefix()
+	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == prefixRaw.MhType && p.MhLength == 32
+}

@@ -1,0 +1,660 @@
+package bundle
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
+	"github.com/klauspost/compress/dict"
+	"github.com/klauspost/compress/zstd"
+)
+
+// Level is a compression setting.
+type Level int
+
+// Compression levels, fastest to smallest.
+const (
+	LevelFastest Level = iota + 1
+	LevelDefault
+	LevelBetter
+	LevelBest
+)
+
+// ParseLevel parses "fastest", "default", "better" or "best".
+func ParseLevel(s string) (Level, error) {
+	for l, name := range levelNames {
+		if name == s {
+			return Level(l), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown compression level %q (want fastest, default, better or best)", s)
+}
+
+var levelNames = [...]string{LevelFastest: "fastest", LevelDefault: "default", LevelBetter: "better", LevelBest: "best"}
+
+func (l Level) String() string {
+	if l > 0 && int(l) < len(levelNames) {
+		return levelNames[l]
+	}
+	return fmt.Sprintf("Level(%d)", int(l))
+}
+
+func (l Level) zstd() zstd.EncoderLevel {
+	switch l {
+	case LevelFastest:
+		return zstd.SpeedFastest
+	case LevelBetter:
+		return zstd.SpeedBetterCompression
+	case LevelBest:
+		return zstd.SpeedBestCompression
+	}
+	return zstd.SpeedDefault
+}
+
+// PackOptions configures a Packer. Key and Seq are required.
+type PackOptions struct {
+	// Key signs the bundle: the publisher's root key, or a key that
+	// Authority authorizes.
+	Key ed25519.PrivateKey
+	// Authority is the publisher document authorizing Key. It travels in
+	// the bundle. Nil means Key is the root key.
+	Authority *Authority
+	// Seq is the per-publisher sequence number, higher than any earlier
+	// bundle's.
+	Seq uint64
+	// Created is the creation time; zero means now.
+	Created time.Time
+	// Level is the zstd setting; zero means LevelDefault.
+	Level Level
+	// Cluster is the target decompressed size of a body block holding
+	// several articles. Zero puts each article in its own block, so a
+	// reader can fetch and decompress any one article alone.
+	Cluster int
+	// Dict, if set, is used instead of training a dictionary. Passing the
+	// previous bundle's dictionary keeps unchanged articles' blocks
+	// byte-identical across re-packs.
+	Dict []byte
+	// NoDict disables the dictionary.
+	NoDict bool
+	// TempDir holds the packer's spool files; empty means os.TempDir.
+	TempDir string
+}
+
+// Packer builds a bundle from articles. Bodies are spooled to a temporary
+// file as they are added, so memory holds only metadata: packing is
+// streaming in the size of the input.
+type Packer struct {
+	opts      PackOptions
+	publisher string
+	spool     *os.File
+	spoolEnd  int64
+	items     []*packItem
+	ids       map[string]struct{}
+	total     int64 // body bytes
+}
+
+type packItem struct {
+	e    entry // Body, CID and Attachments spans are filled when packed
+	off  int64 // body in the spool
+	atts []packAttachment
+}
+
+type packAttachment struct {
+	name, contentType string
+	off, size         int64
+}
+
+// NewPacker validates opts and creates the spool file.
+func NewPacker(opts PackOptions) (*Packer, error) {
+	if len(opts.Key) != ed25519.PrivateKeySize {
+		return nil, fmt.Errorf("%w: no signing key", ErrBadKey)
+	}
+	if opts.Seq == 0 || opts.Seq > math.MaxInt64 {
+		return nil, fmt.Errorf("sequence number %d out of range", opts.Seq)
+	}
+	if opts.Cluster < 0 || opts.Cluster > MaxBlockRaw {
+		return nil, fmt.Errorf("cluster size %d out of range 0..%d", opts.Cluster, MaxBlockRaw)
+	}
+	if opts.Level == 0 {
+		opts.Level = LevelDefault
+	}
+	if opts.Created.IsZero() {
+		opts.Created = time.Now()
+	}
+	signer := opts.Key.Public().(ed25519.PublicKey)
+	publisher := PublisherID(signer)
+	if opts.Authority != nil {
+		publisher = opts.Authority.Publisher
+		if publisher != PublisherID(signer) {
+			if err := opts.Authority.authorize(signer, opts.Seq); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(opts.Dict) > MaxDictSize {
+		return nil, fmt.Errorf("%w: dictionary of %d bytes", ErrTooLarge, len(opts.Dict))
+	}
+	f, err := os.CreateTemp(opts.TempDir, "samizdat-pack-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(f.Name()) // unlinked: the OS reclaims it however we exit
+	return &Packer{opts: opts, publisher: publisher, spool: f, ids: make(map[string]struct{})}, nil
+}
+
+// Close releases the spool.
+func (p *Packer) Close() error { return p.spool.Close() }
+
+// Add validates an article and spools it. It fails with ErrDuplicateID if
+// the id was added before.
+func (p *Packer) Add(a *Article) error {
+	if err := checkArticle(a); err != nil {
+		return &Error{Object: a.ID, Err: err}
+	}
+	if _, dup := p.ids[a.ID]; dup {
+		return &Error{Object: a.ID, Err: ErrDuplicateID}
+	}
+	if len(p.items) >= MaxArticles {
+		return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
+	}
+	it := &packItem{e: entry{
+		Id: a.ID, Title: a.Title, Lang: a.Lang, Published: unixOrZero(a.Published), Updated: unixOrZero(a.Updated),
+		Url: a.URL, Authors: append([]string{}, a.Authors...), Summary: a.Summary, ContentType: a.ContentType,
+		Size: int64(len(a.Body)), Attachments: []attachmentEntry{},
+	}}
+	if it.e.Lang == "" {
+		it.e.Lang = "und"
+	}
+	var err error
+	if it.off, err = p.spoolWrite(a.Body); err != nil {
+		return err
+	}
+	for _, at := range a.Attachments {
+		off, err := p.spoolWrite(at.Data)
+		if err != nil {
+			return err
+		}
+		it.atts = append(it.atts, packAttachment{name: at.Name, contentType: at.ContentType, off: off, size: int64(len(at.Data))})
+	}
+	p.ids[a.ID] = struct{}{}
+	p.items = append(p.items, it)
+	p.total += int64(len(a.Body))
+	return nil
+}
+
+func (p *Packer) spoolWrite(b []byte) (int64, error) {
+	off := p.spoolEnd
+	if _, err := p.spool.WriteAt(b, off); err != nil {
+		return 0, err
+	}
+	p.spoolEnd += int64(len(b))
+	return off, nil
+}
+
+func (p *Packer) spoolRead(off, n int64) ([]byte, error) {
+	b := make([]byte, n)
+	_, err := p.spool.ReadAt(b, off)
+	return b, err
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+func checkArticle(a *Article) error {
+	switch {
+	case a.ID == "" || len(a.ID) > MaxIDLen || !utf8.ValidString(a.ID):
+		return fmt.Errorf("%w: article id empty, too long or not UTF-8", ErrMalformed)
+	case len(a.Title) > MaxTitleLen, len(a.Lang) > MaxLangLen, len(a.URL) > MaxURLLen,
+		len(a.Summary) > MaxSummaryLen, len(a.ContentType) > MaxContentTypeLen, len(a.Authors) > MaxAuthors:
+		return fmt.Errorf("%w: article field too long", ErrTooLarge)
+	case a.ContentType == "":
+		return fmt.Errorf("%w: article has no content type", ErrMalformed)
+	case len(a.Attachments) > MaxAttachments:
+		return fmt.Errorf("%w: more than %d attachments", ErrTooLarge, MaxAttachments)
+	case int64(len(a.Body)) > MaxSpans*MaxBlockRaw:
+		return fmt.Errorf("%w: body of %d bytes", ErrTooLarge, len(a.Body))
+	}
+	for _, au := range a.Authors {
+		if len(au) > MaxAuthorLen {
+			return fmt.Errorf("%w: author name too long", ErrTooLarge)
+		}
+	}
+	names := make(map[string]bool, len(a.Attachments))
+	for _, at := range a.Attachments {
+		if err := checkName(at.Name); err != nil {
+			return err
+		}
+		if names[at.Name] {
+			return fmt.Errorf("%w: attachment %q twice", ErrMalformed, at.Name)
+		}
+		names[at.Name] = true
+		if len(at.ContentType) > MaxContentTypeLen || int64(len(at.Data)) > MaxSpans*MaxBlockRaw {
+			return fmt.Errorf("%w: attachment %q", ErrTooLarge, at.Name)
+		}
+	}
+	return nil
+}
+
+// checkName accepts clean, relative, slash-separated attachment names that
+// stay below the directory they are resolved against.
+func checkName(name string) error {
+	if name == "" || len(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "\\\x00") ||
+		path.IsAbs(name) || path.Clean(name) != name || name == "." || name == ".." || strings.HasPrefix(name, "../") {
+		return fmt.Errorf("%w: attachment name %.80q", ErrUnsafePath, name)
+	}
+	return nil
+}
+
+// Info summarizes a bundle.
+type Info struct {
+	Root      cid.Cid
+	Publisher string
+	Signer    string // publisher ID form of the signing key
+	Seq       uint64
+	Created   time.Time
+	Articles  int
+	Bytes     int64 // article bodies and attachments, decompressed
+	Size      int64 // the bundle file
+}
+
+// blockWriter collects compressed blocks in a spool file, deduplicated.
+type blockWriter struct {
+	f     *os.File
+	end   int64
+	order []cid.Cid
+	at    map[cid.Cid][2]int64 // offset, length
+	enc   *zstd.Encoder
+}
+
+func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
+	c, err := prefixRaw.Sum(data)
+	if err != nil {
+		return cid.Undef, err
+	}
+	if _, ok := bw.at[c]; ok {
+		return c, nil
+	}
+	if _, err := bw.f.WriteAt(data, bw.end); err != nil {
+		return cid.Undef, err
+	}
+	bw.at[c] = [2]int64{bw.end, int64(len(data))}
+	bw.order = append(bw.order, c)
+	bw.end += int64(len(data))
+	return c, nil
+}
+
+// putContent stores raw as one block and returns its span. With tryRaw, an
+// incompressible block is stored as is.
+func (bw *blockWriter) putContent(raw []byte, tryRaw bool) (span, error) {
+	data := bw.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2+64))
+	enc := int64(encZstd)
+	if tryRaw && len(data) >= len(raw)-len(raw)/16 {
+		data, enc = raw, encNone
+	}
+	c, err := bw.put(data)
+	return span{Block: c, Enc: enc, Raw: int64(len(raw)), Off: 0, Len: int64(len(raw))}, err
+}
+
+// Pack packs the added articles and writes the bundle (a CARv1) to w.
+// It may be called once.
+func (p *Packer) Pack(w io.Writer) (*Info, error) {
+	if len(p.items) == 0 {
+		return nil, errors.New("no articles to pack")
+	}
+	dictBytes, err := p.dictionary()
+	if err != nil {
+		return nil, err
+	}
+	eopts := []zstd.EOption{
+		zstd.WithEncoderLevel(p.opts.Level.zstd()), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false),
+		zstd.WithSingleSegment(true), zstd.WithZeroFrames(true), zstd.WithLowerEncoderMem(true),
+	}
+	if dictBytes != nil {
+		eopts = append(eopts, zstd.WithEncoderDict(dictBytes))
+	}
+	enc, err := zstd.NewWriter(nil, eopts...)
+	if err != nil {
+		return nil, fmt.Errorf("dictionary: %w", err)
+	}
+	defer enc.Close()
+	bf, err := os.CreateTemp(p.opts.TempDir, "samizdat-blocks-*")
+	if err != nil {
+		return nil, err
+	}
+	os.Remove(bf.Name())
+	defer bf.Close()
+	bw := &blockWriter{f: bf, at: make(map[cid.Cid][2]int64), enc: enc}
+
+	// Articles of one language, oldest first: a growing corpus appends at
+	// the end of each language's run, so earlier clusters stay unchanged,
+	// and a cluster holds one language, which compresses better.
+	slices.SortFunc(p.items, func(a, b *packItem) int {
+		if c := strings.Compare(a.e.Lang, b.e.Lang); c != 0 {
+			return c
+		}
+		if a.e.Published != b.e.Published {
+			return int(min(max(a.e.Published-b.e.Published, -1), 1))
+		}
+		return strings.Compare(a.e.Id, b.e.Id)
+	})
+	if err := p.packBodies(bw); err != nil {
+		return nil, err
+	}
+	for _, it := range p.items {
+		for _, at := range it.atts {
+			raw, err := p.spoolRead(at.off, at.size)
+			if err != nil {
+				return nil, err
+			}
+			ae := attachmentEntry{Name: at.name, ContentType: at.contentType, Size: at.size, Body: []span{}}
+			if ae.Cid, err = prefixRaw.Sum(raw); err != nil {
+				return nil, err
+			}
+			for chunk := range slices.Chunk(raw, MaxBlockRaw) {
+				s, err := bw.putContent(chunk, true)
+				if err != nil {
+					return nil, err
+				}
+				ae.Body = append(ae.Body, s)
+			}
+			if len(raw) == 0 {
+				ae.Body = []span{}
+			}
+			it.e.Attachments = append(it.e.Attachments, ae)
+		}
+	}
+	return p.write(w, bw, dictBytes)
+}
+
+// packBodies compresses every body into blocks: one article per block, or
+// clusters of articles when opts.Cluster is set.
+func (p *Packer) packBodies(bw *blockWriter) error {
+	var (
+		cluster []byte
+		members []*packItem // articles whose spans point into cluster
+	)
+	flush := func() error {
+		if len(cluster) == 0 {
+			return nil
+		}
+		s, err := bw.putContent(cluster, false)
+		if err != nil {
+			return err
+		}
+		for _, it := range members {
+			it.e.Body[len(it.e.Body)-1].Block = s.Block
+			it.e.Body[len(it.e.Body)-1].Raw = s.Raw
+		}
+		cluster, members = cluster[:0], members[:0]
+		return nil
+	}
+	for _, it := range p.items {
+		body, err := p.spoolRead(it.off, it.e.Size)
+		if err != nil {
+			return err
+		}
+		if it.e.Cid, err = prefixRaw.Sum(body); err != nil {
+			return err
+		}
+		it.e.Body = []span{}
+		if p.opts.Cluster == 0 || len(body) > p.opts.Cluster {
+			// Alone: in one block, or several if it exceeds MaxBlockRaw.
+			for chunk := range slices.Chunk(body, MaxBlockRaw) {
+				s, err := bw.putContent(chunk, false)
+				if err != nil {
+					return err
+				}
+				it.e.Body = append(it.e.Body, s)
+			}
+			if len(body) == 0 {
+				s, err := bw.putContent(nil, false)
+				if err != nil {
+					return err
+				}
+				it.e.Body = append(it.e.Body, s)
+			}
+			continue
+		}
+		if len(cluster)+len(body) > p.opts.Cluster {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		it.e.Body = append(it.e.Body, span{Enc: encZstd, Off: int64(len(cluster)), Len: int64(len(body))})
+		cluster = append(cluster, body...)
+		members = append(members, it)
+		// Content-defined cut points: an article whose id hashes to a
+		// boundary ends its cluster once the cluster is half full, so a
+		// changed article shifts the clusters after it only until the
+		// next boundary.
+		if len(cluster) >= p.opts.Cluster/2 && idHash(it.e.Id)%4 == 0 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+func idHash(id string) uint32 {
+	h := sha256.Sum256([]byte(id))
+	return binary.BigEndian.Uint32(h[:4])
+}
+
+// dictionary returns the dictionary to use: the given one, one trained on a
+// sample of the bodies, or nil.
+func (p *Packer) dictionary() ([]byte, error) {
+	if p.opts.NoDict {
+		return nil, nil
+	}
+	if p.opts.Dict != nil {
+		return p.opts.Dict, nil
+	}
+	if p.total < dictMinInput {
+		return nil, nil
+	}
+	// An even sample across the corpus, in the order added (which for a
+	// given source tree is deterministic), capped at dictSampleBytes.
+	step := max(1, int(p.total/dictSampleBytes)+1)
+	var samples [][]byte
+	h := sha256.New()
+	for i := 0; i < len(p.items); i += step {
+		it := p.items[i]
+		b, err := p.spoolRead(it.off, min(it.e.Size, 64<<10))
+		if err != nil {
+			return nil, err
+		}
+		if len(b) >= 8 {
+			samples = append(samples, b)
+			h.Write(b)
+		}
+	}
+	if len(samples) < 8 {
+		return nil, nil
+	}
+	// Dictionary IDs 0..32767 are reserved by the zstd format; derive the
+	// ID from the samples so packing is deterministic.
+	id := binary.BigEndian.Uint32(h.Sum(nil))%(1<<31-32768) + 32768
+	d, err := dict.BuildZstdDict(samples, dict.Options{
+		MaxDictSize: dictSize, HashBytes: 6, ZstdDictID: id, ZstdLevel: p.opts.Level.zstd(),
+	})
+	if err != nil {
+		// Training fails on inputs with too little repetition; packing
+		// without a dictionary is still correct.
+		return nil, nil
+	}
+	return d, nil
+}
+
+// write lays out the CAR: envelope, authority, manifest, pages and
+// dictionary first, so a streaming reader verifies the signature before
+// any content arrives; then the content blocks.
+func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, error) {
+	type blk struct {
+		c    cid.Cid
+		data []byte
+	}
+	var meta []blk
+	m := manifest{V: FormatVersion, Pages: []cid.Cid{}}
+	if dictBytes != nil {
+		c, err := prefixRaw.Sum(dictBytes)
+		if err != nil {
+			return nil, err
+		}
+		m.Dict = &c
+	}
+	var (
+		pg    page
+		est   int
+		bytes int64
+	)
+	flushPage := func() error {
+		if len(pg.Articles) == 0 {
+			return nil
+		}
+		c, data, err := makeBlock(&pg, protoPage)
+		if err != nil {
+			return err
+		}
+		if len(data) > MaxBlockSize {
+			return fmt.Errorf("%w: manifest page of %d bytes", ErrTooLarge, len(data))
+		}
+		meta = append(meta, blk{c, data})
+		m.Pages = append(m.Pages, c)
+		pg, est = page{}, 0
+		return nil
+	}
+	for _, it := range p.items {
+		pg.Articles = append(pg.Articles, it.e)
+		est += entrySizeEstimate(&it.e)
+		bytes += it.e.Size
+		for _, a := range it.e.Attachments {
+			bytes += a.Size
+		}
+		if est >= pageTarget {
+			if err := flushPage(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := flushPage(); err != nil {
+		return nil, err
+	}
+	mc, mdata, err := makeBlock(&m, protoManifest)
+	if err != nil {
+		return nil, err
+	}
+	if len(mdata) > MaxBlockSize {
+		return nil, fmt.Errorf("%w: manifest of %d bytes", ErrTooLarge, len(mdata))
+	}
+	signer := p.opts.Key.Public().(ed25519.PublicKey)
+	pl := bundlePayload{
+		V: FormatVersion, Type: typeBundle, Publisher: p.publisher, Seq: int64(p.opts.Seq),
+		Created: p.opts.Created.Unix(), Signer: []byte(signer), Manifest: mc,
+		Articles: int64(len(p.items)), Bytes: bytes,
+	}
+	var authBlk *blk
+	if a := p.opts.Authority; a != nil && p.publisher != PublisherID(signer) {
+		c := a.CID()
+		pl.Authority = &c
+		authBlk = &blk{c, a.Bytes()}
+	}
+	msg, err := encodeNode(&pl, protoBundlePayload)
+	if err != nil {
+		return nil, err
+	}
+	env := envelope{Payload: pl, Sig: ed25519.Sign(p.opts.Key, append([]byte(sigContextBundle), msg...))}
+	root, edata, err := makeBlock(&env, protoEnvelope)
+	if err != nil {
+		return nil, err
+	}
+
+	cw := &countWriter{w: w}
+	car, err := storage.NewWritable(cw, []cid.Cid{root}, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background() // the CAR writer's interface wants one; it never blocks on it
+	put := func(c cid.Cid, data []byte) error { return car.Put(ctx, c.KeyString(), data) }
+	if err := put(root, edata); err != nil {
+		return nil, err
+	}
+	if authBlk != nil {
+		if err := put(authBlk.c, authBlk.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := put(mc, mdata); err != nil {
+		return nil, err
+	}
+	for _, b := range meta {
+		if err := put(b.c, b.data); err != nil {
+			return nil, err
+		}
+	}
+	if m.Dict != nil {
+		if err := put(*m.Dict, dictBytes); err != nil {
+			return nil, err
+		}
+	}
+	br := bufio.NewReaderSize(io.NewSectionReader(bw.f, 0, bw.end), 1<<20)
+	buf := make([]byte, 0, MaxBlockSize)
+	for _, c := range bw.order {
+		n := bw.at[c][1]
+		buf = buf[:n]
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return nil, err
+		}
+		if err := put(c, buf); err != nil {
+			return nil, err
+		}
+	}
+	if err := car.Finalize(); err != nil {
+		return nil, err
+	}
+	return &Info{
+		Root: root, Publisher: p.publisher, Signer: PublisherID(signer), Seq: p.opts.Seq,
+		Created: time.Unix(pl.Created, 0).UTC(), Articles: len(p.items), Bytes: bytes, Size: cw.n,
+	}, nil
+}
+
+func entrySizeEstimate(e *entry) int {
+	n := 96 + len(e.Id) + len(e.Title) + len(e.Lang) + len(e.Url) + len(e.Summary) + len(e.ContentType) + 48*len(e.Body)
+	for _, a := range e.Authors {
+		n += len(a) + 2
+	}
+	for _, a := range e.Attachments {
+		n += 96 + len(a.Name) + len(a.ContentType) + 48*len(a.Body)
+	}
+	return n
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,188 @@
+package bundle
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/ipfs/go-cid"
+)
+
+// ArticleInfo is an article's metadata as the manifest lists it.
+type ArticleInfo struct {
+	ID          string
+	Title       string
+	Lang        string
+	Published   time.Time // zero if unknown
+	Updated     time.Time // zero if unknown
+	URL         string
+	Authors     []string
+	Summary     string
+	ContentType string
+	Size        int64   // body bytes
+	CID         cid.Cid // raw sha2-256 CID of the body
+	Attachments []AttachmentInfo
+}
+
+// AttachmentInfo describes an attachment.
+type AttachmentInfo struct {
+	Name        string
+	ContentType string
+	Size        int64
+	CID         cid.Cid
+}
+
+func timeOrZero(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0).UTC()
+}
+
+func (e *entry) info() ArticleInfo {
+	ai := ArticleInfo{
+		ID: e.Id, Title: e.Title, Lang: e.Lang, Published: timeOrZero(e.Published), Updated: timeOrZero(e.Updated),
+		URL: e.Url, Authors: e.Authors, Summary: e.Summary, ContentType: e.ContentType, Size: e.Size, CID: e.Cid,
+	}
+	for _, a := range e.Attachments {
+		ai.Attachments = append(ai.Attachments, AttachmentInfo{Name: a.Name, ContentType: a.ContentType, Size: a.Size, CID: a.Cid})
+	}
+	return ai
+}
+
+// List returns the bundle's articles in manifest order.
+func (b *Bundle) List() []ArticleInfo {
+	out := make([]ArticleInfo, len(b.entries))
+	for i := range b.entries {
+		out[i] = b.entries[i].info()
+	}
+	return out
+}
+
+// Lookup returns one article's metadata.
+func (b *Bundle) Lookup(id string) (ArticleInfo, error) {
+	i, ok := b.byID[id]
+	if !ok {
+		return ArticleInfo{}, ErrNotFound
+	}
+	return b.entries[i].info(), nil
+}
+
+// Body returns an article's body, exactly the bytes the publisher packed.
+// Only the blocks of that article are read and decompressed.
+func (b *Bundle) Body(id string) ([]byte, error) {
+	i, ok := b.byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	e := &b.entries[i]
+	body, err := b.content(e.Cid, e.Size, e.Body)
+	if err != nil {
+		return nil, &Error{Path: b.path, Object: id, Err: err}
+	}
+	return body, nil
+}
+
+// Attachment returns one attachment of an article.
+func (b *Bundle) Attachment(id, name string) ([]byte, error) {
+	i, ok := b.byID[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	for _, a := range b.entries[i].Attachments {
+		if a.Name == name {
+			data, err := b.content(a.Cid, a.Size, a.Body)
+			if err != nil {
+				return nil, &Error{Path: b.path, Object: id + "/" + name, Err: err}
+			}
+			return data, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
+// Article returns an article with its body and attachments.
+func (b *Bundle) Article(id string) (*Article, error) {
+	info, err := b.Lookup(id)
+	if err != nil {
+		return nil, err
+	}
+	a := &Article{
+		ID: info.ID, Title: info.Title, Lang: info.Lang, Published: info.Published, Updated: info.Updated,
+		URL: info.URL, Authors: info.Authors, Summary: info.Summary, ContentType: info.ContentType,
+	}
+	if a.Body, err = b.Body(id); err != nil {
+		return nil, err
+	}
+	for _, at := range info.Attachments {
+		data, err := b.Attachment(id, at.Name)
+		if err != nil {
+			return nil, err
+		}
+		a.Attachments = append(a.Attachments, Attachment{Name: at.Name, ContentType: at.ContentType, Data: data})
+	}
+	return a, nil
+}
+
+// Verify reads every article and attachment and checks it against the
+// signed manifest. Open already checked everything else.
+func (b *Bundle) Verify() error {
+	for i := range b.entries {
+		e := &b.entries[i]
+		if _, err := b.content(e.Cid, e.Size, e.Body); err != nil {
+			return &Error{Path: b.path, Object: e.Id, Err: err}
+		}
+		for _, a := range e.Attachments {
+			if _, err := b.content(a.Cid, a.Size, a.Body); err != nil {
+				return &Error{Path: b.path, Object: e.Id + "/" + a.Name, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// Dictionary returns the bundle's zstd dictionary, or nil. Packing the next
+// bundle with it keeps unchanged articles' blocks identical.
+func (b *Bundle) Dictionary() []byte { return b.dict }
+
+// Blocks returns the CIDs of the bundle's blocks that the verified envelope
+// reaches, metadata first. Blocks in the file that nothing references are
+// not listed.
+func (b *Bundle) Blocks() []cid.Cid {
+	seen := make(map[cid.Cid]bool, len(b.meta)+len(b.entries))
+	out := make([]cid.Cid, 0, len(b.meta)+len(b.entries))
+	add := func(c cid.Cid) {
+		if !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	for _, c := range b.meta {
+		add(c)
+	}
+	for i := range b.entries {
+		for _, s := range b.entries[i].Body {
+			add(s.Block)
+		}
+		for _, a := range b.entries[i].Attachments {
+			for _, s := range a.Body {
+				add(s.Block)
+			}
+		}
+	}
+	return out
+}
+
+// Block returns a block's bytes, checked against its CID.
+func (b *Bundle) Block(c cid.Cid) ([]byte, error) {
+	loc, ok := b.blocks[c]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return b.readBlock(c, loc.n, c.Prefix().Codec)
+}
+
+// String summarizes the bundle in one paragraph.
+func (i *Info) String() string {
+	return fmt.Sprintf("publisher %s\nsequence  %d\ncreated   %s\narticles  %d\nbytes     %d (%d in the bundle file)\nroot      %s",
+		i.Publisher, i.Seq, i.Created.Format(time.RFC3339), i.Articles, i.Bytes, i.Size, i.Root)
+}

@@ -1,0 +1,105 @@
+package bundle
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testKey is a fixed key: bundles made with it are reproducible.
+func testKey(seed byte) ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
+}
+
+var testTime = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+// testArticles returns n small articles in several scripts.
+func testArticles(n int) []*Article {
+	texts := []struct{ lang, text string }{
+		{"en", "The city council approved the new budget on Tuesday after a long debate about schools and roads."},
+		{"ru", "Городской совет во вторник утвердил новый бюджет после долгих споров о школах и дорогах."},
+		{"ar", "وافق مجلس المدينة يوم الثلاثاء على الميزانية الجديدة بعد نقاش طويل حول المدارس والطرق."},
+		{"zh", "市议会周二在就学校和道路问题进行长时间辩论后批准了新预算。"},
+	}
+	var out []*Article
+	for i := range n {
+		t := texts[i%len(texts)]
+		body := fmt.Sprintf("# Report %d\n\n%s\n", i, strings.Repeat(t.text+" ", 3+i%7))
+		out = append(out, &Article{
+			ID: fmt.Sprintf("%s-%04d", t.lang, i), Title: fmt.Sprintf("Report %d", i), Lang: t.lang,
+			Published: testTime.Add(-time.Duration(i) * time.Hour), URL: fmt.Sprintf("https://news.example.org/%s/%d", t.lang, i),
+			Authors: []string{"Desk"}, ContentType: "text/markdown", Body: []byte(body),
+		})
+	}
+	return out
+}
+
+func packBytes(t testing.TB, opts PackOptions, arts []*Article) []byte {
+	t.Helper()
+	p, err := NewPacker(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, a := range arts {
+		if err := p.Add(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := p.Pack(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func openBytes(data []byte, opts OpenOptions) (*Bundle, error) {
+	return OpenReader(bytes.NewReader(data), int64(len(data)), opts)
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts PackOptions
+	}{
+		{"per-article", PackOptions{}},
+		{"clustered", PackOptions{Cluster: 4096, Level: LevelBest}},
+		{"no-dict", PackOptions{NoDict: true, Level: LevelFastest}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			arts := testArticles(200)
+			arts[3].Attachments = []Attachment{{Name: "img/map.png", ContentType: "image/png", Data: bytes.Repeat([]byte{1, 2, 3}, 500)}}
+			tc.opts.Key, tc.opts.Seq, tc.opts.Created = testKey(1), 7, testTime
+			data := packBytes(t, tc.opts, arts)
+			b, err := openBytes(data, OpenOptions{Publisher: PublisherID(testKey(1).Public().(ed25519.PublicKey))})
+			if err != nil {
+				t.Fatalf("Open() = %v", err)
+			}
+			defer b.Close()
+			if b.Seq != 7 || b.Articles != 200 || !b.Created.Equal(testTime) {
+				t.Errorf("Info = %+v", b.Info)
+			}
+			if err := b.Verify(); err != nil {
+				t.Fatalf("Verify() = %v", err)
+			}
+			for _, a := range arts {
+				got, err := b.Article(a.ID)
+				if err != nil {
+					t.Fatalf("Article(%q) = %v", a.ID, err)
+				}
+				if !bytes.Equal(got.Body, a.Body) || got.Title != a.Title || got.Lang != a.Lang || !got.Published.Equal(a.Published) {
+					t.Errorf("Article(%q) differs from what was packed", a.ID)
+				}
+				if len(got.Attachments) != len(a.Attachments) {
+					t.Errorf("Article(%q) has %d attachments, want %d", a.ID, len(got.Attachments), len(a.Attachments))
+				}
+			}
+			if _, err := b.Body("nope"); err != ErrNotFound {
+				t.Errorf("Body(nope) = %v, want ErrNotFound", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,276 @@
+package bundle
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/ipfs/go-cid"
+	"github.com/ipld/go-ipld-prime"
+	"github.com/ipld/go-ipld-prime/codec/dagcbor"
+	"github.com/ipld/go-ipld-prime/node/bindnode"
+	"github.com/ipld/go-ipld-prime/schema"
+	mh "github.com/multiformats/go-multihash"
+)
+
+// The IPLD schema of every dag-cbor object in a bundle. docs/bundle-format.md
+// is the normative description; this text is its machine form.
+const schemaText = `
+type Envelope struct {
+	payload BundlePayload
+	sig Bytes
+}
+
+type BundlePayload struct {
+	v Int
+	type String
+	publisher String
+	seq Int
+	created Int
+	signer Bytes
+	authority optional Link
+	manifest Link
+	articles Int
+	bytes Int
+}
+
+type Authority struct {
+	payload AuthorityPayload
+	sig Bytes
+}
+
+type AuthorityPayload struct {
+	v Int
+	type String
+	publisher String
+	seq Int
+	created Int
+	name String
+	keys [Bytes]
+	revoked [Revocation]
+}
+
+type Revocation struct {
+	key Bytes
+	after Int
+}
+
+type Manifest struct {
+	v Int
+	dict optional Link
+	pages [Link]
+}
+
+type Page struct {
+	articles [Entry]
+}
+
+type Entry struct {
+	id String
+	title String
+	lang String
+	published Int
+	updated Int
+	url String
+	authors [String]
+	summary String
+	contentType String
+	size Int
+	cid Link
+	body [Span]
+	attachments [AttachmentEntry]
+}
+
+type AttachmentEntry struct {
+	name String
+	contentType String
+	size Int
+	cid Link
+	body [Span]
+}
+
+type Span struct {
+	block Link
+	enc Int
+	raw Int
+	off Int
+	len Int
+}
+`
+
+// Format constants.
+const (
+	// FormatVersion is the bundle format this package writes and reads.
+	FormatVersion = 1
+
+	typeBundle    = "samizdat/bundle"
+	typeAuthority = "samizdat/publisher"
+
+	// Signatures are made over a context string and the dag-cbor encoding
+	// of the payload, so that no signed object can be taken for another.
+	sigContextBundle    = "samizdat bundle v1\x00"
+	sigContextAuthority = "samizdat publisher v1\x00"
+)
+
+// Span encodings.
+const (
+	encNone = 0 // block bytes are the content
+	encZstd = 1 // block is one zstd frame, using the manifest's dictionary if any
+)
+
+type envelope struct {
+	Payload bundlePayload
+	Sig     []byte
+}
+
+type bundlePayload struct {
+	V         int64
+	Type      string
+	Publisher string
+	Seq       int64
+	Created   int64
+	Signer    []byte
+	Authority *cid.Cid
+	Manifest  cid.Cid
+	Articles  int64
+	Bytes     int64
+}
+
+type authority struct {
+	Payload authorityPayload
+	Sig     []byte
+}
+
+type authorityPayload struct {
+	V         int64
+	Type      string
+	Publisher string
+	Seq       int64
+	Created   int64
+	Name      string
+	Keys      [][]byte
+	Revoked   []revocation
+}
+
+type revocation struct {
+	Key   []byte
+	After int64
+}
+
+type manifest struct {
+	V     int64
+	Dict  *cid.Cid
+	Pages []cid.Cid
+}
+
+type page struct {
+	Articles []entry
+}
+
+type entry struct {
+	Id          string
+	Title       string
+	Lang        string
+	Published   int64
+	Updated     int64
+	Url         string
+	Authors     []string
+	Summary     string
+	ContentType string
+	Size        int64
+	Cid         cid.Cid
+	Body        []span
+	Attachments []attachmentEntry
+}
+
+type attachmentEntry struct {
+	Name        string
+	ContentType string
+	Size        int64
+	Cid         cid.Cid
+	Body        []span
+}
+
+type span struct {
+	Block cid.Cid
+	Enc   int64
+	Raw   int64
+	Off   int64
+	Len   int64
+}
+
+var (
+	typeSystem = mustSchema()
+
+	schemaEnvelope       = typeSystem.TypeByName("Envelope")
+	schemaBundlePayload  = typeSystem.TypeByName("BundlePayload")
+	schemaAuthority      = typeSystem.TypeByName("Authority")
+	schemaAuthorityPayld = typeSystem.TypeByName("AuthorityPayload")
+	schemaManifest       = typeSystem.TypeByName("Manifest")
+	schemaPage           = typeSystem.TypeByName("Page")
+
+	// Prototypes are built once: building one checks the Go type against
+	// the schema by reflection.
+	protoEnvelope      = bindnode.Prototype((*envelope)(nil), schemaEnvelope)
+	protoBundlePayload = bindnode.Prototype((*bundlePayload)(nil), schemaBundlePayload)
+	protoAuthority     = bindnode.Prototype((*authority)(nil), schemaAuthority)
+	protoAuthPayload   = bindnode.Prototype((*authorityPayload)(nil), schemaAuthorityPayld)
+	protoManifest      = bindnode.Prototype((*manifest)(nil), schemaManifest)
+	protoPage          = bindnode.Prototype((*page)(nil), schemaPage)
+)
+
+func mustSchema() *schema.TypeSystem {
+	ts, err := ipld.LoadSchemaBytes([]byte(schemaText))
+	if err != nil {
+		panic(err) // the schema is a constant; a test loads it
+	}
+	return ts
+}
+
+// The CID prefixes of the objects a bundle holds.
+var (
+	prefixCBOR = cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.SHA2_256, MhLength: -1}
+	prefixRaw  = cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_256, MhLength: -1}
+)
+
+// encodeNode encodes a Go value bound to proto as dag-cbor.
+func encodeNode(v any, proto schema.TypedPrototype) ([]byte, error) {
+	n := bindnode.Wrap(v, proto.Type())
+	var buf bytes.Buffer
+	if err := (dagcbor.EncodeOptions{AllowLinks: true}).Encode(n.Representation(), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeNode decodes strict dag-cbor into a fresh value of proto's Go type.
+// The caller has checked data's size and hash.
+func decodeNode[T any](data []byte, proto schema.TypedPrototype) (v *T, err error) {
+	defer func() {
+		// The decoder is fuzzed upstream and here; this guards a reader
+		// against a decoder bug turning hostile bytes into a crash.
+		if r := recover(); r != nil {
+			v, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
+		}
+	}()
+	nb := proto.Representation().NewBuilder()
+	opts := dagcbor.DecodeOptions{AllowLinks: true, AllocationBudget: int64(len(data))*16 + 4096}
+	if err := opts.Decode(nb, bytes.NewReader(data)); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	n := nb.Build()
+	out, ok := bindnode.Unwrap(n).(*T)
+	if !ok {
+		return nil, fmt.Errorf("%w: unexpected node type", ErrMalformed)
+	}
+	return out, nil
+}
+
+// makeBlock encodes v and returns its CID and bytes.
+func makeBlock(v any, proto schema.TypedPrototype) (cid.Cid, []byte, error) {
+	data, err := encodeNode(v, proto)
+	if err != nil {
+		return cid.Undef, nil, err
+	}
+	c, err := prefixCBOR.Sum(data)
+	return c, data, err
+}
