@@ -13,6 +13,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
 	"github.com/klauspost/compress/zstd"
 	"github.com/multiformats/go-varint"
 )
@@ -117,8 +118,18 @@ func (b *Bundle) index(size int64) (cid.Cid, error) {
 	if err != nil {
 		return cid.Undef, carError(err)
 	}
-	if len(br.Roots) != 1 {
-		return cid.Undef, fmt.Errorf("%w: CAR has %d roots, want 1", ErrMalformed, len(br.Roots))
+	if len(br.Roots) != 1 || br.Version != 1 {
+		return cid.Undef, fmt.Errorf("%w: CAR version %d with %d roots, want version 1 with 1", ErrMalformed, br.Version, len(br.Roots))
+	}
+	// The CAR decoder tolerates some non-canonical headers; accept only
+	// the one encoding of this root, so no byte of the file is unchecked.
+	want, err := carHeader(br.Roots[0])
+	if err != nil {
+		return cid.Undef, err
+	}
+	got := make([]byte, len(want))
+	if _, err := b.r.ReadAt(got, 0); err != nil || !bytes.Equal(got, want) {
+		return cid.Undef, fmt.Errorf("%w: CAR header is not canonical", ErrMalformed)
 	}
 	for {
 		md, err := br.SkipNext()
@@ -465,4 +476,13 @@ func isRawSHA256(c cid.Cid) bool {
 	}
 	p := c.Prefix()
 	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == prefixRaw.MhType && p.MhLength == 32
+}
+
+// carHeader returns the canonical CARv1 header for a single root.
+func carHeader(root cid.Cid) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := storage.NewWritable(&buf, []cid.Cid{root}, carv2.WriteAsCarV1(true)); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
