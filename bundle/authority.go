@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
@@ -54,7 +55,10 @@ func NewAuthority(root ed25519.PrivateKey, p AuthorityParams) (*Authority, error
 	if len(p.Keys) > MaxAuthorityKeys || len(p.Revoked) > MaxAuthorityKeys {
 		return nil, fmt.Errorf("%w: more than %d keys", ErrTooLarge, MaxAuthorityKeys)
 	}
-	if len(p.Name) > MaxNameLen {
+	if p.Created.IsZero() {
+		p.Created = time.Now()
+	}
+	if len(p.Name) > MaxNameLen || !utf8.ValidString(p.Name) {
 		return nil, fmt.Errorf("%w: publisher name longer than %d bytes", ErrTooLarge, MaxNameLen)
 	}
 	pl := authorityPayload{
@@ -104,6 +108,9 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 	if err != nil {
 		return nil, err
 	}
+	if again, err := encodeNode(doc, protoAuthority); err != nil || !bytes.Equal(again, data) {
+		return nil, fmt.Errorf("%w: publisher document is not canonical dag-cbor", ErrMalformed)
+	}
 	pl := &doc.Payload
 	if pl.Type != typeAuthority {
 		return nil, fmt.Errorf("%w: %.40q where a publisher document belongs", ErrWrongType, pl.Type)
@@ -113,7 +120,7 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 		return nil, fmt.Errorf("%w: publisher document names no valid publisher", ErrMalformed)
 	}
 	if pl.Seq <= 0 || len(pl.Keys) > MaxAuthorityKeys || len(pl.Revoked) > MaxAuthorityKeys ||
-		len(pl.Name) > MaxNameLen || pl.Publisher != PublisherID(root) {
+		len(pl.Name) > MaxNameLen || !utf8.ValidString(pl.Name) || pl.Publisher != PublisherID(root) {
 		return nil, fmt.Errorf("%w: publisher document fields out of range", ErrMalformed)
 	}
 	msg, err := encodeNode(pl, protoAuthPayload)

@@ -40,6 +40,9 @@ func (b *Bundle) Extract(dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
 	done := false
 	defer func() {
 		if !done {
@@ -73,7 +76,7 @@ func (b *Bundle) extractTo(dir string) error {
 		}
 		used[strings.ToLower(name)] = true
 		file := name + extension(e.ContentType)
-		body, err := b.content(e.Cid, e.Size, e.Body)
+		body, err := b.content(e.Cid, e.Size, e.Body, nil)
 		if err != nil {
 			return &Error{Path: b.path, Object: e.Id, Err: err}
 		}
@@ -89,7 +92,7 @@ func (b *Bundle) extractTo(dir string) error {
 			if err := checkName(a.Name); err != nil {
 				return err
 			}
-			data, err := b.content(a.Cid, a.Size, a.Body)
+			data, err := b.content(a.Cid, a.Size, a.Body, nil)
 			if err != nil {
 				return &Error{Path: b.path, Object: e.Id + "/" + a.Name, Err: err}
 			}
@@ -117,12 +120,12 @@ func writeRooted(root *os.Root, name string, data []byte) error {
 	}
 	if d := path.Dir(name); d != "." {
 		if err := root.MkdirAll(d, 0o755); err != nil {
-			return fmt.Errorf("%w: %v", ErrUnsafePath, err)
+			return err
 		}
 	}
 	f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrUnsafePath, err)
+		return err
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()

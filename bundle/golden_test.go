@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/klauspost/compress/dict"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden test vectors in testdata/")
@@ -50,18 +51,47 @@ func TestGoldenVectors(t *testing.T) {
 	arts := testArticles(8)
 	arts[1].Attachments = []Attachment{{Name: "img/dot.gif", ContentType: "image/gif",
 		Data: []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")}}
+	// The dictionary trainer is not deterministic, so the dictionary
+	// vector keeps its trained dictionary in testdata.
+	dictPath := filepath.Join("testdata", "vectors", "v1-dictionary.dict")
+	if *update {
+		var samples [][]byte
+		for _, a := range testArticles(400) {
+			samples = append(samples, a.Body)
+		}
+		d, err := dict.BuildZstdDict(samples, dict.Options{MaxDictSize: 4 << 10, HashBytes: 6, ZstdDictID: 40000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(dictPath), 0o755)
+		if err := os.WriteFile(dictPath, d, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dictBytes, err := os.ReadFile(dictPath)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create the vectors)", err)
+	}
+	// One article larger than a block: its body spans two blocks.
+	big := *arts[2]
+	big.ID, big.Body = "big-0001", bytes.Repeat([]byte("A long report, paragraph after paragraph. "), (MaxBlockRaw*3/2)/42)
+	withBig := append(append([]*Article{}, arts...), &big)
 	cases := []struct {
 		name    string
 		opts    PackOptions
+		arts    []*Article
 		desc    string
 		withDoc bool
 	}{
-		{"v1-root-signed", PackOptions{Key: root, Seq: 1, Created: testTime}, "level default, one block per article, no dictionary", false},
-		{"v1-delegated-clustered", PackOptions{Key: daily, Authority: auth, Seq: 2, Created: testTime, Cluster: 4096, Level: LevelBest}, "level best, cluster 4096, signed by a delegated key", true},
+		{"v1-root-signed", PackOptions{Key: root, Seq: 1, Created: testTime}, arts, "level default, one block per article, no dictionary", false},
+		{"v1-delegated-clustered", PackOptions{Key: daily, Authority: auth, Seq: 2, Created: testTime, Cluster: 4096, Level: LevelBest}, arts,
+			"level best, cluster 4096, signed by a delegated key", true},
+		{"v1-dictionary", PackOptions{Key: root, Seq: 3, Created: testTime, Dict: dictBytes, Level: LevelFastest}, withBig,
+			"level fastest, dictionary v1-dictionary.dict, one article of two blocks", false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data := packBytes(t, tc.opts, arts)
+			data := packBytes(t, tc.opts, tc.arts)
 			b, err := openBytes(data, OpenOptions{})
 			if err != nil {
 				t.Fatal(err)

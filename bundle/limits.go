@@ -44,8 +44,9 @@ const (
 	// MaxCARHeader bounds the CARv1 header (one root CID and a version).
 	MaxCARHeader = 1 << 10
 
-	// MaxSpans bounds the block spans of one article body or attachment:
-	// 1024 MiB-blocks is a 1 GiB attachment.
+	// MaxSpans bounds the block spans of one article, body and attachments
+	// together: 1024 MiB-blocks is 1 GiB, and 1024 spans keep an entry
+	// small enough for a manifest page.
 	MaxSpans = 1024
 
 	// MaxAttachments bounds the attachments of one article.
@@ -64,9 +65,11 @@ const (
 	MaxNameLen        = 1024 // attachment names and publisher names
 )
 
-// pageTarget is the encoded size at which the packer starts a new manifest
-// page. Entries are bounded by the field limits above (about 20 KiB at
-// worst without spans), so a page stays well under MaxBlockSize.
+// pageTarget is the estimated encoded size at which the packer starts a new
+// manifest page. One entry is bounded by the field limits above and
+// MaxSpans: about 20 KiB of fields, 80 KiB of spans and 300 KiB of
+// attachment names, so a page stays under MaxBlockSize; the packer still
+// checks each page it encodes.
 const pageTarget = 256 << 10
 
 // Dictionary training: the sample taken from the articles being packed.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,7 +53,10 @@ type Bundle struct {
 	dictID   uint32
 	dec      *zstd.Decoder
 	manifest cid.Cid
-	meta     []cid.Cid // envelope, authority, manifest, pages, dictionary
+	meta     []cid.Cid // envelope, authority, manifest, dictionary, pages
+
+	refOnce sync.Once
+	refs    map[cid.Cid]struct{}
 }
 
 type blockLoc struct {
@@ -118,8 +123,11 @@ func (b *Bundle) index(size int64) (cid.Cid, error) {
 	if err != nil {
 		return cid.Undef, carError(err)
 	}
-	if len(br.Roots) != 1 || br.Version != 1 {
-		return cid.Undef, fmt.Errorf("%w: CAR version %d with %d roots, want version 1 with 1", ErrMalformed, br.Version, len(br.Roots))
+	if br.Version != 1 {
+		return cid.Undef, fmt.Errorf("%w: CAR version %d, want 1", ErrUnsupportedVersion, br.Version)
+	}
+	if len(br.Roots) != 1 {
+		return cid.Undef, fmt.Errorf("%w: CAR has %d roots, want 1", ErrMalformed, len(br.Roots))
 	}
 	// The CAR decoder tolerates some non-canonical headers; accept only
 	// the one encoding of this root, so no byte of the file is unchecked.
@@ -157,6 +165,11 @@ func (b *Bundle) index(size int64) (cid.Cid, error) {
 }
 
 func carError(err error) error {
+	if strings.Contains(err.Error(), "beyond allowable maximum") || strings.Contains(err.Error(), "exceeds maximum") {
+		// go-car's size-limit errors are not exported from its public
+		// packages; their text is stable across its v2 releases.
+		return fmt.Errorf("%w: %v", ErrTooLarge, err)
+	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return fmt.Errorf("%w: %v", ErrTruncated, err)
 	}
@@ -228,33 +241,35 @@ func (b *Bundle) verifyEnvelope(root cid.Cid, opts OpenOptions) error {
 	if !ed25519.Verify(signer, append([]byte(sigContextBundle), msg...), env.Sig) {
 		return ErrBadSignature
 	}
+	// A bundle may carry the publisher document even when the root key
+	// signed it, so readers learn the newest one; it is verified either way.
+	var embedded *Authority
+	if pl.Authority != nil {
+		adata, err := b.readBlock(*pl.Authority, MaxAuthoritySize, cid.DagCBOR)
+		if err != nil {
+			return err
+		}
+		if embedded, err = ParseAuthority(*pl.Authority, adata); err != nil {
+			return err
+		}
+		if embedded.Publisher != pl.Publisher {
+			return fmt.Errorf("%w: publisher document of another publisher", ErrWrongPublisher)
+		}
+		b.meta = append(b.meta, *pl.Authority)
+	}
+	known := opts.Authority
+	if known != nil && known.Publisher != pl.Publisher {
+		known = nil
+	}
+	eff := Newer(known, embedded)
+	b.Authority = eff
 	if !signer.Equal(rootKey) {
-		var embedded *Authority
-		if pl.Authority != nil {
-			adata, err := b.readBlock(*pl.Authority, MaxAuthoritySize, cid.DagCBOR)
-			if err != nil {
-				return err
-			}
-			if embedded, err = ParseAuthority(*pl.Authority, adata); err != nil {
-				return err
-			}
-			if embedded.Publisher != pl.Publisher {
-				return fmt.Errorf("%w: publisher document of another publisher", ErrWrongPublisher)
-			}
-			b.meta = append(b.meta, *pl.Authority)
-		}
-		known := opts.Authority
-		if known != nil && known.Publisher != pl.Publisher {
-			known = nil
-		}
-		eff := Newer(known, embedded)
 		if eff == nil {
 			return fmt.Errorf("%w: key %s, no publisher document", ErrKeyNotAuthorized, PublisherID(signer))
 		}
 		if err := eff.authorize(signer, uint64(pl.Seq)); err != nil {
 			return err
 		}
-		b.Authority = eff
 	}
 	b.meta = append([]cid.Cid{root}, b.meta...)
 	b.Info = Info{
@@ -317,7 +332,10 @@ func (b *Bundle) loadManifest() error {
 		b.meta = append(b.meta, pc)
 		for i := range pg.Articles {
 			e := &pg.Articles[i]
-			if len(b.entries) >= MaxArticles || len(b.entries) >= b.Articles {
+			if len(b.entries) >= MaxArticles {
+				return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
+			}
+			if len(b.entries) >= b.Articles {
 				return fmt.Errorf("%w: manifest lists more articles than the envelope's %d", ErrSizeMismatch, b.Articles)
 			}
 			if err := b.checkEntry(e, spanInfo); err != nil {
@@ -356,6 +374,16 @@ func (b *Bundle) checkEntry(e *entry, spanInfo map[cid.Cid][2]int64) error {
 			return fmt.Errorf("%w: author name", ErrTooLarge)
 		}
 	}
+	if !validUTF8(e.Title, e.Lang, e.Url, e.Summary, e.ContentType) || !validUTF8(e.Authors...) {
+		return fmt.Errorf("%w: metadata is not valid UTF-8", ErrMalformed)
+	}
+	spans := len(e.Body)
+	for _, a := range e.Attachments {
+		spans += len(a.Body)
+	}
+	if spans > MaxSpans {
+		return fmt.Errorf("%w: %d spans", ErrTooLarge, spans)
+	}
 	if err := b.checkSpans(e.Cid, e.Size, e.Body, spanInfo); err != nil {
 		return err
 	}
@@ -364,8 +392,11 @@ func (b *Bundle) checkEntry(e *entry, spanInfo map[cid.Cid][2]int64) error {
 		if err := checkName(a.Name); err != nil {
 			return fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		if names[a.Name] || len(a.ContentType) > MaxContentTypeLen {
+		if names[a.Name] || !utf8.ValidString(a.ContentType) {
 			return fmt.Errorf("%w: attachment %.80q", ErrMalformed, a.Name)
+		}
+		if len(a.ContentType) > MaxContentTypeLen {
+			return fmt.Errorf("%w: attachment content type", ErrTooLarge)
 		}
 		names[a.Name] = true
 		if err := b.checkSpans(a.Cid, a.Size, a.Body, spanInfo); err != nil {
@@ -381,9 +412,6 @@ func (b *Bundle) checkEntry(e *entry, spanInfo map[cid.Cid][2]int64) error {
 func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo map[cid.Cid][2]int64) error {
 	if !isRawSHA256(content) {
 		return fmt.Errorf("%w: content cid is not a raw sha2-256 cid", ErrWrongType)
-	}
-	if len(spans) > MaxSpans {
-		return fmt.Errorf("%w: %d spans", ErrTooLarge, len(spans))
 	}
 	var sum int64
 	for _, s := range spans {
@@ -418,13 +446,20 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 	return nil
 }
 
-// content reads and checks the bytes a list of spans describes.
-func (b *Bundle) content(content cid.Cid, size int64, spans []span) ([]byte, error) {
-	out := make([]byte, 0, size)
+// content reads and checks the bytes a list of spans describes. cache, if
+// not nil, keeps the last decoded block for a caller walking a cluster.
+func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *blockCache) ([]byte, error) {
+	// Grow as blocks arrive rather than trusting size for the allocation.
+	out := make([]byte, 0, min(size, MaxBlockRaw))
 	for _, s := range spans {
-		raw, err := b.blockContent(s)
-		if err != nil {
+		var raw []byte
+		var err error
+		if cache != nil && cache.c == s.Block {
+			raw = cache.raw
+		} else if raw, err = b.blockContent(s); err != nil {
 			return nil, err
+		} else if cache != nil {
+			cache.c, cache.raw = s.Block, raw
 		}
 		out = append(out, raw[s.Off:s.Off+s.Len]...)
 	}
@@ -432,6 +467,11 @@ func (b *Bundle) content(content cid.Cid, size int64, spans []span) ([]byte, err
 		return nil, err
 	}
 	return out, nil
+}
+
+type blockCache struct {
+	c   cid.Cid
+	raw []byte
 }
 
 // blockContent reads a content block and decodes it, never producing more
@@ -456,6 +496,9 @@ func (b *Bundle) blockContent(s span) ([]byte, error) {
 	}
 	if h.DictionaryID != 0 && h.DictionaryID != b.dictID {
 		return nil, fmt.Errorf("%w: zstd frame wants dictionary %d", ErrMalformed, h.DictionaryID)
+	}
+	if n, err := frameLen(data, &h); err != nil || n != len(data) {
+		return nil, fmt.Errorf("%w: block %s is not exactly one zstd frame", ErrMalformed, s.Block)
 	}
 	raw, err := b.dec.DecodeAll(data, make([]byte, 0, s.Raw))
 	if err != nil {
@@ -485,4 +528,36 @@ func carHeader(root cid.Cid) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// frameLen returns the length of the zstd frame at the start of data, by
+// walking its block headers (RFC 8878 section 3.1.1.2) without decoding.
+func frameLen(data []byte, h *zstd.Header) (int, error) {
+	n := h.HeaderSize
+	for {
+		if n+3 > len(data) {
+			return 0, io.ErrUnexpectedEOF
+		}
+		bh := uint32(data[n]) | uint32(data[n+1])<<8 | uint32(data[n+2])<<16
+		n += 3
+		size := int(bh >> 3)
+		switch (bh >> 1) & 3 {
+		case 0, 2: // raw, compressed
+			n += size
+		case 1: // RLE: one byte repeated size times
+			n++
+		default:
+			return 0, errors.New("reserved block type")
+		}
+		if bh&1 == 1 {
+			break
+		}
+	}
+	if h.HasCheckSum {
+		n += 4
+	}
+	if n > len(data) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	return n, nil
 }

@@ -230,13 +230,21 @@ func checkArticle(a *Article) error {
 		return fmt.Errorf("%w: article has no content type", ErrMalformed)
 	case len(a.Attachments) > MaxAttachments:
 		return fmt.Errorf("%w: more than %d attachments", ErrTooLarge, MaxAttachments)
-	case int64(len(a.Body)) > MaxSpans*MaxBlockRaw:
-		return fmt.Errorf("%w: body of %d bytes", ErrTooLarge, len(a.Body))
+	}
+	spans := chunks(len(a.Body))
+	for _, at := range a.Attachments {
+		spans += chunks(len(at.Data))
+	}
+	if spans > MaxSpans {
+		return fmt.Errorf("%w: article and attachments need more than %d blocks", ErrTooLarge, MaxSpans)
 	}
 	for _, au := range a.Authors {
 		if len(au) > MaxAuthorLen {
 			return fmt.Errorf("%w: author name too long", ErrTooLarge)
 		}
+	}
+	if !validUTF8(a.Title, a.Lang, a.URL, a.Summary, a.ContentType) || !validUTF8(a.Authors...) {
+		return fmt.Errorf("%w: article metadata is not valid UTF-8", ErrMalformed)
 	}
 	names := make(map[string]bool, len(a.Attachments))
 	for _, at := range a.Attachments {
@@ -247,7 +255,10 @@ func checkArticle(a *Article) error {
 			return fmt.Errorf("%w: attachment %q twice", ErrMalformed, at.Name)
 		}
 		names[at.Name] = true
-		if len(at.ContentType) > MaxContentTypeLen || int64(len(at.Data)) > MaxSpans*MaxBlockRaw {
+		if !utf8.ValidString(at.ContentType) {
+			return fmt.Errorf("%w: attachment content type is not valid UTF-8", ErrMalformed)
+		}
+		if len(at.ContentType) > MaxContentTypeLen {
 			return fmt.Errorf("%w: attachment %q", ErrTooLarge, at.Name)
 		}
 	}
@@ -302,12 +313,13 @@ func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
 	return c, nil
 }
 
-// putContent stores raw as one block and returns its span. With tryRaw, an
-// incompressible block is stored as is.
-func (bw *blockWriter) putContent(raw []byte, tryRaw bool) (span, error) {
+// putContent stores raw as one block and returns its span. A block that
+// zstd does not shrink (by a sixteenth, for attachments such as images) is
+// stored as is, so no block exceeds MaxBlockSize.
+func (bw *blockWriter) putContent(raw []byte, attachment bool) (span, error) {
 	data := bw.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2+64))
 	enc := int64(encZstd)
-	if tryRaw && len(data) >= len(raw)-len(raw)/16 {
+	if len(data) >= len(raw) || attachment && len(data) >= len(raw)-len(raw)/16 {
 		data, enc = raw, encNone
 	}
 	c, err := bw.put(data)
@@ -393,7 +405,7 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 		members []*packItem // articles whose spans point into cluster
 	)
 	flush := func() error {
-		if len(cluster) == 0 {
+		if len(members) == 0 {
 			return nil
 		}
 		s, err := bw.putContent(cluster, false)
@@ -401,8 +413,8 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 			return err
 		}
 		for _, it := range members {
-			it.e.Body[len(it.e.Body)-1].Block = s.Block
-			it.e.Body[len(it.e.Body)-1].Raw = s.Raw
+			last := &it.e.Body[len(it.e.Body)-1]
+			last.Block, last.Enc, last.Raw = s.Block, s.Enc, s.Raw
 		}
 		cluster, members = cluster[:0], members[:0]
 		return nil
@@ -434,7 +446,7 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 			}
 			continue
 		}
-		if len(cluster)+len(body) > p.opts.Cluster {
+		if len(cluster)+len(body) > p.opts.Cluster || len(members) > 0 && members[0].e.Lang != it.e.Lang {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -638,12 +650,13 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 }
 
 func entrySizeEstimate(e *entry) int {
-	n := 96 + len(e.Id) + len(e.Title) + len(e.Lang) + len(e.Url) + len(e.Summary) + len(e.ContentType) + 48*len(e.Body)
+	const perSpan = 80 // a CID, four integers and framing
+	n := 96 + len(e.Id) + len(e.Title) + len(e.Lang) + len(e.Url) + len(e.Summary) + len(e.ContentType) + perSpan*len(e.Body)
 	for _, a := range e.Authors {
 		n += len(a) + 2
 	}
 	for _, a := range e.Attachments {
-		n += 96 + len(a.Name) + len(a.ContentType) + 48*len(a.Body)
+		n += 96 + len(a.Name) + len(a.ContentType) + perSpan*len(a.Body)
 	}
 	return n
 }
@@ -658,3 +671,15 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	c.n += int64(n)
 	return n, err
 }
+
+func validUTF8(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// chunks returns the number of MaxBlockRaw blocks n bytes need alone.
+func chunks(n int) int { return max(1, (n+MaxBlockRaw-1)/MaxBlockRaw) }

@@ -75,7 +75,7 @@ func (b *Bundle) Body(id string) ([]byte, error) {
 		return nil, ErrNotFound
 	}
 	e := &b.entries[i]
-	body, err := b.content(e.Cid, e.Size, e.Body)
+	body, err := b.content(e.Cid, e.Size, e.Body, nil)
 	if err != nil {
 		return nil, &Error{Path: b.path, Object: id, Err: err}
 	}
@@ -90,7 +90,7 @@ func (b *Bundle) Attachment(id, name string) ([]byte, error) {
 	}
 	for _, a := range b.entries[i].Attachments {
 		if a.Name == name {
-			data, err := b.content(a.Cid, a.Size, a.Body)
+			data, err := b.content(a.Cid, a.Size, a.Body, nil)
 			if err != nil {
 				return nil, &Error{Path: b.path, Object: id + "/" + name, Err: err}
 			}
@@ -126,13 +126,14 @@ func (b *Bundle) Article(id string) (*Article, error) {
 // Verify reads every article and attachment and checks it against the
 // signed manifest. Open already checked everything else.
 func (b *Bundle) Verify() error {
+	var cache blockCache // the packer writes a cluster's articles in a row
 	for i := range b.entries {
 		e := &b.entries[i]
-		if _, err := b.content(e.Cid, e.Size, e.Body); err != nil {
+		if _, err := b.content(e.Cid, e.Size, e.Body, &cache); err != nil {
 			return &Error{Path: b.path, Object: e.Id, Err: err}
 		}
 		for _, a := range e.Attachments {
-			if _, err := b.content(a.Cid, a.Size, a.Body); err != nil {
+			if _, err := b.content(a.Cid, a.Size, a.Body, nil); err != nil {
 				return &Error{Path: b.path, Object: e.Id + "/" + a.Name, Err: err}
 			}
 		}
@@ -172,13 +173,25 @@ func (b *Bundle) Blocks() []cid.Cid {
 	return out
 }
 
-// Block returns a block's bytes, checked against its CID.
+// Block returns one of the blocks Blocks lists, checked against its CID.
+// Blocks in the file that the signed envelope does not reach are never
+// returned: a carrier cannot smuggle content into what a mirror serves.
 func (b *Bundle) Block(c cid.Cid) ([]byte, error) {
-	loc, ok := b.blocks[c]
-	if !ok {
+	if !b.referenced(c) {
 		return nil, ErrNotFound
 	}
-	return b.readBlock(c, loc.n, c.Prefix().Codec)
+	return b.readBlock(c, MaxBlockSize, c.Prefix().Codec)
+}
+
+func (b *Bundle) referenced(c cid.Cid) bool {
+	b.refOnce.Do(func() {
+		b.refs = make(map[cid.Cid]struct{})
+		for _, r := range b.Blocks() {
+			b.refs[r] = struct{}{}
+		}
+	})
+	_, ok := b.refs[c]
+	return ok
 }
 
 // String summarizes the bundle in one paragraph.

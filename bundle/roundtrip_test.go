@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"crypto/ed25519"
 	"fmt"
 	"strings"
@@ -61,17 +62,28 @@ func openBytes(data []byte, opts OpenOptions) (*Bundle, error) {
 }
 
 func TestRoundTrip(t *testing.T) {
+	noise := make([]byte, MaxBlockRaw*3/2) // incompressible, two blocks
+	rand.NewChaCha8([32]byte{1}).Read(noise)
 	for _, tc := range []struct {
 		name string
 		opts PackOptions
+		n    int
 	}{
-		{"per-article", PackOptions{}},
-		{"clustered", PackOptions{Cluster: 4096, Level: LevelBest}},
-		{"no-dict", PackOptions{NoDict: true, Level: LevelFastest}},
+		{"per-article", PackOptions{}, 200},
+		{"clustered", PackOptions{Cluster: 4096, Level: LevelBest}, 200},
+		{"no-dict", PackOptions{NoDict: true, Level: LevelFastest}, 200},
+		{"many pages", PackOptions{Cluster: 1 << 20}, 600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			arts := testArticles(200)
+			arts := testArticles(tc.n)
+			for _, a := range arts {
+				a.Summary = strings.Repeat("s", 2000) // about 1 MiB of manifest for 600 articles
+			}
 			arts[3].Attachments = []Attachment{{Name: "img/map.png", ContentType: "image/png", Data: bytes.Repeat([]byte{1, 2, 3}, 500)}}
+			arts[4].Body = noise
+			arts[5].Body = nil // empty bodies, also at the start of a cluster
+			arts[9].Body = nil
+			arts[9].Lang = "aa"
 			tc.opts.Key, tc.opts.Seq, tc.opts.Created = testKey(1), 7, testTime
 			data := packBytes(t, tc.opts, arts)
 			b, err := openBytes(data, OpenOptions{Publisher: PublisherID(testKey(1).Public().(ed25519.PublicKey))})
@@ -79,7 +91,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatalf("Open() = %v", err)
 			}
 			defer b.Close()
-			if b.Seq != 7 || b.Articles != 200 || !b.Created.Equal(testTime) {
+			if b.Seq != 7 || b.Articles != tc.n || !b.Created.Equal(testTime) {
 				t.Errorf("Info = %+v", b.Info)
 			}
 			if err := b.Verify(); err != nil {
@@ -99,6 +111,22 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if _, err := b.Body("nope"); err != ErrNotFound {
 				t.Errorf("Body(nope) = %v, want ErrNotFound", err)
+			}
+			// Clusters never mix languages.
+			langOf := map[string]string{}
+			for _, e := range b.entries {
+				for _, sp := range e.Body {
+					if sp.Len == 0 {
+						continue // identical (empty) content is deduplicated
+					}
+					if l, ok := langOf[sp.Block.KeyString()]; ok && l != e.Lang {
+						t.Errorf("block %s holds articles in %s and %s", sp.Block, l, e.Lang)
+					}
+					langOf[sp.Block.KeyString()] = e.Lang
+				}
+			}
+			if tc.n > 500 && len(b.meta) < 4 {
+				t.Errorf("%d articles fit in %d metadata blocks; want several manifest pages", tc.n, len(b.meta))
 			}
 		})
 	}

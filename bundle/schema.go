@@ -6,6 +6,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime"
+	"github.com/ipld/go-ipld-prime/codec"
 	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/node/bindnode"
 	"github.com/ipld/go-ipld-prime/schema"
@@ -78,7 +79,7 @@ type Entry struct {
 	cid Link
 	body [Span]
 	attachments [AttachmentEntry]
-}
+} representation tuple
 
 type AttachmentEntry struct {
 	name String
@@ -86,7 +87,7 @@ type AttachmentEntry struct {
 	size Int
 	cid Link
 	body [Span]
-}
+} representation tuple
 
 type Span struct {
 	block Link
@@ -94,7 +95,7 @@ type Span struct {
 	raw Int
 	off Int
 	len Int
-}
+} representation tuple
 `
 
 // Format constants.
@@ -236,7 +237,9 @@ var (
 func encodeNode(v any, proto schema.TypedPrototype) ([]byte, error) {
 	n := bindnode.Wrap(v, proto.Type())
 	var buf bytes.Buffer
-	if err := (dagcbor.EncodeOptions{AllowLinks: true}).Encode(n.Representation(), &buf); err != nil {
+	// RFC 7049 order (shorter keys first) is DAG-CBOR's canonical map order.
+	opts := dagcbor.EncodeOptions{AllowLinks: true, MapSortMode: codec.MapSortMode_RFC7049}
+	if err := opts.Encode(n.Representation(), &buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

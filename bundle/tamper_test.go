@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -113,6 +116,16 @@ func TestTamper(t *testing.T) {
 			frame[5] = 19 << 3 // window descriptor: 2^(10+19) = 512 MiB
 			s.Block = f.putContent(t, frame)
 		}), OpenOptions{}, ErrTooLarge},
+		{"zstd frame followed by another frame", forge(good, root, func(f *forged) {
+			s := firstBlock(f)
+			frame := append(bytes.Clone(f.content[s.Block]), 0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0) // skippable frame
+			s.Block = f.putContent(t, frame)
+		}), OpenOptions{}, ErrMalformed},
+		{"root-signed bundle with a dangling publisher document link", forge(good, root, func(f *forged) {
+			c, _ := prefixCBOR.Sum([]byte("nowhere"))
+			f.payload.Authority = &c
+		}), OpenOptions{}, ErrMissingBlock},
+		{"CARv2 container", carV2(t, good), OpenOptions{}, ErrUnsupportedVersion},
 		{"cluster span outside its block", forge(clustered, root, func(f *forged) { firstBlock(f).Off = firstBlock(f).Raw }), OpenOptions{}, ErrSizeMismatch},
 		{"attachment name escapes", forge(good, root, func(f *forged) {
 			for i := range f.pages[0].Articles {
@@ -174,6 +187,48 @@ func TestBitFlipAnywhere(t *testing.T) {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("flip at byte %d: error %v does not match ErrInvalid", i, err)
 			}
+		}
+	}
+}
+
+// carV2 wraps a CARv1 in a CARv2 with the go-car library.
+func carV2(t *testing.T, v1 []byte) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "v1.car"), filepath.Join(dir, "v2.car")
+	if err := os.WriteFile(in, v1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := carv2.WrapV1File(in, out); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestBlockServesOnlySignedBlocks: a block a carrier added to the file is
+// not served.
+func TestBlockServesOnlySignedBlocks(t *testing.T) {
+	data := packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime}, testArticles(3))
+	f := takeApart(t, data, testKey(1))
+	smuggled := f.putContent(t, []byte("smuggled content"))
+	b, err := openBytes(f.build(t), OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.Block(smuggled); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Block(smuggled) = %v, want ErrNotFound", err)
+	}
+	for _, c := range b.Blocks() {
+		if c.Equals(smuggled) {
+			t.Errorf("Blocks() lists the smuggled block")
+		}
+		if _, err := b.Block(c); err != nil {
+			t.Errorf("Block(%s) = %v", c, err)
 		}
 	}
 }
