@@ -2,9 +2,9 @@ package bundle
 
 import (
 	"bytes"
-	"math/rand/v2"
 	"crypto/ed25519"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
