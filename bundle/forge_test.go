@@ -9,6 +9,7 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
+	"github.com/klauspost/compress/zstd"
 )
 
 // forged is a bundle taken apart so a test can change any piece and put
@@ -17,7 +18,7 @@ type forged struct {
 	key     ed25519.PrivateKey
 	payload bundlePayload
 	man     manifest
-	pages   []page
+	pages   [][]entry
 	content map[cid.Cid][]byte // content blocks and dictionary
 	extra   map[cid.Cid][]byte // authority etc.
 
@@ -54,12 +55,14 @@ func takeApart(t testing.TB, data []byte, key ed25519.PrivateKey) *forged {
 		t.Fatal(err)
 	}
 	f.man = *m
+	dec, _ := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw))
+	defer dec.Close()
 	for _, pc := range m.Pages {
-		pg, err := decodeNode[page](get(pc), protoPage)
+		pg, err := decodePage(get(pc), dec)
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.pages = append(f.pages, *pg)
+		f.pages = append(f.pages, pg)
 	}
 	for _, c := range b.order {
 		if c.Prefix().Codec == cid.Raw {
@@ -81,8 +84,10 @@ func (f *forged) build(t testing.TB) []byte {
 	}
 	var blocks []blk
 	f.man.Pages = nil
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	defer enc.Close()
 	for i := range f.pages {
-		c, data, err := makeBlock(&f.pages[i], protoPage)
+		c, data, err := encodePage(f.pages[i], enc)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -83,7 +83,7 @@ func TestGoldenVectors(t *testing.T) {
 		desc    string
 		withDoc bool
 	}{
-		{"v1-root-signed", PackOptions{Key: root, Seq: 1, Created: testTime}, arts, "level default, one block per article, no dictionary", false},
+		{"v1-root-signed", PackOptions{Key: root, Seq: 1, Created: testTime, Level: LevelDefault}, arts, "level default, one block per article, no dictionary", false},
 		{"v1-delegated-clustered", PackOptions{Key: daily, Authority: auth, Seq: 2, Created: testTime, Cluster: 4096, Level: LevelBest}, arts,
 			"level best, cluster 4096, signed by a delegated key", true},
 		{"v1-dictionary", PackOptions{Key: root, Seq: 3, Created: testTime, Dict: dictBytes, Level: LevelFastest}, withBig,

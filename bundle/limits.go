@@ -33,6 +33,14 @@ const (
 	// MaxPages bounds the manifest pages of one bundle.
 	MaxPages = 4096
 
+	// MaxPageRaw bounds a manifest page's decompressed entries, and so the
+	// memory decoding one page takes.
+	MaxPageRaw = 4 << 20
+
+	// MaxPageBlocks bounds the block links of one page: at most one per
+	// span of its entries, and a page's links alone must fit in a block.
+	MaxPageBlocks = 16384
+
 	// MaxArticles bounds the articles of one bundle: 1M articles of ~10 KB
 	// is 10 GB of text, far beyond any newsroom's daily bundle.
 	MaxArticles = 1 << 20
@@ -65,16 +73,20 @@ const (
 	MaxNameLen        = 1024 // attachment names and publisher names
 )
 
-// pageTarget is the estimated encoded size at which the packer starts a new
-// manifest page. One entry is bounded by the field limits above and
-// MaxSpans: about 20 KiB of fields, 80 KiB of spans and 300 KiB of
-// attachment names, so a page stays under MaxBlockSize; the packer still
-// checks each page it encodes.
-const pageTarget = 256 << 10
+// Manifest pages are cut when their entries reach pageTarget bytes
+// (estimated, before compression) or pageMaxBlocks distinct blocks. One
+// entry is bounded by the field limits above and MaxSpans (about 20 KiB of
+// fields, 80 KiB of spans and 300 KiB of attachment names), so a page's
+// entries stay under MaxPageRaw and its links under MaxBlockSize; the
+// packer still checks each page it encodes.
+const (
+	pageTarget    = 1 << 20
+	pageMaxBlocks = 8192
+)
 
 // Dictionary training: the sample taken from the articles being packed.
 const (
-	dictSampleBytes = 8 << 20
+	dictSampleBytes = 512 << 10
 	dictSize        = 112 << 10
 	// dictMinInput is the corpus size below which a dictionary is not
 	// worth its own bytes.

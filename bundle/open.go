@@ -304,7 +304,7 @@ func (b *Bundle) loadManifest() error {
 	}
 	dopts := []zstd.DOption{
 		zstd.WithDecoderMaxMemory(MaxBlockRaw), zstd.WithDecoderMaxWindow(MaxZstdWindow),
-		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderLowmem(true),
+		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderLowmem(false),
 	}
 	if b.dict != nil {
 		if len(b.dict) < 8 || !bytes.Equal(b.dict[:4], []byte{0x37, 0xa4, 0x30, 0xec}) {
@@ -320,18 +320,24 @@ func (b *Bundle) loadManifest() error {
 	b.byID = make(map[string]int, b.Articles)
 	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
 	var total int64
+	pageDec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecoderMaxWindow(MaxPageRaw),
+		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return err
+	}
+	defer pageDec.Close()
 	for _, pc := range m.Pages {
 		pdata, err := b.readBlock(pc, MaxBlockSize, cid.DagCBOR)
 		if err != nil {
 			return err
 		}
-		pg, err := decodeNode[page](pdata, protoPage)
+		entries, err := decodePage(pdata, pageDec)
 		if err != nil {
 			return err
 		}
 		b.meta = append(b.meta, pc)
-		for i := range pg.Articles {
-			e := &pg.Articles[i]
+		for i := range entries {
+			e := &entries[i]
 			if len(b.entries) >= MaxArticles {
 				return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
 			}

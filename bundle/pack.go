@@ -79,7 +79,8 @@ type PackOptions struct {
 	Seq uint64
 	// Created is the creation time; zero means now.
 	Created time.Time
-	// Level is the zstd setting; zero means LevelDefault.
+	// Level is the zstd setting; zero means LevelFastest, which with the
+	// dictionary packs at about 50 MB/s on one core (see BenchmarkPack).
 	Level Level
 	// Cluster is the target decompressed size of a body block holding
 	// several articles. Zero puts each article in its own block, so a
@@ -102,6 +103,7 @@ type Packer struct {
 	opts      PackOptions
 	publisher string
 	spool     *os.File
+	spoolBuf  *bufio.Writer // spool writes are sequential; reads flush first
 	spoolEnd  int64
 	items     []*packItem
 	ids       map[string]struct{}
@@ -131,7 +133,7 @@ func NewPacker(opts PackOptions) (*Packer, error) {
 		return nil, fmt.Errorf("cluster size %d out of range 0..%d", opts.Cluster, MaxBlockRaw)
 	}
 	if opts.Level == 0 {
-		opts.Level = LevelDefault
+		opts.Level = LevelFastest
 	}
 	if opts.Created.IsZero() {
 		opts.Created = time.Now()
@@ -154,7 +156,7 @@ func NewPacker(opts PackOptions) (*Packer, error) {
 		return nil, err
 	}
 	os.Remove(f.Name()) // unlinked: the OS reclaims it however we exit
-	return &Packer{opts: opts, publisher: publisher, spool: f, ids: make(map[string]struct{})}, nil
+	return &Packer{opts: opts, publisher: publisher, spool: f, spoolBuf: bufio.NewWriterSize(f, 1<<20), ids: make(map[string]struct{})}, nil
 }
 
 // Close releases the spool.
@@ -199,7 +201,7 @@ func (p *Packer) Add(a *Article) error {
 
 func (p *Packer) spoolWrite(b []byte) (int64, error) {
 	off := p.spoolEnd
-	if _, err := p.spool.WriteAt(b, off); err != nil {
+	if _, err := p.spoolBuf.Write(b); err != nil {
 		return 0, err
 	}
 	p.spoolEnd += int64(len(b))
@@ -207,9 +209,22 @@ func (p *Packer) spoolWrite(b []byte) (int64, error) {
 }
 
 func (p *Packer) spoolRead(off, n int64) ([]byte, error) {
-	b := make([]byte, n)
-	_, err := p.spool.ReadAt(b, off)
-	return b, err
+	return p.spoolReadInto(nil, off, n)
+}
+
+// spoolReadInto reads into buf's storage when it is large enough.
+func (p *Packer) spoolReadInto(buf []byte, off, n int64) ([]byte, error) {
+	if p.spoolBuf.Buffered() > 0 {
+		if err := p.spoolBuf.Flush(); err != nil {
+			return nil, err
+		}
+	}
+	if int64(cap(buf)) < n {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	_, err := p.spool.ReadAt(buf, off)
+	return buf, err
 }
 
 func unixOrZero(t time.Time) int64 {
@@ -290,10 +305,12 @@ type Info struct {
 // blockWriter collects compressed blocks in a spool file, deduplicated.
 type blockWriter struct {
 	f     *os.File
+	w     *bufio.Writer
 	end   int64
 	order []cid.Cid
 	at    map[cid.Cid][2]int64 // offset, length
 	enc   *zstd.Encoder
+	buf   []byte // reused for compressed output; put copies it out
 }
 
 func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
@@ -304,7 +321,7 @@ func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
 	if _, ok := bw.at[c]; ok {
 		return c, nil
 	}
-	if _, err := bw.f.WriteAt(data, bw.end); err != nil {
+	if _, err := bw.w.Write(data); err != nil {
 		return cid.Undef, err
 	}
 	bw.at[c] = [2]int64{bw.end, int64(len(data))}
@@ -317,7 +334,8 @@ func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
 // zstd does not shrink (by a sixteenth, for attachments such as images) is
 // stored as is, so no block exceeds MaxBlockSize.
 func (bw *blockWriter) putContent(raw []byte, attachment bool) (span, error) {
-	data := bw.enc.EncodeAll(raw, make([]byte, 0, len(raw)/2+64))
+	data := bw.enc.EncodeAll(raw, bw.buf[:0])
+	bw.buf = data
 	enc := int64(encZstd)
 	if len(data) >= len(raw) || attachment && len(data) >= len(raw)-len(raw)/16 {
 		data, enc = raw, encNone
@@ -338,7 +356,7 @@ func (p *Packer) Pack(w io.Writer) (*Info, error) {
 	}
 	eopts := []zstd.EOption{
 		zstd.WithEncoderLevel(p.opts.Level.zstd()), zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false),
-		zstd.WithSingleSegment(true), zstd.WithZeroFrames(true), zstd.WithLowerEncoderMem(true),
+		zstd.WithSingleSegment(true), zstd.WithZeroFrames(true),
 	}
 	if dictBytes != nil {
 		eopts = append(eopts, zstd.WithEncoderDict(dictBytes))
@@ -354,7 +372,7 @@ func (p *Packer) Pack(w io.Writer) (*Info, error) {
 	}
 	os.Remove(bf.Name())
 	defer bf.Close()
-	bw := &blockWriter{f: bf, at: make(map[cid.Cid][2]int64), enc: enc}
+	bw := &blockWriter{f: bf, w: bufio.NewWriterSize(bf, 1<<20), at: make(map[cid.Cid][2]int64), enc: enc}
 
 	// Articles of one language, oldest first: a growing corpus appends at
 	// the end of each language's run, so earlier clusters stay unchanged,
@@ -419,11 +437,13 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 		cluster, members = cluster[:0], members[:0]
 		return nil
 	}
+	var buf []byte // each body is compressed or copied into cluster before the next is read
 	for _, it := range p.items {
-		body, err := p.spoolRead(it.off, it.e.Size)
+		body, err := p.spoolReadInto(buf, it.off, it.e.Size)
 		if err != nil {
 			return err
 		}
+		buf = body
 		if it.e.Cid, err = prefixRaw.Sum(body); err != nil {
 			return err
 		}
@@ -534,35 +554,41 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 		}
 		m.Dict = &c
 	}
+	penc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(p.opts.Level.zstd()), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false), zstd.WithSingleSegment(true), zstd.WithZeroFrames(true))
+	if err != nil {
+		return nil, err
+	}
+	defer penc.Close()
 	var (
-		pg    page
-		est   int
-		bytes int64
+		pg     []entry
+		est    int
+		blocks int
+		bytes  int64
 	)
 	flushPage := func() error {
-		if len(pg.Articles) == 0 {
+		if len(pg) == 0 {
 			return nil
 		}
-		c, data, err := makeBlock(&pg, protoPage)
+		c, data, err := encodePage(pg, penc)
 		if err != nil {
 			return err
 		}
-		if len(data) > MaxBlockSize {
-			return fmt.Errorf("%w: manifest page of %d bytes", ErrTooLarge, len(data))
-		}
 		meta = append(meta, blk{c, data})
 		m.Pages = append(m.Pages, c)
-		pg, est = page{}, 0
+		pg, est, blocks = nil, 0, 0
 		return nil
 	}
 	for _, it := range p.items {
-		pg.Articles = append(pg.Articles, it.e)
+		pg = append(pg, it.e)
 		est += entrySizeEstimate(&it.e)
+		blocks += len(it.e.Body)
 		bytes += it.e.Size
 		for _, a := range it.e.Attachments {
 			bytes += a.Size
+			blocks += len(a.Body)
 		}
-		if est >= pageTarget {
+		if est >= pageTarget || blocks >= pageMaxBlocks {
 			if err := flushPage(); err != nil {
 				return nil, err
 			}
@@ -627,6 +653,9 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 		if err := put(*m.Dict, dictBytes); err != nil {
 			return nil, err
 		}
+	}
+	if err := bw.w.Flush(); err != nil {
+		return nil, err
 	}
 	br := bufio.NewReaderSize(io.NewSectionReader(bw.f, 0, bw.end), 1<<20)
 	buf := make([]byte, 0, MaxBlockSize)

@@ -62,8 +62,11 @@ type Manifest struct {
 }
 
 type Page struct {
-	articles [Entry]
+	blocks [Link]
+	entries Bytes
 }
+
+type Entries [Entry]
 
 type Entry struct {
 	id String
@@ -76,7 +79,7 @@ type Entry struct {
 	summary String
 	contentType String
 	size Int
-	cid Link
+	cid Bytes
 	body [Span]
 	attachments [AttachmentEntry]
 } representation tuple
@@ -85,12 +88,12 @@ type AttachmentEntry struct {
 	name String
 	contentType String
 	size Int
-	cid Link
+	cid Bytes
 	body [Span]
 } representation tuple
 
 type Span struct {
-	block Link
+	block Int
 	enc Int
 	raw Int
 	off Int
@@ -163,10 +166,49 @@ type manifest struct {
 	Pages []cid.Cid
 }
 
+// page is a manifest page on the wire: the content blocks its entries
+// use, as links so that any IPLD tool sees the whole DAG, and the entries
+// themselves, zstd-compressed (metadata is text and compresses 3-4x; it is
+// the first thing every reader downloads). Spans name blocks by index.
 type page struct {
-	Articles []entry
+	Blocks  []cid.Cid
+	Entries []byte
 }
 
+type wireEntry struct {
+	Id          string
+	Title       string
+	Lang        string
+	Published   int64
+	Updated     int64
+	Url         string
+	Authors     []string
+	Summary     string
+	ContentType string
+	Size        int64
+	Cid         []byte
+	Body        []wireSpan
+	Attachments []wireAttachment
+}
+
+type wireAttachment struct {
+	Name        string
+	ContentType string
+	Size        int64
+	Cid         []byte
+	Body        []wireSpan
+}
+
+type wireSpan struct {
+	Block int64
+	Enc   int64
+	Raw   int64
+	Off   int64
+	Len   int64
+}
+
+// entry is a manifest entry as the packer and reader use it, with spans
+// resolved to CIDs.
 type entry struct {
 	Id          string
 	Title       string
@@ -217,6 +259,7 @@ var (
 	protoAuthPayload   = bindnode.Prototype((*authorityPayload)(nil), schemaAuthorityPayld)
 	protoManifest      = bindnode.Prototype((*manifest)(nil), schemaManifest)
 	protoPage          = bindnode.Prototype((*page)(nil), schemaPage)
+	protoEntries       = bindnode.Prototype((*[]wireEntry)(nil), typeSystem.TypeByName("Entries"))
 )
 
 func mustSchema() *schema.TypeSystem {

@@ -41,7 +41,7 @@ func TestTamper(t *testing.T) {
 		change(f)
 		return f.build(t)
 	}
-	firstBlock := func(f *forged) *span { return &f.pages[0].Articles[0].Body[0] }
+	firstBlock := func(f *forged) *span { return &f.pages[0][0].Body[0] }
 	zstdFrame := func(content []byte, o ...zstd.EOption) []byte {
 		enc, err := zstd.NewWriter(nil, append([]zstd.EOption{zstd.WithEncoderConcurrency(1)}, o...)...)
 		if err != nil {
@@ -83,15 +83,15 @@ func TestTamper(t *testing.T) {
 			delete(f.content, firstBlock(f).Block)
 		}), OpenOptions{}, ErrMissingBlock},
 		{"manifest content cid lies", forge(good, root, func(f *forged) {
-			f.pages[0].Articles[0].Cid, _ = prefixRaw.Sum([]byte("something else"))
+			f.pages[0][0].Cid, _ = prefixRaw.Sum([]byte("something else"))
 		}), OpenOptions{}, ErrHashMismatch},
-		{"manifest size lies", forge(good, root, func(f *forged) { f.pages[0].Articles[0].Size++ }), OpenOptions{}, ErrSizeMismatch},
+		{"manifest size lies", forge(good, root, func(f *forged) { f.pages[0][0].Size++ }), OpenOptions{}, ErrSizeMismatch},
 		{"envelope article count lies", forge(good, root, func(f *forged) { f.payload.Articles-- }), OpenOptions{}, ErrSizeMismatch},
 		{"envelope byte count lies", forge(good, root, func(f *forged) { f.payload.Bytes++ }), OpenOptions{}, ErrSizeMismatch},
 		{"declared block size lies low", forge(good, root, func(f *forged) {
 			s := firstBlock(f)
 			s.Raw, s.Len = s.Raw-1, s.Len-1
-			f.pages[0].Articles[0].Size--
+			f.pages[0][0].Size--
 			f.payload.Bytes--
 		}), OpenOptions{}, ErrSizeMismatch},
 		{"root block is raw, not dag-cbor", forge(good, root, func(f *forged) { f.rootCodec = cid.Raw }), OpenOptions{}, ErrWrongType},
@@ -128,13 +128,13 @@ func TestTamper(t *testing.T) {
 		{"CARv2 container", carV2(t, good), OpenOptions{}, ErrUnsupportedVersion},
 		{"cluster span outside its block", forge(clustered, root, func(f *forged) { firstBlock(f).Off = firstBlock(f).Raw }), OpenOptions{}, ErrSizeMismatch},
 		{"attachment name escapes", forge(good, root, func(f *forged) {
-			for i := range f.pages[0].Articles {
-				if len(f.pages[0].Articles[i].Attachments) > 0 {
-					f.pages[0].Articles[i].Attachments[0].Name = "../../etc/cron.d/x"
+			for i := range f.pages[0] {
+				if len(f.pages[0][i].Attachments) > 0 {
+					f.pages[0][i].Attachments[0].Name = "../../etc/cron.d/x"
 				}
 			}
 		}), OpenOptions{}, ErrUnsafePath},
-		{"duplicate article id", forge(good, root, func(f *forged) { f.pages[0].Articles[1].Id = f.pages[0].Articles[0].Id }), OpenOptions{}, ErrDuplicateID},
+		{"duplicate article id", forge(good, root, func(f *forged) { f.pages[0][1].Id = f.pages[0][0].Id }), OpenOptions{}, ErrDuplicateID},
 		{"old bundle of a retired key stays valid", byDaily, OpenOptions{Authority: auth2}, nil},
 	}
 	for _, tc := range tests {
