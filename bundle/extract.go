@@ -36,12 +36,18 @@ func (b *Bundle) Extract(dir string) error {
 		return err
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return err
+	// Like os.MkdirTemp, but with the mode a plain mkdir gives (umask
+	// applies), since the directory is renamed into place.
+	var tmp string
+	for i := 0; ; i++ {
+		tmp = filepath.Join(parent, fmt.Sprintf(".%s.tmp-%d-%d", filepath.Base(dir), os.Getpid(), i))
+		err := os.Mkdir(tmp, 0o755)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrExist) || i > 1000 {
+			return err
+		}
 	}
 	done := false
 	defer func() {

@@ -37,6 +37,11 @@ const (
 	// memory decoding one page takes.
 	MaxPageRaw = 4 << 20
 
+	// MaxManifestRaw bounds all pages' decompressed entries together, and
+	// so the memory a bundle's metadata takes: 256 MiB is about a million
+	// entries.
+	MaxManifestRaw = 256 << 20
+
 	// MaxPageBlocks bounds the block links of one page: at most one per
 	// span of its entries, and a page's links alone must fit in a block.
 	MaxPageBlocks = 16384
@@ -74,11 +79,12 @@ const (
 )
 
 // Manifest pages are cut when their entries reach pageTarget bytes
-// (estimated, before compression) or pageMaxBlocks distinct blocks. One
-// entry is bounded by the field limits above and MaxSpans (about 20 KiB of
-// fields, 80 KiB of spans and 300 KiB of attachment names), so a page's
-// entries stay under MaxPageRaw and its links under MaxBlockSize; the
-// packer still checks each page it encodes.
+// (estimated, before compression) or their spans pageMaxBlocks (an upper
+// bound on the page's distinct blocks). One entry is bounded by the field
+// limits above and MaxSpans (about 20 KiB of fields, 16 KiB of spans and
+// 300 KiB of attachment names), so a page's entries stay under MaxPageRaw
+// and its links (40 bytes each) under MaxBlockSize; the packer still checks
+// each page it encodes.
 const (
 	pageTarget    = 1 << 20
 	pageMaxBlocks = 8192

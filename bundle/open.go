@@ -37,9 +37,9 @@ type OpenOptions struct {
 // A Bundle is safe for concurrent use.
 type Bundle struct {
 	Info
-	// Authority is the publisher document that authorized the signer: the
-	// newer of the bundle's own and OpenOptions.Authority; nil when the
-	// root key signed.
+	// Authority is the newer of the publisher document the bundle carries
+	// and OpenOptions.Authority; nil when neither exists. When a signing
+	// key other than the root signed, it is the document that authorized it.
 	Authority *Authority
 
 	r        io.ReaderAt
@@ -289,6 +289,9 @@ func (b *Bundle) loadManifest() error {
 	if err != nil {
 		return err
 	}
+	if again, err := encodeNode(m, protoManifest); err != nil || !bytes.Equal(again, data) {
+		return fmt.Errorf("%w: manifest is not canonical dag-cbor", ErrMalformed)
+	}
 	if m.V != FormatVersion {
 		return fmt.Errorf("%w: manifest version %d", ErrUnsupportedVersion, m.V)
 	}
@@ -320,6 +323,7 @@ func (b *Bundle) loadManifest() error {
 	b.byID = make(map[string]int, b.Articles)
 	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
 	var total int64
+	var manifestRaw int
 	pageDec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecoderMaxWindow(MaxPageRaw),
 		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderConcurrency(1))
 	if err != nil {
@@ -331,9 +335,12 @@ func (b *Bundle) loadManifest() error {
 		if err != nil {
 			return err
 		}
-		entries, err := decodePage(pdata, pageDec)
+		entries, n, err := decodePageSize(pdata, pageDec)
 		if err != nil {
 			return err
+		}
+		if manifestRaw += n; manifestRaw > MaxManifestRaw {
+			return fmt.Errorf("%w: manifest entries exceed %d bytes", ErrTooLarge, MaxManifestRaw)
 		}
 		b.meta = append(b.meta, pc)
 		for i := range entries {

@@ -508,7 +508,6 @@ func (p *Packer) dictionary() ([]byte, error) {
 	// given source tree is deterministic), capped at dictSampleBytes.
 	step := max(1, int(p.total/dictSampleBytes)+1)
 	var samples [][]byte
-	h := sha256.New()
 	for i := 0; i < len(p.items); i += step {
 		it := p.items[i]
 		b, err := p.spoolRead(it.off, min(it.e.Size, 64<<10))
@@ -517,23 +516,25 @@ func (p *Packer) dictionary() ([]byte, error) {
 		}
 		if len(b) >= 8 {
 			samples = append(samples, b)
-			h.Write(b)
 		}
 	}
 	if len(samples) < 8 {
 		return nil, nil
 	}
-	// Dictionary IDs 0..32767 are reserved by the zstd format; derive the
-	// ID from the samples so packing is deterministic.
-	id := binary.BigEndian.Uint32(h.Sum(nil))%(1<<31-32768) + 32768
+	// Dictionary IDs 0..32767 are reserved by the zstd format; the ID is
+	// set from the content below.
 	d, err := dict.BuildZstdDict(samples, dict.Options{
-		MaxDictSize: dictSize, HashBytes: 6, ZstdDictID: id, ZstdLevel: p.opts.Level.zstd(),
+		MaxDictSize: dictSize, HashBytes: 6, ZstdDictID: 32768, ZstdLevel: p.opts.Level.zstd(),
 	})
-	if err != nil {
+	if err != nil || len(d) < 8 {
 		// Training fails on inputs with too little repetition; packing
 		// without a dictionary is still correct.
 		return nil, nil
 	}
+	// The trainer is not deterministic, so name the dictionary by its
+	// content: equal IDs then mean equal dictionaries.
+	sum := sha256.Sum256(d[8:])
+	binary.LittleEndian.PutUint32(d[4:8], binary.BigEndian.Uint32(sum[:4])%(1<<31-32768)+32768)
 	return d, nil
 }
 
@@ -611,7 +612,7 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 		Articles: int64(len(p.items)), Bytes: bytes,
 	}
 	var authBlk *blk
-	if a := p.opts.Authority; a != nil && p.publisher != PublisherID(signer) {
+	if a := p.opts.Authority; a != nil {
 		c := a.CID()
 		pl.Authority = &c
 		authBlk = &blk{c, a.Bytes()}
@@ -679,7 +680,7 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 }
 
 func entrySizeEstimate(e *entry) int {
-	const perSpan = 80 // a CID, four integers and framing
+	const perSpan = 16 // five small integers; the block's link is counted by pageMaxBlocks
 	n := 96 + len(e.Id) + len(e.Title) + len(e.Lang) + len(e.Url) + len(e.Summary) + len(e.ContentType) + perSpan*len(e.Body)
 	for _, a := range e.Authors {
 		n += len(a) + 2

@@ -1,12 +1,44 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 
+	"github.com/fxamacker/cbor/v2"
 	"github.com/ipfs/go-cid"
 	"github.com/klauspost/compress/zstd"
 )
+
+var (
+	entriesEnc = mustEncMode(cbor.CoreDetEncOptions())
+	entriesDec = mustDecMode(cbor.DecOptions{
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		IndefLength:       cbor.IndefLengthForbidden,
+		TagsMd:            cbor.TagsForbidden,
+		UTF8:              cbor.UTF8RejectInvalid,
+		MaxNestedLevels:   8,
+		MaxArrayElements:  MaxPageRaw / 2,
+		MaxMapPairs:       16,
+		ExtraReturnErrors: cbor.ExtraDecErrorUnknownField,
+	})
+)
+
+func mustEncMode(o cbor.EncOptions) cbor.EncMode {
+	m, err := o.EncMode()
+	if err != nil {
+		panic(err) // constant options
+	}
+	return m
+}
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
+	if err != nil {
+		panic(err) // constant options
+	}
+	return m
+}
 
 // encodePage encodes entries as one manifest page block.
 func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
@@ -41,7 +73,7 @@ func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
 		}
 		wire = append(wire, we)
 	}
-	raw, err := encodeNode(&wire, protoEntries)
+	raw, err := entriesEnc.Marshal(wire)
 	if err != nil {
 		return cid.Undef, nil, err
 	}
@@ -62,40 +94,56 @@ func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
 // decodePage decodes a manifest page block whose size and hash the caller
 // has checked. Decompression is bounded by MaxPageRaw.
 func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
+	entries, _, err := decodePageSize(data, dec)
+	return entries, err
+}
+
+// decodePageSize is decodePage that also returns the entries' decoded size.
+func decodePageSize(data []byte, dec *zstd.Decoder) ([]entry, int, error) {
 	pg, err := decodeNode[page](data, protoPage)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	if again, err := encodeNode(pg, protoPage); err != nil || !bytes.Equal(again, data) {
+		return nil, 0, fmt.Errorf("%w: manifest page is not canonical dag-cbor", ErrMalformed)
 	}
 	if len(pg.Blocks) > MaxPageBlocks {
-		return nil, fmt.Errorf("%w: page lists %d blocks", ErrTooLarge, len(pg.Blocks))
+		return nil, 0, fmt.Errorf("%w: page lists %d blocks", ErrTooLarge, len(pg.Blocks))
 	}
 	var h zstd.Header
 	if err := h.Decode(pg.Entries); err != nil || h.Skippable || !h.HasFCS || h.DictionaryID != 0 {
-		return nil, fmt.Errorf("%w: page entries are not a plain zstd frame", ErrMalformed)
+		return nil, 0, fmt.Errorf("%w: page entries are not a plain zstd frame", ErrMalformed)
 	}
 	if h.FrameContentSize > MaxPageRaw {
-		return nil, fmt.Errorf("%w: page entries of %d bytes", ErrTooLarge, h.FrameContentSize)
+		return nil, 0, fmt.Errorf("%w: page entries of %d bytes", ErrTooLarge, h.FrameContentSize)
 	}
 	if n, err := frameLen(pg.Entries, &h); err != nil || n != len(pg.Entries) {
-		return nil, fmt.Errorf("%w: page entries are not exactly one zstd frame", ErrMalformed)
+		return nil, 0, fmt.Errorf("%w: page entries are not exactly one zstd frame", ErrMalformed)
 	}
 	raw, err := dec.DecodeAll(pg.Entries, make([]byte, 0, h.FrameContentSize))
 	if err != nil || uint64(len(raw)) != h.FrameContentSize {
-		if errors.Is(err, zstd.ErrDecoderSizeExceeded) {
-			return nil, fmt.Errorf("%w: page entries expand past their declared size", ErrSizeMismatch)
+		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrFrameSizeExceeded) {
+			return nil, 0, fmt.Errorf("%w: page entries expand past their declared size", ErrSizeMismatch)
 		}
-		return nil, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
+		return nil, 0, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
 	}
-	wire, err := decodeNode[[]wireEntry](raw, protoEntries)
-	if err != nil {
-		return nil, err
+	var wire []wireEntry
+	if err := entriesDec.Unmarshal(raw, &wire); err != nil {
+		return nil, 0, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
 	}
+	// One encoding only: the decoder tolerates nulls and non-shortest
+	// integers, so re-encode and compare.
+	if again, err := entriesEnc.Marshal(wire); err != nil || !bytes.Equal(again, raw) {
+		return nil, 0, fmt.Errorf("%w: page entries are not canonical", ErrMalformed)
+	}
+	used := make([]bool, len(pg.Blocks))
 	spans := func(ws []wireSpan) ([]span, error) {
 		out := make([]span, 0, len(ws))
 		for _, s := range ws {
 			if s.Block < 0 || s.Block >= int64(len(pg.Blocks)) {
 				return nil, fmt.Errorf("%w: span names block %d of %d", ErrMalformed, s.Block, len(pg.Blocks))
 			}
+			used[s.Block] = true
 			out = append(out, span{Block: pg.Blocks[s.Block], Enc: s.Enc, Raw: s.Raw, Off: s.Off, Len: s.Len})
 		}
 		return out, nil
@@ -107,29 +155,34 @@ func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
 		}
 		return c, nil
 	}
-	out := make([]entry, 0, len(*wire))
-	for _, we := range *wire {
+	out := make([]entry, 0, len(wire))
+	for _, we := range wire {
 		e := entry{
 			Id: we.Id, Title: we.Title, Lang: we.Lang, Published: we.Published, Updated: we.Updated, Url: we.Url,
 			Authors: we.Authors, Summary: we.Summary, ContentType: we.ContentType, Size: we.Size,
 		}
 		if e.Cid, err = contentCID(we.Cid); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if e.Body, err = spans(we.Body); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		for _, wa := range we.Attachments {
 			a := attachmentEntry{Name: wa.Name, ContentType: wa.ContentType, Size: wa.Size}
 			if a.Cid, err = contentCID(wa.Cid); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			if a.Body, err = spans(wa.Body); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			e.Attachments = append(e.Attachments, a)
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	for i, u := range used {
+		if !u {
+			return nil, 0, fmt.Errorf("%w: page links block %s that no entry uses", ErrMalformed, pg.Blocks[i])
+		}
+	}
+	return out, len(raw), nil
 }

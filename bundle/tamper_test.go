@@ -232,3 +232,50 @@ func TestBlockServesOnlySignedBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestPageStrictness: a page may not link blocks its entries do not use,
+// nor carry entries in a second encoding.
+func TestPageStrictness(t *testing.T) {
+	data := packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime}, testArticles(3))
+	f := takeApart(t, data, testKey(1))
+	enc, _ := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	defer enc.Close()
+	dec, _ := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecodeAllCapLimit(true))
+	defer dec.Close()
+	_, good, err := encodePage(f.pages[0], enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := decodeNode[page](good, protoPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra, _ := prefixRaw.Sum([]byte("unused"))
+	pg.Blocks = append(pg.Blocks, extra)
+	_, unused, err := makeBlock(pg, protoPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodePage(unused, dec); !errors.Is(err, ErrMalformed) {
+		t.Errorf("decodePage(page with an unused link) = %v, want ErrMalformed", err)
+	}
+	// The same entries with one integer in a longer encoding.
+	pg.Blocks = pg.Blocks[:len(pg.Blocks)-1]
+	raw, err := dec.DecodeAll(pg.Entries, make([]byte, 0, MaxPageRaw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(raw, []byte{0x85, 0x00}) // a span (array of 5) naming block 0
+	if i < 0 {
+		t.Fatal("no span in the entries")
+	}
+	long := append(append(append([]byte{}, raw[:i+1]...), 0x18, 0x00), raw[i+2:]...)
+	pg.Entries = enc.EncodeAll(long, nil)
+	_, noncanon, err := makeBlock(pg, protoPage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := decodePage(noncanon, dec); !errors.Is(err, ErrMalformed) {
+		t.Errorf("decodePage(non-shortest integer) = %v, want ErrMalformed", err)
+	}
+}

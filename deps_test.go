@@ -1,0 +1,33 @@
+package samizdat_test
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// TestImportDirection keeps imports flowing one way: cmd → mirror → node →
+// bundle. bundle never imports libp2p and never logs; a third party can
+// verify a bundle with it alone.
+func TestImportDirection(t *testing.T) {
+	const mod = "github.com/samizdat/samizdat/"
+	forbidden := map[string][]string{
+		"bundle":        {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/", "log/slog", "net/http"},
+		// gofeed links net/http for its URL fetcher; ingest calls only its
+		// byte parser, and a test checks no input makes it fetch.
+		"bundle/ingest": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/"},
+	}
+	for pkg, bad := range forbidden {
+		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps ./%s: %v", pkg, err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			for _, b := range bad {
+				if strings.HasPrefix(dep, b) {
+					t.Errorf("%s depends on %s", pkg, dep)
+				}
+			}
+		}
+	}
+}

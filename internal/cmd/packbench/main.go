@@ -1,0 +1,267 @@
+// Command packbench prints the bundle format's comparison table: bundle
+// size against zstd -19 of one tar and against per-file zstd -3 (using the
+// zstd command when present), pack throughput on one core, open and
+// random-read times, and optionally the peak memory of packing a large
+// corpus with the samizdat binary.
+//
+//	go run ./internal/cmd/packbench            # 10,000 articles
+//	go run ./internal/cmd/packbench -mem-gb 1  # also: peak RSS packing 1 GB
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/ed25519"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"syscall"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
+	"github.com/samizdat/samizdat/internal/corpus"
+)
+
+func main() {
+	n := flag.Int("n", 10000, "articles in the corpus")
+	memGB := flag.Float64("mem-gb", 0, "if > 0, also measure peak memory of `samizdat pack` on a corpus of this many GB")
+	keep := flag.String("dir", "", "work directory (default: temporary, removed after)")
+	flag.Parse()
+	log.SetFlags(0)
+
+	work := *keep
+	if work == "" {
+		var err error
+		if work, err = os.MkdirTemp("", "packbench-*"); err != nil {
+			log.Fatal(err)
+		}
+		defer os.RemoveAll(work)
+	}
+	src := filepath.Join(work, "corpus")
+	docs := corpus.Generate(42, *n, 2<<10, 20<<10)
+	in, err := corpus.WriteDir(src, docs)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("corpus: %d generated articles of 2-20 KB, %d languages, %.1f MB of markdown files\n\n", len(docs), countLangs(docs), mb(in))
+
+	tarPath := filepath.Join(work, "corpus.tar")
+	if err := writeTar(tarPath, src); err != nil {
+		log.Fatal(err)
+	}
+	tarZstd19, how19 := zstdCLI(work, "-19", tarPath)
+	perFile3, how3 := perFileZstd3(work, src)
+
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	type result struct {
+		name       string
+		size       int64
+		mbps       float64
+		arts       []*bundle.Article
+		bundlePath string
+	}
+	var results []result
+	for _, s := range []struct {
+		name string
+		opts bundle.PackOptions
+	}{
+		{"bundle, default (fastest + dictionary)", bundle.PackOptions{}},
+		{"bundle, level default + dictionary", bundle.PackOptions{Level: bundle.LevelDefault}},
+		{"bundle, best (level best, 1 MiB clusters)", bundle.PackOptions{Level: bundle.LevelBest, Cluster: 1 << 20}},
+	} {
+		s.opts.Key, s.opts.Seq = key, 1
+		out := filepath.Join(work, fmt.Sprintf("b%d.bundle", len(results)))
+		size, elapsed := pack(s.opts, src, out)
+		results = append(results, result{name: s.name, size: size, mbps: mb(in) / elapsed.Seconds(), bundlePath: out})
+	}
+
+	fmt.Printf("%-44s %12s %8s %10s %10s\n", "", "bytes", "ratio", "vs tar-19", "vs file-3")
+	row := func(name string, size int64, extra string) {
+		vs := func(ref int64) string {
+			if ref <= 0 {
+				return "n/a"
+			}
+			return fmt.Sprintf("%.3fx", float64(size)/float64(ref))
+		}
+		fmt.Printf("%-44s %12d %8.2f %10s %10s %s\n", name, size, float64(in)/float64(size), vs(tarZstd19), vs(perFile3), extra)
+	}
+	row("markdown files", in, "")
+	row("one tar, zstd -19 ("+how19+")", tarZstd19, "")
+	row("per-file zstd -3 ("+how3+")", perFile3, "")
+	for _, r := range results {
+		row(r.name, r.size, fmt.Sprintf(" pack %.1f MB/s on one core", r.mbps))
+	}
+	fmt.Println("\ntargets: best <= 1.15x tar zstd -19 and <= 0.67x per-file zstd -3; default packs >= 50 MB/s")
+
+	// Random access on the default bundle.
+	path := results[0].bundlePath
+	var opens []time.Duration
+	var id string
+	for i := 0; i < 21; i++ {
+		t0 := time.Now()
+		b, err := bundle.Open(path, bundle.OpenOptions{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		list := b.List()
+		id = list[(i*7919)%len(list)].ID
+		if _, err := b.Body(id); err != nil {
+			log.Fatal(err)
+		}
+		opens = append(opens, time.Since(t0))
+		b.Close()
+	}
+	slices.Sort(opens)
+	b, err := bundle.Open(path, bundle.OpenOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ids := b.List()
+	const reads = 50000
+	t0 := time.Now()
+	for i := 0; i < reads; i++ {
+		if _, err := b.Body(ids[(i*7919)%len(ids)].ID); err != nil {
+			log.Fatal(err)
+		}
+	}
+	el := time.Since(t0)
+	b.Close()
+	fmt.Printf("\nrandom access (default bundle, one core):\n  open + read one article, median of 21: %v\n  reads from an open bundle: %.0f articles/s (%v each; target 50,000/s)\n",
+		opens[len(opens)/2].Round(time.Microsecond), reads/el.Seconds(), (el / reads).Round(100*time.Nanosecond))
+
+	if *memGB > 0 {
+		measureMemory(work, *memGB)
+	}
+}
+
+func pack(opts bundle.PackOptions, src, out string) (int64, time.Duration) {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	runtime.GC()
+	t0 := time.Now()
+	p, err := bundle.NewPacker(opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	if err := ingest.Walk([]string{src}, ingest.Options{}, p.Add); err != nil {
+		log.Fatal(err)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	info, err := p.Pack(f)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+	return info.Size, time.Since(t0)
+}
+
+func countLangs(docs []corpus.Doc) int {
+	m := map[string]bool{}
+	for _, d := range docs {
+		m[d.Lang] = true
+	}
+	return len(m)
+}
+
+func mb(n int64) float64 { return float64(n) / 1e6 }
+
+func writeTar(path, dir string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	tw := tar.NewWriter(f)
+	if err := tw.AddFS(os.DirFS(dir)); err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// zstdCLI compresses file with the zstd command and returns the size.
+func zstdCLI(work, level, file string) (int64, string) {
+	if _, err := exec.LookPath("zstd"); err != nil {
+		return 0, "zstd command not found"
+	}
+	out := filepath.Join(work, "cli.zst")
+	if b, err := exec.Command("zstd", level, "-q", "-f", "-o", out, file).CombinedOutput(); err != nil {
+		log.Fatalf("zstd: %v: %s", err, b)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return st.Size(), "zstd command"
+}
+
+// perFileZstd3 compresses every file on its own with zstd -3.
+func perFileZstd3(work, dir string) (int64, string) {
+	if _, err := exec.LookPath("zstd"); err != nil {
+		return 0, "zstd command not found"
+	}
+	out := filepath.Join(work, "perfile")
+	if b, err := exec.Command("zstd", "-3", "-q", "-r", dir, "--output-dir-mirror", out).CombinedOutput(); err != nil {
+		log.Fatalf("zstd: %v: %s", err, b)
+	}
+	var total int64
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				total += info.Size()
+			}
+		}
+		return nil
+	})
+	return total, "zstd command"
+}
+
+// measureMemory packs a corpus of gb gigabytes with the samizdat binary
+// and reports its peak resident memory.
+func measureMemory(work string, gb float64) {
+	bin := filepath.Join(work, "samizdat")
+	if b, err := exec.Command("go", "build", "-o", bin, "./cmd/samizdat").CombinedOutput(); err != nil {
+		log.Fatalf("build samizdat (run from the repository root): %v: %s", err, b)
+	}
+	dir := filepath.Join(work, "big")
+	g := corpus.New(7, 2<<10, 20<<10)
+	var total int64
+	for i := 0; float64(total) < gb*1e9; i++ {
+		var batch []corpus.Doc
+		for j := 0; j < 1000; j++ {
+			batch = append(batch, g.Next())
+		}
+		n, err := corpus.WriteDir(dir, batch)
+		if err != nil {
+			log.Fatal(err)
+		}
+		total += n
+	}
+	key := filepath.Join(work, "mem.key")
+	if b, err := exec.Command(bin, "keygen", "-o", key).CombinedOutput(); err != nil {
+		log.Fatalf("keygen: %v: %s", err, b)
+	}
+	cmd := exec.Command(bin, "pack", "-k", key, "-o", filepath.Join(work, "big.bundle"), dir)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
+	t0 := time.Now()
+	if err := cmd.Run(); err != nil {
+		log.Fatalf("pack: %v: %s", err, stderr.Bytes())
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	fmt.Printf("\npeak memory: samizdat pack of %.2f GB of markdown: max RSS %.1f MB in %v (target < 256 MB)\n",
+		mb(total)/1000, float64(ru.Maxrss)/1024, time.Since(t0).Round(time.Second))
+}
