@@ -12,7 +12,7 @@ import (
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/samizdat/samizdat/"
 	forbidden := map[string][]string{
-		"bundle":        {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/", "log/slog", "net/http"},
+		"bundle": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/", "log/slog", "net/http"},
 		// gofeed links net/http for its URL fetcher; ingest calls only its
 		// byte parser, and a test checks no input makes it fetch.
 		"bundle/ingest": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/"},
