@@ -71,7 +71,7 @@ func BenchmarkPack(b *testing.B) {
 			if bb, err := openBytes(out, OpenOptions{}); err == nil {
 				var meta int
 				for _, c := range bb.meta {
-					meta += bb.blocks[c].n
+					meta += bb.src.(*carSource).blocks[c].n
 				}
 				b.ReportMetric(float64(meta), "meta-bytes")
 			}

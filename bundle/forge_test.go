@@ -37,10 +37,10 @@ func takeApart(t testing.TB, data []byte, key ed25519.PrivateKey) *forged {
 		t.Fatalf("open the bundle to take apart: %v", err)
 	}
 	f := &forged{key: key, content: map[cid.Cid][]byte{}, extra: map[cid.Cid][]byte{}, omit: map[cid.Cid]bool{}}
+	car := b.src.(*carSource)
 	get := func(c cid.Cid) []byte {
-		loc := b.blocks[c]
-		buf := make([]byte, loc.n)
-		if _, err := b.r.ReadAt(buf, loc.off); err != nil {
+		buf, err := car.get(c, MaxBlockSize)
+		if err != nil {
 			t.Fatal(err)
 		}
 		return buf
@@ -64,7 +64,7 @@ func takeApart(t testing.TB, data []byte, key ed25519.PrivateKey) *forged {
 		}
 		f.pages = append(f.pages, pg)
 	}
-	for _, c := range b.order {
+	for _, c := range car.order {
 		if c.Prefix().Codec == cid.Raw {
 			f.content[c] = get(c)
 		} else if f.payload.Authority != nil && c.Equals(*f.payload.Authority) {

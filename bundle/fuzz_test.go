@@ -68,7 +68,7 @@ func seedObjects(f *testing.F, codec uint64) [][]byte {
 		if err != nil {
 			f.Fatal(err)
 		}
-		for _, c := range b.order {
+		for _, c := range b.src.(*carSource).order {
 			if c.Prefix().Codec == codec {
 				blk, err := b.Block(c)
 				if err != nil {
@@ -171,7 +171,8 @@ func FuzzBlockContent(f *testing.F) {
 			return
 		}
 		c, _ := prefixRaw.Sum(frame)
-		bb := &Bundle{r: bytes.NewReader(frame), blocks: map[cid.Cid]blockLoc{c: {0, len(frame)}}, dec: b.dec, dictID: b.dictID}
+		src := &carSource{r: bytes.NewReader(frame), blocks: map[cid.Cid]blockLoc{c: {0, len(frame)}}}
+		bb := &Bundle{src: src, dec: b.dec, dictID: b.dictID}
 		raw, err := bb.blockContent(span{Block: c, Enc: encZstd, Raw: declared, Len: declared})
 		if err == nil && int64(len(raw)) != declared {
 			t.Fatalf("blockContent returned %d bytes, declared %d", len(raw), declared)

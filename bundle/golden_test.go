@@ -54,7 +54,7 @@ func TestGoldenVectors(t *testing.T) {
 	// The dictionary trainer is not deterministic, so the dictionary
 	// vector keeps its trained dictionary in testdata.
 	dictPath := filepath.Join("testdata", "vectors", "v1-dictionary.dict")
-	if *update {
+	if _, err := os.Stat(dictPath); *update && err != nil { // made once, then kept
 		var samples [][]byte
 		for _, a := range testArticles(400) {
 			samples = append(samples, a.Body)

@@ -42,11 +42,9 @@ type Bundle struct {
 	// key other than the root signed, it is the document that authorized it.
 	Authority *Authority
 
-	r        io.ReaderAt
+	src      blockSource
 	closer   io.Closer
 	path     string
-	blocks   map[cid.Cid]blockLoc
-	order    []cid.Cid
 	entries  []entry
 	byID     map[string]int
 	dict     []byte
@@ -101,23 +99,99 @@ func (b *Bundle) Close() error {
 }
 
 func open(r io.ReaderAt, size int64, opts OpenOptions) (*Bundle, error) {
-	b := &Bundle{r: r, blocks: make(map[cid.Cid]blockLoc)}
-	b.Size = size
-	root, err := b.index(size)
+	car := &carSource{r: r, blocks: make(map[cid.Cid]blockLoc)}
+	root, err := car.index(size)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.verifyEnvelope(root, opts); err != nil {
-		return nil, err
-	}
-	if err := b.loadManifest(); err != nil {
+	b := &Bundle{src: car}
+	b.Size = size
+	if err := b.verify(root, opts); err != nil {
 		return nil, err
 	}
 	return b, nil
 }
 
+// BlockGetter returns the bytes of a block, from wherever the caller keeps
+// or fetches blocks. It need not check them: the bundle does.
+type BlockGetter func(c cid.Cid) ([]byte, error)
+
+// OpenBlocks opens and verifies the bundle whose envelope is root, reading
+// blocks through get: from a block store, or from the network. It fetches
+// only the metadata (envelope, publisher document, manifest, pages and
+// dictionary), each checked against its CID, the signature and the
+// manifest before the next is asked for, so a caller fetching content
+// blocks afterwards (WriteCAR, Body) asks only for blocks the publisher
+// signed. Bundle.Size is 0 for such a bundle.
+func OpenBlocks(root cid.Cid, get BlockGetter, opts OpenOptions) (*Bundle, error) {
+	b := &Bundle{src: getterSource(get)}
+	if err := b.verify(root, opts); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Bundle) verify(root cid.Cid, opts OpenOptions) error {
+	if err := b.verifyEnvelope(root, opts); err != nil {
+		return err
+	}
+	return b.loadManifest()
+}
+
+// blockSource is where a Bundle's blocks come from.
+type blockSource interface {
+	// get returns a block's bytes, at most limit of them; the caller
+	// checks them against c.
+	get(c cid.Cid, limit int) ([]byte, error)
+	// size returns a block's size: n < 0 if it is not known without
+	// fetching the block, ok false if the block is known to be missing.
+	size(c cid.Cid) (n int, ok bool)
+}
+
+// carSource reads blocks from a CAR file through its index.
+type carSource struct {
+	r      io.ReaderAt
+	blocks map[cid.Cid]blockLoc
+	order  []cid.Cid
+}
+
+func (s *carSource) get(c cid.Cid, limit int) ([]byte, error) {
+	loc, ok := s.blocks[c]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrMissingBlock, c)
+	}
+	if loc.n > limit {
+		return nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrTooLarge, c, loc.n, limit)
+	}
+	data := make([]byte, loc.n)
+	if _, err := s.r.ReadAt(data, loc.off); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
+	}
+	return data, nil
+}
+
+func (s *carSource) size(c cid.Cid) (int, bool) {
+	loc, ok := s.blocks[c]
+	return loc.n, ok
+}
+
+type getterSource BlockGetter
+
+func (g getterSource) get(c cid.Cid, limit int) ([]byte, error) {
+	data, err := g(c)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrMissingBlock, c, err)
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrTooLarge, c, len(data), limit)
+	}
+	return data, nil
+}
+
+func (g getterSource) size(cid.Cid) (int, bool) { return -1, true }
+
 // index reads the CAR's section headers and records where each block is.
-func (b *Bundle) index(size int64) (cid.Cid, error) {
+func (b *carSource) index(size int64) (cid.Cid, error) {
 	br, err := carv2.NewBlockReader(bufio.NewReaderSize(io.NewSectionReader(b.r, 0, size), 256<<10),
 		carv2.MaxAllowedHeaderSize(MaxCARHeader), carv2.MaxAllowedSectionSize(MaxBlockSize+128))
 	if err != nil {
@@ -179,16 +253,9 @@ func carError(err error) error {
 // readBlock reads a block's bytes, refusing blocks over limit, and checks
 // them against their CID.
 func (b *Bundle) readBlock(c cid.Cid, limit int, codec uint64) ([]byte, error) {
-	loc, ok := b.blocks[c]
-	if !ok {
-		return nil, fmt.Errorf("%w: %s", ErrMissingBlock, c)
-	}
-	if loc.n > limit {
-		return nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrTooLarge, c, loc.n, limit)
-	}
-	data := make([]byte, loc.n)
-	if _, err := b.r.ReadAt(data, loc.off); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
+	data, err := b.src.get(c, limit)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkBlock(c, data, codec); err != nil {
 		return nil, err
@@ -428,7 +495,7 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 	}
 	var sum int64
 	for _, s := range spans {
-		loc, ok := b.blocks[s.Block]
+		n, ok := b.src.size(s.Block)
 		if !ok {
 			return fmt.Errorf("%w: %s", ErrMissingBlock, s.Block)
 		}
@@ -440,8 +507,8 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 		}
 		switch s.Enc {
 		case encNone:
-			if int64(loc.n) != s.Raw {
-				return fmt.Errorf("%w: stored block %s is %d bytes, manifest says %d", ErrSizeMismatch, s.Block, loc.n, s.Raw)
+			if n >= 0 && int64(n) != s.Raw {
+				return fmt.Errorf("%w: stored block %s is %d bytes, manifest says %d", ErrSizeMismatch, s.Block, n, s.Raw)
 			}
 		case encZstd:
 		default:
@@ -495,6 +562,9 @@ func (b *Bundle) blockContent(s span) ([]byte, error) {
 		return nil, err
 	}
 	if s.Enc == encNone {
+		if int64(len(data)) != s.Raw {
+			return nil, fmt.Errorf("%w: stored block %s is %d bytes, manifest says %d", ErrSizeMismatch, s.Block, len(data), s.Raw)
+		}
 		return data, nil
 	}
 	var h zstd.Header

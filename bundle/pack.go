@@ -304,11 +304,10 @@ type Info struct {
 
 // blockWriter collects compressed blocks in a spool file, deduplicated.
 type blockWriter struct {
-	f     *os.File
-	w     *bufio.Writer
-	end   int64
-	order []cid.Cid
-	at    map[cid.Cid][2]int64 // offset, length
+	f   *os.File
+	w   *bufio.Writer
+	end int64
+	at  map[cid.Cid][2]int64 // offset, length
 	enc   *zstd.Encoder
 	buf   []byte // reused for compressed output; put copies it out
 }
@@ -325,7 +324,6 @@ func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
 		return cid.Undef, err
 	}
 	bw.at[c] = [2]int64{bw.end, int64(len(data))}
-	bw.order = append(bw.order, c)
 	bw.end += int64(len(data))
 	return c, nil
 }
@@ -645,25 +643,30 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 	if err := put(mc, mdata); err != nil {
 		return nil, err
 	}
-	for _, b := range meta {
-		if err := put(b.c, b.data); err != nil {
+	if m.Dict != nil {
+		if err := put(*m.Dict, dictBytes); err != nil {
 			return nil, err
 		}
 	}
-	if m.Dict != nil {
-		if err := put(*m.Dict, dictBytes); err != nil {
+	for _, b := range meta {
+		if err := put(b.c, b.data); err != nil {
 			return nil, err
 		}
 	}
 	if err := bw.w.Flush(); err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(io.NewSectionReader(bw.f, 0, bw.end), 1<<20)
+	// Content in the order Bundle.Blocks lists it, so that a bundle
+	// re-serialized from its blocks (WriteCAR) is byte-identical.
+	entries := make([]*entry, len(p.items))
+	for i, it := range p.items {
+		entries[i] = &it.e
+	}
 	buf := make([]byte, 0, MaxBlockSize)
-	for _, c := range bw.order {
-		n := bw.at[c][1]
-		buf = buf[:n]
-		if _, err := io.ReadFull(br, buf); err != nil {
+	for _, c := range contentOrder(entries) {
+		at := bw.at[c]
+		buf = buf[:at[1]]
+		if _, err := bw.f.ReadAt(buf, at[0]); err != nil {
 			return nil, err
 		}
 		if err := put(c, buf); err != nil {

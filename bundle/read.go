@@ -1,10 +1,14 @@
 package bundle
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
+	"github.com/ipld/go-car/v2/storage"
 )
 
 // ArticleInfo is an article's metadata as the manifest lists it.
@@ -160,17 +164,57 @@ func (b *Bundle) Blocks() []cid.Cid {
 	for _, c := range b.meta {
 		add(c)
 	}
+	entries := make([]*entry, len(b.entries))
 	for i := range b.entries {
-		for _, s := range b.entries[i].Body {
-			add(s.Block)
-		}
-		for _, a := range b.entries[i].Attachments {
-			for _, s := range a.Body {
-				add(s.Block)
+		entries[i] = &b.entries[i]
+	}
+	for _, c := range contentOrder(entries) {
+		add(c)
+	}
+	return out
+}
+
+// contentOrder lists the content blocks of entries, each once, in the
+// order a bundle file holds them: by entry, body before attachments.
+func contentOrder(entries []*entry) []cid.Cid {
+	seen := make(map[cid.Cid]bool)
+	var out []cid.Cid
+	add := func(spans []span) {
+		for _, s := range spans {
+			if !seen[s.Block] {
+				seen[s.Block] = true
+				out = append(out, s.Block)
 			}
 		}
 	}
+	for _, e := range entries {
+		add(e.Body)
+		for _, a := range e.Attachments {
+			add(a.Body)
+		}
+	}
 	return out
+}
+
+// WriteCAR writes the bundle as a bundle file: the CAR of the blocks
+// Blocks lists, in that order, each checked against its CID. A bundle
+// written by the packer and re-written by WriteCAR is byte-identical, so
+// every carrier serves the same file.
+func (b *Bundle) WriteCAR(w io.Writer) error {
+	car, err := storage.NewWritable(w, []cid.Cid{b.Root}, carv2.WriteAsCarV1(true))
+	if err != nil {
+		return err
+	}
+	for _, c := range b.Blocks() {
+		data, err := b.readBlock(c, MaxBlockSize, c.Prefix().Codec)
+		if err != nil {
+			return &Error{Path: b.path, Object: c.String(), Err: err}
+		}
+		if err := car.Put(context.Background(), c.KeyString(), data); err != nil {
+			return err
+		}
+	}
+	return car.Finalize()
 }
 
 // Block returns one of the blocks Blocks lists, checked against its CID.

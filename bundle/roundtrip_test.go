@@ -2,8 +2,12 @@ package bundle
 
 import (
 	"bytes"
+	"errors"
+	"io"
+
 	"crypto/ed25519"
 	"fmt"
+	"github.com/ipfs/go-cid"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -97,6 +101,13 @@ func TestRoundTrip(t *testing.T) {
 			if err := b.Verify(); err != nil {
 				t.Fatalf("Verify() = %v", err)
 			}
+			var again bytes.Buffer
+			if err := b.WriteCAR(&again); err != nil {
+				t.Fatalf("WriteCAR() = %v", err)
+			}
+			if !bytes.Equal(again.Bytes(), data) {
+				t.Errorf("WriteCAR() wrote %d bytes that differ from the packed %d", again.Len(), len(data))
+			}
 			for _, a := range arts {
 				got, err := b.Article(a.ID)
 				if err != nil {
@@ -129,5 +140,65 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("%d articles fit in %d metadata blocks; want several manifest pages", tc.n, len(b.meta))
 			}
 		})
+	}
+}
+
+// TestOpenBlocks opens a bundle from a block getter, as the network does,
+// and checks that only what the envelope reaches is asked for, that lying
+// getters are caught, and that the re-assembled file is identical.
+func TestOpenBlocks(t *testing.T) {
+	arts := testArticles(20)
+	arts[2].Attachments = []Attachment{{Name: "a.png", ContentType: "image/png", Data: []byte("png bytes")}}
+	data := packBytes(t, PackOptions{Key: testKey(1), Seq: 4, Created: testTime}, arts)
+	file, err := openBytes(data, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	store := map[cid.Cid][]byte{}
+	for _, c := range file.Blocks() {
+		store[c], _ = file.Block(c)
+	}
+	var asked []cid.Cid
+	get := func(c cid.Cid) ([]byte, error) {
+		asked = append(asked, c)
+		if d, ok := store[c]; ok {
+			return d, nil
+		}
+		return nil, errors.New("not here")
+	}
+	b, err := OpenBlocks(file.Root, get, OpenOptions{Publisher: file.Publisher})
+	if err != nil {
+		t.Fatalf("OpenBlocks() = %v", err)
+	}
+	if len(asked) != len(file.meta) {
+		t.Errorf("OpenBlocks asked for %d blocks, want only the %d metadata blocks", len(asked), len(file.meta))
+	}
+	var buf bytes.Buffer
+	if err := b.WriteCAR(&buf); err != nil {
+		t.Fatalf("WriteCAR() = %v", err)
+	}
+	if !bytes.Equal(buf.Bytes(), data) {
+		t.Errorf("bundle assembled from blocks differs from the packed file")
+	}
+
+	// A getter that substitutes a content block: caught when read.
+	victim := file.entries[0].Body[0].Block
+	store[victim] = []byte("garbage")
+	b2, err := OpenBlocks(file.Root, get, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b2.WriteCAR(io.Discard); !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("WriteCAR() with a substituted block = %v, want ErrHashMismatch", err)
+	}
+	// A getter that substitutes metadata: caught at open.
+	store[file.manifest] = []byte("garbage")
+	if _, err := OpenBlocks(file.Root, get, OpenOptions{}); !errors.Is(err, ErrHashMismatch) {
+		t.Errorf("OpenBlocks() with a substituted manifest = %v, want ErrHashMismatch", err)
+	}
+	delete(store, file.Root)
+	if _, err := OpenBlocks(file.Root, get, OpenOptions{}); !errors.Is(err, ErrMissingBlock) {
+		t.Errorf("OpenBlocks() without the envelope = %v, want ErrMissingBlock", err)
 	}
 }
