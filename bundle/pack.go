@@ -308,8 +308,8 @@ type blockWriter struct {
 	w   *bufio.Writer
 	end int64
 	at  map[cid.Cid][2]int64 // offset, length
-	enc   *zstd.Encoder
-	buf   []byte // reused for compressed output; put copies it out
+	enc *zstd.Encoder
+	buf []byte // reused for compressed output; put copies it out
 }
 
 func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
