@@ -1,0 +1,24 @@
+package node
+
+import "time"
+
+// Bounds on what a node accepts from peers and on what it spends.
+const (
+	// maxStaged bounds the bytes of fetched blocks held in memory before
+	// their bundle is verified: a fetch of a bundle larger than this
+	// fails instead of growing without bound.
+	maxStaged = 512 << 20
+
+	// blockTimeout bounds the wait for any one block; a peer that stalls
+	// cannot hold a fetch hostage past it.
+	blockTimeout = 30 * time.Second
+
+	// Resource manager scale: memory and file descriptors a node lets
+	// libp2p use (connections, streams, buffers).
+	rcmgrMemory = 256 << 20
+	rcmgrFDs    = 1024
+
+	// Connection manager watermarks.
+	connLow  = 64
+	connHigh = 192
+)

@@ -1,0 +1,235 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/ipfs/boxo/bitswap"
+	"github.com/ipfs/boxo/bitswap/client"
+	"github.com/ipfs/boxo/bitswap/network/bsnet"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// Config configures a Node. The zero value listens on no address and does
+// not serve blocks: a private reader.
+type Config struct {
+	// Listen lists multiaddrs to listen on, e.g. /ip4/127.0.0.1/tcp/0,
+	// /ip4/127.0.0.1/udp/0/quic-v1 or /ip4/127.0.0.1/tcp/0/ws.
+	Listen []string
+	// Serve makes the node answer other peers' bitswap wants from its
+	// repo. Readers leave it off: a reader does not reveal what it holds.
+	Serve bool
+	// Logger receives the node's logs; nil discards them. Logs never name
+	// a peer's request contents.
+	Logger *slog.Logger
+}
+
+// Node is a libp2p host with bitswap over a repo. Close stops its
+// goroutines.
+type Node struct {
+	Host    host.Host
+	repo    *Repo
+	staging *stagingStore
+	bs      *bitswap.Bitswap
+	log     *slog.Logger
+
+	closeOnce sync.Once
+}
+
+// New starts a node on repo. Transports: TCP, QUIC and WebSocket; security:
+// Noise and TLS; a resource manager with explicit limits and a connection
+// manager; relay client and hole punching on.
+func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	limits := rcmgr.DefaultLimits
+	libp2p.SetDefaultServiceLimits(&limits)
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.Scale(rcmgrMemory, rcmgrFDs)))
+	if err != nil {
+		return nil, err
+	}
+	cm, err := connmgr.NewConnManager(connLow, connHigh, connmgr.WithGracePeriod(time.Minute))
+	if err != nil {
+		return nil, err
+	}
+	opts := []libp2p.Option{
+		libp2p.Identity(repo.key),
+		libp2p.ResourceManager(rm),
+		libp2p.ConnectionManager(cm),
+		libp2p.EnableHolePunching(),
+	}
+	if len(cfg.Listen) > 0 {
+		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
+	} else {
+		opts = append(opts, libp2p.NoListenAddrs)
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log}
+	// Bitswap puts received blocks into the staging store; its server
+	// side reads only the verified repo store behind it.
+	n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
+		bitswap.WithServerEnabled(cfg.Serve),
+		bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
+		bitswap.WithPeerBlockRequestFilter(func(peer.ID, cid.Cid) bool { return cfg.Serve }),
+	)
+	return n, nil
+}
+
+// Close stops bitswap and the host. It does not close the repo.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		err = errors.Join(n.bs.Close(), n.Host.Close())
+	})
+	return err
+}
+
+// Addrs returns the node's full multiaddrs (with /p2p/ID).
+func (n *Node) Addrs() []string {
+	var out []string
+	for _, a := range n.Host.Addrs() {
+		out = append(out, fmt.Sprintf("%s/p2p/%s", a, n.Host.ID()))
+	}
+	return out
+}
+
+// Connect dials a peer.
+func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
+	return n.Host.Connect(ctx, ai)
+}
+
+// AddBundle stores every block of a verified bundle in the repo, so the
+// node can serve it.
+func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
+	for _, c := range b.Blocks() {
+		data, err := b.Block(c)
+		if err != nil {
+			return err
+		}
+		blk, err := blocks.NewBlockWithCid(data, c)
+		if err != nil {
+			return err
+		}
+		if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FetchBundle gets the bundle whose envelope is root from connected peers
+// (and blocks the repo already holds), verifies it, writes it to w as a
+// bundle file, and admits its blocks to the repo. Blocks already held are
+// not fetched again. Nothing is admitted unless everything verified.
+func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ses := n.bs.NewSession(ctx)
+	var fetched []cid.Cid
+	get := func(c cid.Cid) ([]byte, error) {
+		if blk, err := n.repo.Blockstore().Get(ctx, c); err == nil {
+			return blk.RawData(), nil
+		}
+		if blk, ok := n.staging.staged1(c); ok {
+			return blk.RawData(), nil
+		}
+		bctx, bcancel := context.WithTimeout(ctx, blockTimeout)
+		defer bcancel()
+		blk, err := ses.GetBlock(bctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if err := n.staging.Put(ctx, blk); err != nil {
+			return nil, err
+		}
+		fetched = append(fetched, c)
+		return blk.RawData(), nil
+	}
+	b, err := bundle.OpenBlocks(root, get, opts)
+	if err != nil {
+		n.staging.discard(fetched)
+		return nil, err
+	}
+	if err := n.prefetch(ctx, ses, b.Blocks()); err != nil {
+		n.staging.discard(fetched)
+		return nil, err
+	}
+	if err := b.WriteCAR(w); err != nil { // checks every block against its CID
+		n.staging.discard(append(fetched, b.Blocks()...))
+		return nil, err
+	}
+	for _, c := range b.Blocks() {
+		if blk, err := n.staging.take(c); err == nil {
+			if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
+				return nil, err
+			}
+		}
+	}
+	info := b.Info
+	return &info, nil
+}
+
+// prefetch asks for all missing blocks at once, so bitswap pipelines them.
+func (n *Node) prefetch(ctx context.Context, ses interface {
+	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
+}, cs []cid.Cid) error {
+	var missing []cid.Cid
+	for _, c := range cs {
+		if _, ok := n.staging.staged1(c); ok {
+			continue
+		}
+		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	ch, err := ses.GetBlocks(ctx, missing)
+	if err != nil {
+		return err
+	}
+	want := make(map[cid.Cid]bool, len(missing))
+	for _, c := range missing {
+		want[c] = true
+	}
+	timer := time.NewTimer(blockTimeout)
+	defer timer.Stop()
+	for len(want) > 0 {
+		select {
+		case blk, ok := <-ch:
+			if !ok {
+				return fmt.Errorf("fetch: %d blocks not received", len(want))
+			}
+			// The session hands blocks to us and to the store; stage it
+			// here too in case the store declined it.
+			if err := n.staging.Put(ctx, blk); err != nil {
+				return err
+			}
+			delete(want, blk.Cid())
+			timer.Reset(blockTimeout)
+		case <-timer.C:
+			return fmt.Errorf("fetch: no block for %v; %d missing", blockTimeout, len(want))
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/corpus"
+)
+
+func testBundle(t *testing.T, seed int64, n int, base []byte) []byte {
+	t.Helper()
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	p, err := bundle.NewPacker(bundle.PackOptions{Key: key, Seq: uint64(seed), Dict: base, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, d := range corpus.Generate(1, n, 2<<10, 8<<10)[:n] {
+		body := d.Body
+		if seed > 1 && d.Lang == "en" { // the second bundle changes the English articles
+			body += "\n\nUpdated."
+		}
+		if err := p.Add(&bundle.Article{ID: d.ID, Title: d.Title, Lang: d.Lang, ContentType: "text/markdown", Body: []byte(body)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := p.Pack(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func startNode(t *testing.T, serve bool) *Node {
+	t.Helper()
+	repo, err := OpenRepo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { repo.Close() })
+	n, err := New(context.Background(), repo, Config{Serve: serve, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+func openBundle(t *testing.T, data []byte) *bundle.Bundle {
+	t.Helper()
+	b, err := bundle.OpenReader(bytes.NewReader(data), int64(len(data)), bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func connect(t *testing.T, from, to *Node) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := from.Connect(ctx, peer.AddrInfo{ID: to.Host.ID(), Addrs: to.Host.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFetchBundle: a reader fetches a bundle from a mirror over loopback,
+// gets the publisher's exact file, and on the next bundle fetches only the
+// blocks that changed.
+func TestFetchBundle(t *testing.T) {
+	first := testBundle(t, 1, 60, nil)
+	b1 := openBundle(t, first)
+	second := testBundle(t, 2, 60, b1.Dictionary())
+	b2 := openBundle(t, second)
+
+	mirror, reader := startNode(t, true), startNode(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, b := range []*bundle.Bundle{b1, b2} {
+		if err := mirror.AddBundle(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connect(t, reader, mirror)
+
+	var got bytes.Buffer
+	info, err := reader.FetchBundle(ctx, b1.Root, bundle.OpenOptions{Publisher: b1.Publisher}, &got)
+	if err != nil {
+		t.Fatalf("FetchBundle() = %v", err)
+	}
+	if !bytes.Equal(got.Bytes(), first) || info.Seq != 1 {
+		t.Fatalf("fetched bundle differs from the publisher's file")
+	}
+	before, _ := reader.bs.Stat()
+
+	// Second bundle: only blocks not already held travel.
+	shared := 0
+	have := map[cid.Cid]bool{}
+	for _, c := range b1.Blocks() {
+		have[c] = true
+	}
+	for _, c := range b2.Blocks() {
+		if have[c] {
+			shared++
+		}
+	}
+	got.Reset()
+	if _, err := reader.FetchBundle(ctx, b2.Root, bundle.OpenOptions{}, &got); err != nil {
+		t.Fatalf("FetchBundle(second) = %v", err)
+	}
+	if !bytes.Equal(got.Bytes(), second) {
+		t.Fatalf("second fetched bundle differs")
+	}
+	after, _ := reader.bs.Stat()
+	received := int(after.BlocksReceived - before.BlocksReceived)
+	if want := len(b2.Blocks()) - shared; received != want || shared == 0 {
+		t.Errorf("second fetch received %d blocks, want %d (of %d; %d shared with the first)", received, want, len(b2.Blocks()), shared)
+	}
+	t.Logf("second bundle: %d blocks, %d shared, %d fetched", len(b2.Blocks()), shared, received)
+}
+
+// TestReaderDoesNotServe: a reader's blocks are not served to others.
+func TestReaderDoesNotServe(t *testing.T) {
+	data := testBundle(t, 1, 5, nil)
+	b := openBundle(t, data)
+	holder, asker := startNode(t, false), startNode(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := holder.AddBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	connect(t, asker, holder)
+	_, err := asker.FetchBundle(ctx, b.Root, bundle.OpenOptions{}, &bytes.Buffer{})
+	if err == nil {
+		t.Fatalf("a non-serving reader served a bundle")
+	}
+}
+
+func TestRepoLock(t *testing.T) {
+	dir := t.TempDir()
+	r, err := OpenRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenRepo(dir); !errors.Is(err, ErrRepoLocked) {
+		t.Errorf("second OpenRepo() = %v, want ErrRepoLocked", err)
+	}
+	id1 := r.key.GetPublic()
+	r.Close()
+	r2, err := OpenRepo(dir)
+	if err != nil {
+		t.Fatalf("OpenRepo() after Close = %v", err)
+	}
+	defer r2.Close()
+	if !r2.key.GetPublic().Equals(id1) {
+		t.Errorf("node identity changed across restarts")
+	}
+	if st, _ := os.Stat(filepath.Join(dir, keyName)); st.Mode().Perm() != 0o600 {
+		t.Errorf("node key mode = %v, want 0600", st.Mode().Perm())
+	}
+}

@@ -1,0 +1,125 @@
+package node
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/ipfs/boxo/blockstore"
+	flatfs "github.com/ipfs/go-ds-flatfs"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/atomicfile"
+)
+
+// ErrRepoLocked is returned when another process has the repo open.
+var ErrRepoLocked = errors.New("repository is in use by another process")
+
+// Names inside a repo directory.
+const (
+	lockName   = "lock"
+	keyName    = "node.key"
+	blocksName = "blocks"
+)
+
+// Repo is a node's directory: identity key and block store, guarded by a
+// lock so two processes never open it at once.
+type Repo struct {
+	dir    string
+	lock   *os.File
+	key    crypto.PrivKey
+	ds     *flatfs.Datastore
+	blocks blockstore.Blockstore
+}
+
+// OpenRepo opens the repo in dir, creating it (mode 0700) if needed.
+func OpenRepo(dir string) (*Repo, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockFile(lock); err != nil {
+		lock.Close()
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	r := &Repo{dir: dir, lock: lock}
+	if err := r.open(); err != nil {
+		r.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *Repo) open() error {
+	var err error
+	if r.key, err = loadOrCreateKey(filepath.Join(r.dir, keyName)); err != nil {
+		return err
+	}
+	// flatfs with sync on: a block is on disk before Put returns, so a
+	// crash loses no block a peer was told we have. One file per block,
+	// written to a temporary name and renamed, so a crash never leaves a
+	// half-written block under its name.
+	r.ds, err = flatfs.CreateOrOpen(filepath.Join(r.dir, blocksName), flatfs.NextToLast(2), true)
+	if err != nil {
+		return fmt.Errorf("open block store: %w", err)
+	}
+	r.blocks = &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(r.ds, blockstore.NoPrefix())}
+	return nil
+}
+
+// loadOrCreateKey reads the node's identity key, or creates one. The node
+// key is not a publisher key: it only names the node on the network.
+func loadOrCreateKey(path string) (crypto.PrivKey, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		priv, err := bundle.GenerateKey()
+		if err != nil {
+			return nil, err
+		}
+		pem, err := bundle.MarshalPrivateKey(priv)
+		if err != nil {
+			return nil, err
+		}
+		if err := atomicfile.WriteBytes(path, 0o600, pem); err != nil {
+			return nil, err
+		}
+		data = pem
+	} else if err != nil {
+		return nil, err
+	}
+	priv, err := bundle.ParsePrivateKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return crypto.UnmarshalEd25519PrivateKey(priv)
+}
+
+// PublisherKey converts a publisher's Ed25519 key for libp2p (IPNS records).
+func PublisherKey(priv ed25519.PrivateKey) (crypto.PrivKey, error) {
+	return crypto.UnmarshalEd25519PrivateKey(priv)
+}
+
+// Dir returns the repo's directory.
+func (r *Repo) Dir() string { return r.dir }
+
+// Blockstore returns the on-disk block store; reads are checked against
+// their CIDs.
+func (r *Repo) Blockstore() blockstore.Blockstore { return r.blocks }
+
+// Close releases the block store and the lock.
+func (r *Repo) Close() error {
+	var errs []error
+	if r.ds != nil {
+		errs = append(errs, r.ds.Close())
+	}
+	if r.lock != nil {
+		errs = append(errs, r.lock.Close())
+	}
+	return errors.Join(errs...)
+}

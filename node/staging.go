@@ -1,0 +1,90 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/ipfs/boxo/blockstore"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+)
+
+var errStagingFull = errors.New("staging area full")
+
+// stagingStore is the block store bitswap writes to: blocks a peer sent
+// wait in memory, readable by the fetch that asked for them, until Admit
+// moves them to the repo once their bundle is verified, or Discard drops
+// them. Reads fall through to the repo, so a node serves what it holds.
+type stagingStore struct {
+	blockstore.Blockstore // the repo's verified store
+
+	mu     sync.Mutex
+	staged map[cid.Cid]blocks.Block
+	bytes  int
+}
+
+func newStagingStore(repo blockstore.Blockstore) *stagingStore {
+	return &stagingStore{Blockstore: repo, staged: make(map[cid.Cid]blocks.Block)}
+}
+
+func (s *stagingStore) Put(ctx context.Context, b blocks.Block) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.staged[b.Cid()]; ok {
+		return nil
+	}
+	if s.bytes+len(b.RawData()) > maxStaged {
+		return errStagingFull
+	}
+	s.staged[b.Cid()] = b
+	s.bytes += len(b.RawData())
+	return nil
+}
+
+func (s *stagingStore) PutMany(ctx context.Context, bs []blocks.Block) error {
+	for _, b := range bs {
+		if err := s.Put(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staged1 returns a staged block.
+func (s *stagingStore) staged1(c cid.Cid) (blocks.Block, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.staged[c]
+	return b, ok
+}
+
+// Get, Has and GetSize are the embedded repo store's: bitswap's server
+// side reads through them, so a node never serves a staged block it has
+// not verified. The node's own fetches read staged blocks with staged1.
+
+// take removes a staged block and returns it.
+func (s *stagingStore) take(c cid.Cid) (blocks.Block, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.staged[c]
+	if !ok {
+		return nil, ipld.ErrNotFound{Cid: c}
+	}
+	delete(s.staged, c)
+	s.bytes -= len(b.RawData())
+	return b, nil
+}
+
+// discard drops staged blocks.
+func (s *stagingStore) discard(cs []cid.Cid) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range cs {
+		if b, ok := s.staged[c]; ok {
+			delete(s.staged, c)
+			s.bytes -= len(b.RawData())
+		}
+	}
+}
