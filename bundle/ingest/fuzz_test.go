@@ -1,0 +1,220 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// seed adds the corpus fixtures whose names end in one of exts, and the
+// extra inputs, to the fuzz corpus.
+func seed(f *testing.F, exts []string, extra ...string) {
+	f.Helper()
+	err := filepath.WalkDir("testdata/corpus", func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		for _, ext := range exts {
+			if strings.HasSuffix(p, ext) {
+				b, err := os.ReadFile(p)
+				if err != nil {
+					return err
+				}
+				f.Add(b)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range extra {
+		f.Add([]byte(s))
+	}
+}
+
+// checkArticle checks the invariants every parsed article keeps.
+func checkArticle(t *testing.T, a *bundle.Article, wantType string) {
+	t.Helper()
+	switch {
+	case a == nil:
+		t.Fatal("nil article without error")
+	case a.ID == "" || len(a.ID) > maxIDLen || !utf8.ValidString(a.ID):
+		t.Errorf("ID = %q, want non-empty valid UTF-8 of at most %d bytes", a.ID, maxIDLen)
+	case a.Title == "" || len(a.Title) > maxTitleLen || !utf8.ValidString(a.Title) || strings.TrimSpace(a.Title) != a.Title:
+		t.Errorf("Title = %q, want non-empty trimmed valid UTF-8 of at most %d bytes", a.Title, maxTitleLen)
+	case a.Lang == "" || canonicalLang(a.Lang) != a.Lang:
+		t.Errorf("Lang = %q, want a canonical tag", a.Lang)
+	case len(a.URL) > maxURLLen || !utf8.ValidString(a.URL):
+		t.Errorf("URL = %q, want valid UTF-8 of at most %d bytes", a.URL, maxURLLen)
+	case !utf8.ValidString(a.Summary) || len(a.Summary) > maxSummaryLen:
+		t.Errorf("Summary = %q, want valid UTF-8 of at most %d bytes", a.Summary, maxSummaryLen)
+	case len(a.Authors) > maxAuthors:
+		t.Errorf("%d authors, want at most %d", len(a.Authors), maxAuthors)
+	case wantType != "" && a.ContentType != wantType:
+		t.Errorf("ContentType = %q, want %q", a.ContentType, wantType)
+	case a.ContentType == "":
+		t.Error("empty ContentType")
+	}
+	for _, au := range a.Authors {
+		if au == "" || !utf8.ValidString(au) || len(au) > maxAuthorLen {
+			t.Errorf("author %q, want non-empty valid UTF-8 of at most %d bytes", au, maxAuthorLen)
+		}
+	}
+	for _, d := range []time.Time{a.Published, a.Updated} {
+		if d.Location() != time.UTC || d.Nanosecond() != 0 {
+			t.Errorf("date %v, want UTC with second precision", d)
+		}
+	}
+}
+
+// checkError checks that a parse error names the file and wraps a
+// sentinel.
+func checkError(t *testing.T, name string, err error) {
+	t.Helper()
+	var fe *FileError
+	if !errors.As(err, &fe) || fe.Path != name || fe.Line < 0 {
+		t.Fatalf("error %v (%T), want a *FileError for %q", err, err, name)
+	}
+	if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("error %v, want ErrMalformed or ErrTooLarge", err)
+	}
+}
+
+// fuzzOne fuzzes a single-article parser: on success the article keeps
+// its invariants, its body is a suffix of the input, and parsing again
+// gives the same article.
+func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*bundle.Article, error)) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
+		a, err := parse(name, data)
+		if !bytes.Equal(orig, data) {
+			t.Fatal("parser modified its input")
+		}
+		if err != nil {
+			checkError(t, name, err)
+			return
+		}
+		checkArticle(t, a, wantType)
+		if !bytes.HasSuffix(data, a.Body) {
+			t.Errorf("Body is not a suffix of the input")
+		}
+		again, err := parse(name, data)
+		if err != nil {
+			t.Fatalf("second parse error = %v", err)
+		}
+		if !cmp.Equal(a, again) {
+			diff := cmp.Diff(a, again)
+			t.Errorf("second parse differs (-first +second):\n%s", diff)
+		}
+	})
+}
+
+// fuzzMany is fuzzOne for multi-article parsers.
+func fuzzMany(f *testing.F, name, wantType string, parse func(string, []byte) ([]*bundle.Article, error)) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		orig := bytes.Clone(data)
+		as, err := parse(name, data)
+		if !bytes.Equal(orig, data) {
+			t.Fatal("parser modified its input")
+		}
+		if err != nil {
+			checkError(t, name, err)
+			return
+		}
+		if len(as) > maxArticlesPerFile {
+			t.Errorf("%d articles, want at most %d", len(as), maxArticlesPerFile)
+		}
+		for _, a := range as {
+			checkArticle(t, a, wantType)
+		}
+		again, err := parse(name, data)
+		if err != nil {
+			t.Fatalf("second parse error = %v", err)
+		}
+		if !cmp.Equal(as, again) {
+			diff := cmp.Diff(as, again)
+			t.Errorf("second parse differs (-first +second):\n%s", diff)
+		}
+	})
+}
+
+func FuzzParseText(f *testing.F) {
+	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF")
+	fuzzOne(f, "fuzz/input.txt", typeText, ParseText)
+}
+
+func FuzzParseMarkdown(f *testing.F) {
+	seed(f, []string{".md"},
+		"---\n---\n", "---", "---\ntitle: [\n---\n", "---\nauthors: &a x\nid: *a\n---\n# h\n",
+		"# *a* `b` <i>c</i>\n", "---\r\npublished: 2024-01-01\r\n---\r\n", "Setext\n===\n")
+	fuzzOne(f, "fuzz/input.md", typeMarkdown, ParseMarkdown)
+}
+
+func FuzzParseHTML(f *testing.F) {
+	seed(f, []string{".html"},
+		`<title>a</title><h1>b</h1>`, `<svg><title>x</title></svg><h1><script>y</script>z</h1>`,
+		`<meta property="article:published_time" content="2024-01-01T00:00:00.5+14:00">`, `<title>`, `<html lang="x-klingon-">`)
+	fuzzOne(f, "fuzz/input.html", typeHTML, ParseHTML)
+}
+
+func FuzzParseJSON(f *testing.F) {
+	seed(f, []string{".json"}, `[]`, `{"body":""}`, `[{"body":"","authors":["a",""]}, {"body":"x","id":"a"}]`, `{"body":1}`, "\uFEFF[ ]")
+	fuzzMany(f, "fuzz/input.json", "", ParseJSON)
+}
+
+func FuzzParseJSONL(f *testing.F) {
+	seed(f, []string{".jsonl"}, "\n\n", "{\"body\":\"\"}\r\n{\"body\":\"\",\"url\":\"u\"}", `{"body":"","published":"2024-02-29"}`)
+	fuzzMany(f, "fuzz/input.jsonl", "", ParseJSONL)
+}
+
+func FuzzParseFeed(f *testing.F) {
+	seed(f, []string{".rss", ".atom", ".xml"},
+		`<rss version="2.0"><channel><item><title>t</title></item></channel></rss>`,
+		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id></entry></feed>`,
+		`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><item><link>l</link></item></rdf:RDF>`,
+		`<note/>`)
+	fuzzMany(f, "fuzz/input.xml", typeHTML, ParseFeed)
+}
+
+func FuzzReferences(f *testing.F) {
+	seed(f, []string{".md", ".html"},
+		`<img srcset=" , a.png 1x,, b.png (x, y) 2x, c.png,d.png">`, "![a](<b c.png> \"t\")\n\n<video poster=\"p.jpg\">",
+		"<div>\n<img src=x.png>\n\n![x](y.png)")
+	f.Fuzz(func(t *testing.T, body []byte) {
+		orig := bytes.Clone(body)
+		for _, ct := range []string{typeMarkdown, typeHTML} {
+			refs := References(ct, body)
+			if !bytes.Equal(orig, body) {
+				t.Fatalf("References(%s) modified the body", ct)
+			}
+			seen := make(map[string]bool)
+			for _, r := range refs {
+				if !isLocalRef(r) || r != strings.Trim(r, asciiSpace) {
+					t.Errorf("References(%s) returned %q, which is not a trimmed local reference", ct, r)
+				}
+				if seen[r] {
+					t.Errorf("References(%s) returned %q twice", ct, r)
+				}
+				seen[r] = true
+				// A name, if any, must be clean and relative.
+				if n, err := attachmentName(r); err == nil {
+					if n == "" || n == "." || strings.HasPrefix(n, "/") || n == ".." || strings.HasPrefix(n, "../") {
+						t.Errorf("attachmentName(%q) = %q, want a clean relative path", r, n)
+					}
+				} else if !errors.Is(err, ErrBadReference) {
+					t.Errorf("attachmentName(%q) error = %v, want ErrBadReference", r, err)
+				}
+			}
+		}
+	})
+}

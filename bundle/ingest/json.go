@@ -1,0 +1,221 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// jsonArticle is the JSON form of an article. Unknown keys are ignored.
+type jsonArticle struct {
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Lang        string      `json:"lang"`
+	Published   string      `json:"published"`
+	Updated     string      `json:"updated"`
+	URL         string      `json:"url"`
+	Authors     jsonAuthors `json:"authors"`
+	Summary     string      `json:"summary"`
+	ContentType string      `json:"content_type"`
+	Body        *string     `json:"body"`
+}
+
+// jsonAuthors accepts a list of strings or a single string.
+type jsonAuthors []string
+
+func (a *jsonAuthors) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*a = jsonAuthors{s}
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal(b, &list); err != nil {
+		return errors.New("authors: want a string or a list of strings")
+	}
+	*a = list
+	return nil
+}
+
+// draft converts j to a draft; it fails on a missing body, bad dates or a
+// bad content type.
+func (j *jsonArticle) draft() (draft, error) {
+	if j.Body == nil {
+		return draft{}, fmt.Errorf("%w: missing body", ErrMalformed)
+	}
+	d := draft{
+		id:          j.ID,
+		title:       j.Title,
+		lang:        j.Lang,
+		url:         j.URL,
+		summary:     j.Summary,
+		authors:     j.Authors,
+		contentType: typeText,
+		body:        []byte(*j.Body),
+	}
+	if j.ContentType != "" {
+		mt, err := mediaType(j.ContentType)
+		if err != nil {
+			return draft{}, err
+		}
+		d.contentType = mt
+	}
+	var err error
+	if d.published, err = parseDate("published", j.Published); err != nil {
+		return draft{}, err
+	}
+	if d.updated, err = parseDate("updated", j.Updated); err != nil {
+		return draft{}, err
+	}
+	return d, nil
+}
+
+// ParseJSON parses a JSON object, or an array of objects, each one article
+// with the keys id, title, lang, published, updated, url, authors, summary,
+// content_type (default text/plain) and body (a string, required). Articles
+// of an array without id or url get the id "name#N" (N counts from 1).
+func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
+	if len(data) > maxParsedFileSize {
+		return nil, tooLarge(name, len(data), maxParsedFileSize)
+	}
+	data = bytes.TrimPrefix(data, bom)
+	if !json.Valid(data) {
+		// Unmarshal reports where the syntax breaks; json.Valid does not.
+		err := json.Unmarshal(data, new(struct{}))
+		return nil, jsonError(name, data, 0, err)
+	}
+	start := skipSpace(data, 0)
+	if start == len(data) {
+		return nil, &FileError{Path: name, Err: fmt.Errorf("%w: empty json", ErrMalformed)}
+	}
+	switch data[start] {
+	case '{':
+		a, err := decodeJSONArticle(name, data, start, data[start:], 0)
+		if err != nil {
+			return nil, err
+		}
+		return []*bundle.Article{a}, nil
+	case '[':
+	default:
+		return nil, &FileError{Path: name, Line: lineAt(data, int64(start)), Err: fmt.Errorf("%w: want an object or an array of objects", ErrMalformed)}
+	}
+
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // '['
+		return nil, jsonError(name, data, 0, err)
+	}
+	var out []*bundle.Article
+	for dec.More() {
+		if len(out) == maxArticlesPerFile {
+			return nil, &FileError{Path: name, Err: fmt.Errorf("%w: more than %d articles", ErrTooLarge, maxArticlesPerFile)}
+		}
+		// The decoder stops before the comma that separates elements.
+		off := skipSpace(data, int(dec.InputOffset()))
+		if off < len(data) && data[off] == ',' {
+			off = skipSpace(data, off+1)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, jsonError(name, data, int64(off), err)
+		}
+		a, err := decodeJSONArticle(name, data, off, raw, len(out)+1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// ParseJSONL parses JSON Lines: one article object per line, in the form
+// ParseJSON accepts; blank lines are ignored. Articles without id or url
+// get the id "name#N" (N counts articles from 1).
+func ParseJSONL(name string, data []byte) ([]*bundle.Article, error) {
+	if len(data) > maxParsedFileSize {
+		return nil, tooLarge(name, len(data), maxParsedFileSize)
+	}
+	rest := bytes.TrimPrefix(data, bom)
+	var out []*bundle.Article
+	for n := 1; len(rest) > 0; n++ {
+		var line []byte
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		if len(out) == maxArticlesPerFile {
+			return nil, &FileError{Path: name, Line: n, Err: fmt.Errorf("%w: more than %d articles", ErrTooLarge, maxArticlesPerFile)}
+		}
+		a, err := decodeJSONArticle(name, line, 0, line, len(out)+1)
+		if err != nil {
+			if fe, ok := err.(*FileError); ok {
+				fe.Line = n
+			}
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// decodeJSONArticle decodes one article object v found at byte offset off
+// of data (data is used for line numbers only). index is as for
+// draft.article.
+func decodeJSONArticle(name string, data []byte, off int, v []byte, index int) (*bundle.Article, error) {
+	line := lineAt(data, int64(off))
+	if s := skipSpace(v, 0); s == len(v) || v[s] != '{' {
+		return nil, &FileError{Path: name, Line: line, Err: fmt.Errorf("%w: want a json object", ErrMalformed)}
+	}
+	var j jsonArticle
+	if err := json.Unmarshal(v, &j); err != nil {
+		return nil, jsonError(name, data, int64(off), err)
+	}
+	d, err := j.draft()
+	if err == nil {
+		var a *bundle.Article
+		if a, err = d.article(name, index); err == nil {
+			return a, nil
+		}
+	}
+	return nil, &FileError{Path: name, Line: line, Err: err}
+}
+
+// jsonError converts an encoding/json error for a value at byte offset base
+// of data to a *FileError with the line of the error.
+func jsonError(name string, data []byte, base int64, err error) error {
+	var (
+		syn *json.SyntaxError
+		typ *json.UnmarshalTypeError
+	)
+	switch {
+	case errors.As(err, &syn):
+		return &FileError{Path: name, Line: lineAt(data, base+syn.Offset), Err: fmt.Errorf("%w: json: %v", ErrMalformed, err)}
+	case errors.As(err, &typ):
+		msg := fmt.Sprintf("json: %s: cannot use %s", typ.Field, typ.Value)
+		if typ.Field == "" {
+			msg = fmt.Sprintf("json: cannot use %s", typ.Value)
+		}
+		return &FileError{Path: name, Line: lineAt(data, base+typ.Offset), Err: fmt.Errorf("%w: %s", ErrMalformed, msg)}
+	}
+	return &FileError{Path: name, Line: lineAt(data, base), Err: fmt.Errorf("%w: json: %v", ErrMalformed, err)}
+}
+
+// skipSpace returns the offset of the first byte at or after off that is
+// not JSON white space.
+func skipSpace(data []byte, off int) int {
+	for off < len(data) {
+		switch data[off] {
+		case ' ', '\t', '\r', '\n':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
