@@ -1,0 +1,124 @@
+// Command samizdat packs, verifies, carries and reads signed article
+// bundles. Run "samizdat help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+// env is what a command may touch besides its options: its output streams
+// and logger. Tests run commands in-process with buffers.
+type env struct {
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+type command struct {
+	name    string
+	args    string
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"demo", "[--dir DIR]", "pack the generated sample corpus and read it back, verified", runDemoCmd},
+		{"keygen", "-o FILE", "write a new Ed25519 key and print its publisher ID", runKeygenCmd},
+		{"authorize", "-k ROOTKEY -o DOC [--from DOC] [--add KEY]... [--revoke KEY[@SEQ]]...", "sign a publisher document delegating to signing keys", runAuthorizeCmd},
+		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] INPUT...", "turn articles, feeds and folders into a signed bundle", runPackCmd},
+		{"verify", "[-p PUBLISHER] [--authority DOC] FILE", "check a bundle completely and summarize it", runVerifyCmd},
+		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
+		{"cat", "FILE ARTICLE_ID", "print one article's body", runCatCmd},
+		{"extract", "FILE -o DIR", "write a bundle's articles and attachments as files", runExtractCmd},
+	}
+}
+
+// errUsage marks errors in the command line; main exits 2 for them.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdout: os.Stdout, stderr: os.Stderr,
+		log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	os.Exit(run(ctx, e, os.Args[1:]))
+}
+
+// run is main without the process: it returns the exit code.
+func run(ctx context.Context, e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			switch {
+			case err == nil:
+				return 0
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			case errors.Is(err, errUsage):
+				fmt.Fprintf(e.stderr, "samizdat %s: %v\nusage: samizdat %s %s\n", c.name, err, c.name, c.args)
+				return 2
+			}
+			fmt.Fprintf(e.stderr, "samizdat %s: %s\n", c.name, oneLine(err.Error()))
+			return 1
+		}
+	}
+	fmt.Fprintf(e.stderr, "samizdat: unknown command %q\n", args[0])
+	usage(e.stderr)
+	return 2
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "samizdat: signed, compressed article bundles for readers behind a block\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n             %s\n", c.name, c.summary, c.args)
+	}
+}
+
+// parseFlags parses flags that may come before, between or after the
+// positional arguments, and returns the positional ones.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// multiFlag collects a repeatable flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

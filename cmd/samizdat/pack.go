@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
+	"github.com/samizdat/samizdat/internal/atomicfile"
+)
+
+type packOptions struct {
+	key       string
+	authority string
+	out       string
+	base      string
+	seq       uint64
+	level     string
+	cluster   int
+	noDict    bool
+	inputs    []string
+}
+
+func runPackCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("pack", flag.ContinueOnError)
+	var o packOptions
+	fs.StringVar(&o.key, "k", "", "signing key: the root key, or one --authority authorizes")
+	fs.StringVar(&o.authority, "authority", "", "publisher document authorizing -k (from samizdat authorize)")
+	fs.StringVar(&o.out, "o", "", "bundle file to write")
+	fs.StringVar(&o.base, "base", "", "previous bundle: reuse its dictionary so unchanged articles keep identical blocks, and follow its sequence")
+	fs.Uint64Var(&o.seq, "seq", 0, "sequence number (default: the later of now in Unix seconds and the base's + 1)")
+	fs.StringVar(&o.level, "level", "fastest", "compression: fastest, default, better or best (best: also use --cluster 1048576 for the smallest bundle)")
+	fs.IntVar(&o.cluster, "cluster", 0, "pack articles into shared blocks of about this many bytes (0: one block per article)")
+	fs.BoolVar(&o.noDict, "no-dict", false, "do not train a zstd dictionary")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	o.inputs = pos
+	if o.key == "" || o.out == "" || len(o.inputs) == 0 {
+		return fmt.Errorf("%w: -k KEY, -o OUT and at least one INPUT are required", errUsage)
+	}
+	info, err := runPack(ctx, e, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "%s: %d articles, %d bytes in, %d bytes out, sequence %d\n", o.out, info.Articles, info.Bytes, info.Size, info.Seq)
+	return nil
+}
+
+func runPack(ctx context.Context, e *env, o packOptions) (*bundle.Info, error) {
+	level, err := bundle.ParseLevel(o.level)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	key, err := loadKey(o.key)
+	if err != nil {
+		return nil, err
+	}
+	auth, err := loadAuthority(o.authority)
+	if err != nil {
+		return nil, err
+	}
+	opts := bundle.PackOptions{Key: key, Authority: auth, Seq: o.seq, Level: level, Cluster: o.cluster, NoDict: o.noDict, Created: time.Now()}
+	if o.base != "" {
+		publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+		if auth != nil {
+			publisher = auth.Publisher
+		}
+		base, err := bundle.Open(o.base, bundle.OpenOptions{Publisher: publisher, Authority: auth})
+		if err != nil {
+			return nil, fmt.Errorf("--base: %w", err)
+		}
+		opts.Dict = base.Dictionary()
+		if opts.Seq == 0 {
+			opts.Seq = base.Seq + 1
+		}
+		base.Close()
+	}
+	if now := uint64(opts.Created.Unix()); o.seq == 0 && opts.Seq < now {
+		opts.Seq = now
+	}
+	p, err := bundle.NewPacker(opts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	warn := func(path, reason string) { e.log.Warn("skipped input", "file", path, "reason", reason) }
+	err = ingest.Walk(o.inputs, ingest.Options{Warn: warn}, func(a *bundle.Article) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return p.Add(a)
+	})
+	if err != nil {
+		return nil, err
+	}
+	var info *bundle.Info
+	err = atomicfile.Write(o.out, 0o644, func(w io.Writer) error {
+		var err error
+		info, err = p.Pack(w)
+		if err == nil {
+			err = ctx.Err() // interrupted: leave no output
+		}
+		return err
+	})
+	if errors.Is(err, context.Canceled) {
+		return nil, errors.New("interrupted; nothing written")
+	}
+	return info, err
+}
+
+func openBundle(path, publisher, authority string) (*bundle.Bundle, error) {
+	auth, err := loadAuthority(authority)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, err
+	}
+	return bundle.Open(path, bundle.OpenOptions{Publisher: publisher, Authority: auth})
+}
