@@ -402,13 +402,11 @@ func (b *Bundle) loadManifest() error {
 		if err != nil {
 			return err
 		}
-		entries, n, err := decodePageSize(pdata, pageDec)
+		entries, n, err := decodePageSize(pdata, pageDec, MaxManifestRaw-manifestRaw)
 		if err != nil {
 			return err
 		}
-		if manifestRaw += n; manifestRaw > MaxManifestRaw {
-			return fmt.Errorf("%w: manifest entries exceed %d bytes", ErrTooLarge, MaxManifestRaw)
-		}
+		manifestRaw += n
 		b.meta = append(b.meta, pc)
 		for i := range entries {
 			e := &entries[i]

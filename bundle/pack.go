@@ -536,9 +536,9 @@ func (p *Packer) dictionary() ([]byte, error) {
 	return d, nil
 }
 
-// write lays out the CAR: envelope, authority, manifest, pages and
-// dictionary first, so a streaming reader verifies the signature before
-// any content arrives; then the content blocks.
+// write lays out the CAR in Bundle.Blocks order: envelope, authority,
+// manifest, dictionary and pages first, so a streaming reader verifies the
+// signature before any content arrives; then the content blocks by entry.
 func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, error) {
 	type blk struct {
 		c    cid.Cid

@@ -11,7 +11,13 @@ import (
 )
 
 var (
-	entriesEnc = mustEncMode(cbor.CoreDetEncOptions())
+	entriesEnc = mustEncMode(func() cbor.EncOptions {
+		o := cbor.CoreDetEncOptions()
+		// A nil list encodes as [], so a null in the input does not
+		// survive the canonical re-encoding check.
+		o.NilContainers = cbor.NilContainerAsEmpty
+		return o
+	}())
 	entriesDec = mustDecMode(cbor.DecOptions{
 		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
 		IndefLength:       cbor.IndefLengthForbidden,
@@ -94,12 +100,13 @@ func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
 // decodePage decodes a manifest page block whose size and hash the caller
 // has checked. Decompression is bounded by MaxPageRaw.
 func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
-	entries, _, err := decodePageSize(data, dec)
+	entries, _, err := decodePageSize(data, dec, MaxPageRaw)
 	return entries, err
 }
 
-// decodePageSize is decodePage that also returns the entries' decoded size.
-func decodePageSize(data []byte, dec *zstd.Decoder) ([]entry, int, error) {
+// decodePageSize is decodePage that also returns the entries' decoded
+// size, refusing pages whose entries would exceed budget bytes.
+func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, error) {
 	pg, err := decodeNode[page](data, protoPage)
 	if err != nil {
 		return nil, 0, err
@@ -114,7 +121,7 @@ func decodePageSize(data []byte, dec *zstd.Decoder) ([]entry, int, error) {
 	if err := h.Decode(pg.Entries); err != nil || h.Skippable || !h.HasFCS || h.DictionaryID != 0 {
 		return nil, 0, fmt.Errorf("%w: page entries are not a plain zstd frame", ErrMalformed)
 	}
-	if h.FrameContentSize > MaxPageRaw {
+	if h.FrameContentSize > MaxPageRaw || h.FrameContentSize > uint64(max(budget, 0)) {
 		return nil, 0, fmt.Errorf("%w: page entries of %d bytes", ErrTooLarge, h.FrameContentSize)
 	}
 	if n, err := frameLen(pg.Entries, &h); err != nil || n != len(pg.Entries) {
