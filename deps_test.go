@@ -16,6 +16,7 @@ func TestImportDirection(t *testing.T) {
 		// gofeed links net/http for its URL fetcher; ingest calls only its
 		// byte parser, and a test checks no input makes it fetch.
 		"bundle/ingest": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/"},
+		"node":          {mod + "mirror", mod + "cmd", mod + "bundle/ingest"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()

@@ -9,6 +9,10 @@ const (
 	// fails instead of growing without bound.
 	maxStaged = 512 << 20
 
+	// stagedTTL is how long a staged block nobody admitted may stay once
+	// the staging area is full.
+	stagedTTL = 10 * time.Minute
+
 	// blockTimeout bounds the wait for any one block; a peer that stalls
 	// cannot hold a fetch hostage past it.
 	blockTimeout = 30 * time.Second

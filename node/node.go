@@ -135,14 +135,17 @@ func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
 }
 
 // FetchBundle gets the bundle whose envelope is root from connected peers
-// (and blocks the repo already holds), verifies it, writes it to w as a
-// bundle file, and admits its blocks to the repo. Blocks already held are
-// not fetched again. Nothing is admitted unless everything verified.
+// (and blocks the repo already holds), verifies all of it (signature,
+// manifest, every block's CID and every article's content), writes it to w
+// as a bundle file, and admits its blocks to the repo. Blocks already held
+// are not fetched again. Nothing is admitted, and nothing written to w,
+// unless everything verified.
 func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ses := n.bs.NewSession(ctx)
-	var fetched []cid.Cid
+	var received []cid.Cid // staged by this fetch, dropped if it fails
+	defer func() { n.staging.discard(received) }()
 	get := func(c cid.Cid) ([]byte, error) {
 		if blk, err := n.repo.Blockstore().Get(ctx, c); err == nil {
 			return blk.RawData(), nil
@@ -159,37 +162,42 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 		if err := n.staging.Put(ctx, blk); err != nil {
 			return nil, err
 		}
-		fetched = append(fetched, c)
+		received = append(received, c)
 		return blk.RawData(), nil
 	}
 	b, err := bundle.OpenBlocks(root, get, opts)
 	if err != nil {
-		n.staging.discard(fetched)
 		return nil, err
 	}
-	if err := n.prefetch(ctx, ses, b.Blocks()); err != nil {
-		n.staging.discard(fetched)
+	got, err := n.prefetch(ctx, ses, b.Blocks())
+	received = append(received, got...)
+	if err != nil {
 		return nil, err
 	}
-	if err := b.WriteCAR(w); err != nil { // checks every block against its CID
-		n.staging.discard(append(fetched, b.Blocks()...))
+	if err := b.Verify(); err != nil {
 		return nil, err
 	}
 	for _, c := range b.Blocks() {
-		if blk, err := n.staging.take(c); err == nil {
-			if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
-				return nil, err
-			}
+		blk, ok := n.staging.staged1(c)
+		if !ok {
+			continue // held already
 		}
+		if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.WriteCAR(w); err != nil { // reads the repo: checks every block again
+		return nil, err
 	}
 	info := b.Info
 	return &info, nil
 }
 
-// prefetch asks for all missing blocks at once, so bitswap pipelines them.
+// prefetch asks for all missing blocks at once, so bitswap pipelines them,
+// and stages them. It returns the blocks it staged.
 func (n *Node) prefetch(ctx context.Context, ses interface {
 	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
-}, cs []cid.Cid) error {
+}, cs []cid.Cid) (staged []cid.Cid, err error) {
 	var missing []cid.Cid
 	for _, c := range cs {
 		if _, ok := n.staging.staged1(c); ok {
@@ -200,11 +208,11 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return nil, nil
 	}
 	ch, err := ses.GetBlocks(ctx, missing)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want := make(map[cid.Cid]bool, len(missing))
 	for _, c := range missing {
@@ -216,20 +224,21 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 		select {
 		case blk, ok := <-ch:
 			if !ok {
-				return fmt.Errorf("fetch: %d blocks not received", len(want))
+				return staged, fmt.Errorf("fetch: %d blocks not received", len(want))
 			}
 			// The session hands blocks to us and to the store; stage it
 			// here too in case the store declined it.
 			if err := n.staging.Put(ctx, blk); err != nil {
-				return err
+				return staged, err
 			}
+			staged = append(staged, blk.Cid())
 			delete(want, blk.Cid())
 			timer.Reset(blockTimeout)
 		case <-timer.C:
-			return fmt.Errorf("fetch: no block for %v; %d missing", blockTimeout, len(want))
+			return staged, fmt.Errorf("fetch: no block for %v; %d missing", blockTimeout, len(want))
 		case <-ctx.Done():
-			return ctx.Err()
+			return staged, ctx.Err()
 		}
 	}
-	return nil
+	return staged, nil
 }

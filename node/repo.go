@@ -76,6 +76,9 @@ func (r *Repo) open() error {
 // loadOrCreateKey reads the node's identity key, or creates one. The node
 // key is not a publisher key: it only names the node on the network.
 func loadOrCreateKey(path string) (crypto.PrivKey, error) {
+	if st, err := os.Stat(path); err == nil && st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s: node key is readable by others (mode %v)", path, st.Mode().Perm())
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		priv, err := bundle.GenerateKey()

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/ipfs/boxo/blockstore"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-	ipld "github.com/ipfs/go-ipld-format"
 )
 
 var errStagingFull = errors.New("staging area full")
@@ -21,12 +21,17 @@ type stagingStore struct {
 	blockstore.Blockstore // the repo's verified store
 
 	mu     sync.Mutex
-	staged map[cid.Cid]blocks.Block
+	staged map[cid.Cid]stagedBlock
 	bytes  int
 }
 
+type stagedBlock struct {
+	blocks.Block
+	at time.Time
+}
+
 func newStagingStore(repo blockstore.Blockstore) *stagingStore {
-	return &stagingStore{Blockstore: repo, staged: make(map[cid.Cid]blocks.Block)}
+	return &stagingStore{Blockstore: repo, staged: make(map[cid.Cid]stagedBlock)}
 }
 
 func (s *stagingStore) Put(ctx context.Context, b blocks.Block) error {
@@ -36,9 +41,19 @@ func (s *stagingStore) Put(ctx context.Context, b blocks.Block) error {
 		return nil
 	}
 	if s.bytes+len(b.RawData()) > maxStaged {
-		return errStagingFull
+		// Blocks bitswap delivered after their fetch gave up are owned by
+		// no one; drop those past stagedTTL before refusing.
+		for c, sb := range s.staged {
+			if time.Since(sb.at) > stagedTTL {
+				delete(s.staged, c)
+				s.bytes -= len(sb.RawData())
+			}
+		}
+		if s.bytes+len(b.RawData()) > maxStaged {
+			return errStagingFull
+		}
 	}
-	s.staged[b.Cid()] = b
+	s.staged[b.Cid()] = stagedBlock{b, time.Now()}
 	s.bytes += len(b.RawData())
 	return nil
 }
@@ -57,25 +72,12 @@ func (s *stagingStore) staged1(c cid.Cid) (blocks.Block, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, ok := s.staged[c]
-	return b, ok
+	return b.Block, ok
 }
 
 // Get, Has and GetSize are the embedded repo store's: bitswap's server
 // side reads through them, so a node never serves a staged block it has
 // not verified. The node's own fetches read staged blocks with staged1.
-
-// take removes a staged block and returns it.
-func (s *stagingStore) take(c cid.Cid) (blocks.Block, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	b, ok := s.staged[c]
-	if !ok {
-		return nil, ipld.ErrNotFound{Cid: c}
-	}
-	delete(s.staged, c)
-	s.bytes -= len(b.RawData())
-	return b, nil
-}
 
 // discard drops staged blocks.
 func (s *stagingStore) discard(cs []cid.Cid) {
