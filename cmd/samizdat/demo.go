@@ -19,7 +19,7 @@ func runDemoCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dir := fs.String("dir", "", "work directory to keep (default: a temporary one, removed after)")
 	n := fs.Int("n", 500, "articles to generate")
-	pos, err := parseFlags(fs, args)
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 func runKeygenCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("keygen", flag.ContinueOnError)
 	out := fs.String("o", "", "key file to create (mode 0600; never overwritten)")
-	pos, err := parseFlags(fs, args)
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func runAuthorizeCmd(ctx context.Context, e *env, args []string) error {
 	var add, revoke multiFlag
 	fs.Var(&add, "add", "authorize a signing key (key file or key ID); repeatable")
 	fs.Var(&revoke, "revoke", "revoke a signing key (key file or key ID), optionally KEY@SEQ to keep its bundles up to SEQ valid; repeatable")
-	pos, err := parseFlags(fs, args)
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}

@@ -94,13 +94,17 @@ func usage(w io.Writer) {
 }
 
 // parseFlags parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+// positional arguments, and returns the positional ones. -h prints the
+// flags to help.
+func parseFlags(fs *flag.FlagSet, args []string, help io.Writer) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				fmt.Fprintf(help, "usage of samizdat %s:\n", fs.Name())
+				fs.SetOutput(help)
+				fs.PrintDefaults()
 				return nil, err
 			}
 			return nil, fmt.Errorf("%w: %v", errUsage, err)

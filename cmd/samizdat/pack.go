@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
@@ -38,7 +39,7 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.level, "level", "fastest", "compression: fastest, default, better or best (best: also use --cluster 1048576 for the smallest bundle)")
 	fs.IntVar(&o.cluster, "cluster", 0, "pack articles into shared blocks of about this many bytes (0: one block per article)")
 	fs.BoolVar(&o.noDict, "no-dict", false, "do not train a zstd dictionary")
-	pos, err := parseFlags(fs, args)
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
@@ -54,7 +55,14 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// packMemoryLimit is the soft heap limit while packing: the packer keeps
+// only metadata in memory (bodies are spooled to disk), and this keeps Go's
+// garbage collector from letting the heap grow to twice that, so a large
+// corpus packs in bounded memory (1 GB of articles: see docs/design.md).
+const packMemoryLimit = 128 << 20
+
 func runPack(ctx context.Context, e *env, o packOptions) (*bundle.Info, error) {
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(packMemoryLimit))
 	level, err := bundle.ParseLevel(o.level)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errUsage, err)

@@ -13,7 +13,7 @@ func runVerifyCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	publisher := fs.String("p", "", "require this publisher ID")
 	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
-	pos, err := parseFlags(fs, args)
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func runVerifyCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	signer := "the publisher's root key"
-	if b.Authority != nil {
+	if b.Signer != b.Publisher {
 		signer = fmt.Sprintf("key %s, authorized by publisher document %d", b.Signer, b.Authority.Seq)
 		if b.Authority.Name != "" {
 			signer += fmt.Sprintf(" (%s)", b.Authority.Name)
@@ -44,14 +44,15 @@ func runLsCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
 	publisher := fs.String("p", "", "require this publisher ID")
-	pos, err := parseFlags(fs, args)
+	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: one FILE is required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, "")
+	b, err := openBundle(pos[0], *publisher, *authority)
 	if err != nil {
 		return err
 	}
@@ -77,14 +78,15 @@ func runLsCmd(ctx context.Context, e *env, args []string) error {
 func runCatCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("cat", flag.ContinueOnError)
 	publisher := fs.String("p", "", "require this publisher ID")
-	pos, err := parseFlags(fs, args)
+	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 2 {
 		return fmt.Errorf("%w: FILE and ARTICLE_ID are required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, "")
+	b, err := openBundle(pos[0], *publisher, *authority)
 	if err != nil {
 		return err
 	}
@@ -101,14 +103,15 @@ func runExtractCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	out := fs.String("o", "", "directory to create")
 	publisher := fs.String("p", "", "require this publisher ID")
-	pos, err := parseFlags(fs, args)
+	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || *out == "" {
 		return fmt.Errorf("%w: FILE and -o DIR are required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, "")
+	b, err := openBundle(pos[0], *publisher, *authority)
 	if err != nil {
 		return err
 	}
