@@ -22,6 +22,21 @@ const (
 	rcmgrMemory = 256 << 20
 	rcmgrFDs    = 1024
 
+	// maxHeadSize bounds a head record, checked before parsing: the IPNS
+	// record limit.
+	maxHeadSize = 10 << 10
+
+	// maxHeadRequest bounds a head request: one publisher ID (52 bytes
+	// as a peer ID, 62 as an IPNS name).
+	maxHeadRequest = 128
+
+	// headDeadline bounds a whole head exchange, so a peer that stalls
+	// cannot hold a reader.
+	headDeadline = 10 * time.Second
+
+	// headTTL is the cache hint in head records.
+	headTTL = 5 * time.Minute
+
 	// Connection manager watermarks.
 	connLow  = 64
 	connHigh = 192

@@ -1,0 +1,153 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// HeadProtocol serves a publisher's newest head to a peer that asks, so a
+// reader with a single known peer gets it without the DHT. See
+// docs/protocol.md.
+const HeadProtocol protocol.ID = "/samizdat/head/1.0.0"
+
+// Head protocol response status codes.
+const (
+	headOK       = 0
+	headNotFound = 1
+	headBadReq   = 2
+)
+
+// ServeHeads answers head requests from hs.
+func (n *Node) ServeHeads(hs *Heads) {
+	n.Host.SetStreamHandler(HeadProtocol, func(s network.Stream) {
+		defer s.Close()
+		s.SetDeadline(time.Now().Add(headDeadline))
+		publisher, err := readFrame(bufio.NewReader(s), maxHeadRequest)
+		if err != nil {
+			writeHeadResponse(s, headBadReq, nil)
+			return
+		}
+		h, err := hs.Get(string(publisher))
+		if err != nil || h == nil {
+			writeHeadResponse(s, headNotFound, nil)
+			return
+		}
+		writeHeadResponse(s, headOK, h.Bytes())
+	})
+}
+
+func writeHeadResponse(w io.Writer, status byte, rec []byte) {
+	buf := binary.AppendUvarint([]byte{status}, uint64(len(rec)))
+	w.Write(append(buf, rec...))
+}
+
+// readFrame reads a uvarint length and that many bytes, refusing more
+// than limit before reading them.
+func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return nil, err
+	}
+	if n > uint64(limit) {
+		return nil, fmt.Errorf("frame of %d bytes, limit %d", n, limit)
+	}
+	buf := make([]byte, n)
+	_, err = io.ReadFull(r, buf)
+	return buf, err
+}
+
+// errNoHead is returned by a peer that holds no head for the publisher.
+var errNoHead = errors.New("peer has no head for this publisher")
+
+// RequestHead asks one peer for publisher's head and checks it.
+func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*Head, error) {
+	ctx, cancel := context.WithTimeout(ctx, headDeadline)
+	defer cancel()
+	s, err := n.Host.NewStream(ctx, p, HeadProtocol)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		s.SetDeadline(dl)
+	}
+	if _, err := s.Write(binary.AppendUvarint(nil, uint64(len(publisher)))); err != nil {
+		return nil, err
+	}
+	if _, err := io.WriteString(s, publisher); err != nil {
+		return nil, err
+	}
+	s.CloseWrite()
+	br := bufio.NewReader(s)
+	status, err := br.ReadByte()
+	if err != nil {
+		return nil, err
+	}
+	rec, err := readFrame(br, maxHeadSize)
+	if err != nil {
+		return nil, err
+	}
+	if status != headOK {
+		return nil, errNoHead
+	}
+	return ParseHead(publisher, rec)
+}
+
+// ResolveHead asks every peer in peers for publisher's head at once, keeps
+// the valid head with the highest sequence number, and offers it to hs:
+// one stale or lying peer cannot hold a reader back, and no peer can roll
+// it back. It returns the newest head hs then holds, or an error if it
+// holds none.
+func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publisher string) (*Head, error) {
+	id, err := bundle.NormalizePublisherID(publisher)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		mu   sync.Mutex
+		best *Head
+		wg   sync.WaitGroup
+	)
+	for _, p := range peers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := n.RequestHead(ctx, p, id)
+			if err != nil {
+				// Never log what the peer sent, nor which publisher was asked.
+				n.log.Debug("head request failed")
+				return
+			}
+			mu.Lock()
+			if best == nil || h.Seq > best.Seq {
+				best = h
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if best != nil {
+		if _, err := hs.Offer(best); err != nil && !errors.Is(err, ErrRollback) && !errors.Is(err, ErrEquivocated) {
+			return nil, err
+		}
+	}
+	cur, err := hs.Get(id)
+	if err != nil {
+		return nil, err
+	}
+	if cur == nil {
+		return nil, fmt.Errorf("no peer gave a valid head for %s", id)
+	}
+	return cur, nil
+}
