@@ -34,6 +34,11 @@ const (
 	// cannot hold a reader.
 	headDeadline = 10 * time.Second
 
+	// maxCatalogSize bounds a catalog block (one bitswap block), and
+	// maxCatalogBundles the bundles it lists (about 40 bytes each).
+	maxCatalogSize    = 1 << 20
+	maxCatalogBundles = 16384
+
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute
 

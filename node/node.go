@@ -242,3 +242,38 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 	}
 	return staged, nil
 }
+
+// GetBlock returns a block from the repo, or from peers. A block from a
+// peer is checked against its CID but not admitted to the repo: the caller
+// verifies what it means first and then calls AdmitBlock.
+func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	if blk, err := n.repo.Blockstore().Get(ctx, c); err == nil {
+		return blk.RawData(), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
+	defer cancel()
+	blk, err := n.bs.GetBlock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if sum, err := c.Prefix().Sum(blk.RawData()); err != nil || !sum.Equals(c) {
+		return nil, fmt.Errorf("block %s does not match its cid", c)
+	}
+	n.staging.discard([]cid.Cid{c})
+	return blk.RawData(), nil
+}
+
+// AdmitBlock stores a verified block in the repo.
+func (n *Node) AdmitBlock(ctx context.Context, c cid.Cid, data []byte) error {
+	blk, err := blocks.NewBlockWithCid(data, c)
+	if err != nil {
+		return err
+	}
+	return n.repo.Blockstore().Put(ctx, blk)
+}
+
+// HasBlock reports whether the repo holds a block.
+func (n *Node) HasBlock(ctx context.Context, c cid.Cid) bool {
+	ok, _ := n.repo.Blockstore().Has(ctx, c)
+	return ok
+}

@@ -1,0 +1,138 @@
+package mirror
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/node"
+)
+
+// DefaultHeadValidity is how long a head stays valid unless renewed: a
+// few days, so a reader sees that a publisher went quiet (blocked,
+// perhaps) while mirrors still serve what it published.
+const DefaultHeadValidity = 72 * time.Hour
+
+// Publish adds a verified bundle to the publisher's catalog on n and signs
+// a new head with the next sequence number. key is the publisher's root
+// key (the head is an IPNS record of the publisher ID).
+func Publish(ctx context.Context, n *node.Node, heads *node.Heads, key ed25519.PrivateKey, b *bundle.Bundle, validity time.Duration) (*node.Head, error) {
+	publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	if b.Publisher != publisher {
+		return nil, fmt.Errorf("%w: bundle of %s, key of %s", bundle.ErrWrongPublisher, b.Publisher, publisher)
+	}
+	if err := n.AddBundle(ctx, b); err != nil {
+		return nil, err
+	}
+	cat := &node.Catalog{Publisher: publisher, Bundles: []cid.Cid{b.Root}}
+	var seq uint64 = 1
+	cur, err := heads.Get(publisher)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		seq = cur.Seq + 1
+		data, err := n.GetBlock(ctx, cur.Catalog)
+		if err != nil {
+			return nil, fmt.Errorf("current catalog: %w", err)
+		}
+		old, err := node.ParseCatalog(publisher, cur.Catalog, data)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range old.Bundles {
+			if c != b.Root {
+				cat.Bundles = append(cat.Bundles, c)
+			}
+		}
+	}
+	cc, data, err := cat.Encode()
+	if err != nil {
+		return nil, err
+	}
+	if err := n.AdmitBlock(ctx, cc, data); err != nil {
+		return nil, err
+	}
+	h, err := node.NewHead(key, cc, seq, validity)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := heads.Offer(h); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// SyncResult says what a Sync did.
+type SyncResult struct {
+	Head    *node.Head
+	Bundles []cid.Cid // every bundle of the catalog, newest first
+	Fetched []cid.Cid // the ones fetched now
+}
+
+// Sync brings n up to date with publisher: it asks peers for the newest
+// head (keeping the highest valid sequence, never rolling back), fetches
+// the catalog it names and every bundle in it that n lacks, verifying each
+// completely before keeping any of it.
+func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, peers []peer.ID) (*SyncResult, error) {
+	h, err := n.ResolveHead(ctx, heads, peers, publisher)
+	if err != nil {
+		return nil, err
+	}
+	data, err := n.GetBlock(ctx, h.Catalog)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	if err != nil {
+		return nil, err
+	}
+	res := &SyncResult{Head: h, Bundles: cat.Bundles}
+	var errs []error
+	for _, root := range cat.Bundles {
+		if n.HasBlock(ctx, root) {
+			continue // bundles are admitted whole, so the root means all of it
+		}
+		if _, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard); err != nil {
+			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
+			continue
+		}
+		res.Fetched = append(res.Fetched, root)
+	}
+	if err := n.AdmitBlock(ctx, h.Catalog, data); err != nil {
+		return nil, err
+	}
+	return res, errors.Join(errs...)
+}
+
+// WriteBundles writes the bundle files of the catalog res describes into
+// dir, named by sequence, and returns their paths. Each is verified again
+// from the repo and written atomically.
+func WriteBundles(ctx context.Context, n *node.Node, res *SyncResult, dir string) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, root := range res.Bundles {
+		get := func(c cid.Cid) ([]byte, error) { return n.GetBlock(ctx, c) }
+		b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{Publisher: res.Head.Publisher})
+		if err != nil {
+			return paths, err
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%s-%d.bundle", b.Publisher, b.Seq))
+		if err := atomicfile.Write(p, 0o644, b.WriteCAR); err != nil {
+			return paths, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
