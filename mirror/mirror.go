@@ -82,7 +82,8 @@ type SyncResult struct {
 // Sync brings n up to date with publisher: it asks peers for the newest
 // head (keeping the highest valid sequence, never rolling back), fetches
 // the catalog it names and every bundle in it that n lacks, verifying each
-// completely before keeping any of it.
+// completely before keeping any of it, and then stores the head as its
+// new high-water mark.
 func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, peers []peer.ID) (*SyncResult, error) {
 	h, err := n.ResolveHead(ctx, heads, peers, publisher)
 	if err != nil {
@@ -108,10 +109,17 @@ func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string
 		}
 		res.Fetched = append(res.Fetched, root)
 	}
+	if len(errs) > 0 {
+		return res, errors.Join(errs...)
+	}
+	// The head is stored, and served, only once its content is held.
 	if err := n.AdmitBlock(ctx, h.Catalog, data); err != nil {
 		return nil, err
 	}
-	return res, errors.Join(errs...)
+	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
+		return nil, err
+	}
+	return res, nil
 }
 
 // WriteBundles writes the bundle files of the catalog res describes into

@@ -26,7 +26,11 @@ func start(t *testing.T, serve bool) *testNode {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { repo.Close() })
-	n, err := node.New(context.Background(), repo, node.Config{Serve: serve, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	cfg := node.Config{Serve: serve}
+	if serve { // readers listen on nothing
+		cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
+	}
+	n, err := node.New(context.Background(), repo, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

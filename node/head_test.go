@@ -133,6 +133,9 @@ func TestResolveHead(t *testing.T) {
 	if err != nil || got.Seq != 5 || got.Catalog != catalogCID(t, "c5") {
 		t.Fatalf("ResolveHead() = %+v, %v; want the honest head 5", got, err)
 	}
+	if _, err := hs.Offer(got); err != nil { // as Sync does once it holds the content
+		t.Fatal(err)
+	}
 	// Later only the stale mirror answers: the reader keeps 5.
 	got, err = reader.ResolveHead(ctx, hs, []peer.ID{stale.Host.ID()}, id)
 	if err != nil || got.Seq != 5 {

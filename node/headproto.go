@@ -104,11 +104,11 @@ func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*H
 	return ParseHead(publisher, rec)
 }
 
-// ResolveHead asks every peer in peers for publisher's head at once, keeps
-// the valid head with the highest sequence number, and offers it to hs:
-// one stale or lying peer cannot hold a reader back, and no peer can roll
-// it back. It returns the newest head hs then holds, or an error if it
-// holds none.
+// ResolveHead asks every peer in peers for publisher's head at once and
+// returns the valid head with the highest sequence number, or hs's own
+// head if that is as new: one stale or lying peer cannot hold a reader
+// back, and none can roll it back. It does not store the head: a caller
+// offers it to hs once it holds the content the head names.
 func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publisher string) (*Head, error) {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
@@ -130,24 +130,25 @@ func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publ
 				return
 			}
 			mu.Lock()
-			if best == nil || h.Seq > best.Seq {
+			if best == nil || h.Seq > best.Seq || h.Seq == best.Seq && h.Expires.After(best.Expires) {
 				best = h
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	if best != nil {
-		if _, err := hs.Offer(best); err != nil && !errors.Is(err, ErrRollback) && !errors.Is(err, ErrEquivocated) {
-			return nil, err
-		}
-	}
 	cur, err := hs.Get(id)
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrBadHead) {
 		return nil, err
 	}
-	if cur == nil {
+	switch {
+	case best == nil && cur == nil:
 		return nil, fmt.Errorf("no peer gave a valid head for %s", id)
+	case best == nil, cur != nil && best.Seq < cur.Seq:
+		return cur, nil
+	case cur != nil && best.Seq == cur.Seq && best.Catalog != cur.Catalog:
+		n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "publisher", id, "seq", cur.Seq)
+		return cur, nil
 	}
-	return cur, nil
+	return best, nil
 }

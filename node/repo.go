@@ -23,6 +23,7 @@ const (
 	lockName   = "lock"
 	keyName    = "node.key"
 	blocksName = "blocks"
+	headsName  = "heads"
 )
 
 // Repo is a node's directory: identity key and block store, guarded by a
@@ -33,6 +34,7 @@ type Repo struct {
 	key    crypto.PrivKey
 	ds     *flatfs.Datastore
 	blocks blockstore.Blockstore
+	heads  *Heads
 }
 
 // OpenRepo opens the repo in dir, creating it (mode 0700) if needed.
@@ -70,7 +72,42 @@ func (r *Repo) open() error {
 		return fmt.Errorf("open block store: %w", err)
 	}
 	r.blocks = &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(r.ds, blockstore.NoPrefix())}
-	return nil
+	r.heads, err = OpenHeads(filepath.Join(r.dir, headsName))
+	return err
+}
+
+// Heads returns the repo's head store (the high-water marks).
+func (r *Repo) Heads() *Heads { return r.heads }
+
+// Publishers lists the publishers the repo holds heads for.
+func (r *Repo) Publishers() ([]string, error) {
+	ents, err := os.ReadDir(filepath.Join(r.dir, headsName))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if _, err := bundle.ParsePublisherID(e.Name()); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// Usage returns the bytes and number of blocks the block store holds.
+func (r *Repo) Usage() (bytes int64, blocks int, err error) {
+	err = filepath.WalkDir(filepath.Join(r.dir, blocksName), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".data" {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			bytes += info.Size()
+			blocks++
+		}
+		return err
+	})
+	return bytes, blocks, err
 }
 
 // loadOrCreateKey reads the node's identity key, or creates one. The node

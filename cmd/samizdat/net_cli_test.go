@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// startServe runs `samizdat serve` in the background and returns its first
+// listen address once it has written its addrs file.
+func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	})
+	addr := waitFor(t, 30*time.Second, func() (string, bool) {
+		data, err := os.ReadFile(filepath.Join(repo, "addrs"))
+		if err != nil || len(data) == 0 {
+			return "", false
+		}
+		line := strings.SplitN(strings.TrimSpace(string(data)), "\n", 2)[0]
+		return strings.TrimPrefix(line, "listening "), true
+	})
+	if addr == "" {
+		t.Fatalf("serve wrote no addrs; stderr: %s", stderr.String())
+	}
+	return cmd, addr
+}
+
+// waitFor polls cond until it holds or the deadline passes. The nodes run
+// in other processes, so there is no event to wait on but their state.
+func waitFor(t *testing.T, d time.Duration, cond func() (string, bool)) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if v, ok := cond(); ok {
+			return v
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-tick.C:
+		}
+	}
+}
+
+// TestCLINetwork: serve a publisher, publish through its control socket,
+// serve a mirror that follows it, stop the publisher, and get everything
+// from the mirror with the reader command.
+func TestCLINetwork(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	writeFiles(t, src, corpusFiles)
+	key := filepath.Join(dir, "root.key")
+	id := strings.TrimSpace(mustRun(t, "keygen", "-o", key).stdout)
+	file := filepath.Join(dir, "news.bundle")
+	mustRun(t, "pack", "-k", key, "-o", file, src)
+
+	pubRepo, mirRepo := filepath.Join(dir, "pub"), filepath.Join(dir, "mirror")
+	pubCmd, pubAddr := startServe(t, pubRepo, "--key", key)
+	if r := mustRun(t, "publish", "--repo", pubRepo, file); !strings.Contains(r.stdout, "head 1") {
+		t.Fatalf("publish: %q", r.stdout)
+	}
+	_, mirAddr := startServe(t, mirRepo, "--follow", id, "--peer", pubAddr, "--interval", "200ms")
+	got := waitFor(t, 60*time.Second, func() (string, bool) {
+		r := samizdat(t, "status", "--repo", mirRepo, "--json")
+		var st status
+		if json.Unmarshal([]byte(r.stdout), &st) != nil || len(st.Publishers) != 1 || st.Publishers[0].Seq != 1 {
+			return "", false
+		}
+		return st.Publishers[0].ID, true
+	})
+	if got != id {
+		t.Fatalf("mirror never got the publisher's head")
+	}
+	pubCmd.Process.Signal(syscall.SIGINT) // the publisher goes offline
+	pubCmd.Wait()
+	if _, err := os.Stat(filepath.Join(pubRepo, "control.sock")); err == nil {
+		t.Errorf("publisher left its control socket after a clean shutdown")
+	}
+
+	out := filepath.Join(dir, "got")
+	r := mustRun(t, "get", "--publisher", id, "--peer", mirAddr, "-o", out, "--timeout", "60s")
+	if !strings.Contains(r.stdout, "head 1") {
+		t.Errorf("get: %q", r.stdout)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.bundle"))
+	if len(files) != 1 {
+		t.Fatalf("get wrote %v, want one bundle", files)
+	}
+	want, _ := os.ReadFile(file)
+	if got, _ := os.ReadFile(files[0]); !bytes.Equal(got, want) {
+		t.Errorf("bundle from the mirror differs from the publisher's file")
+	}
+	mustRun(t, "verify", "-p", id, files[0])
+
+	// Nothing valid within the timeout: a clear error, non-zero exit.
+	if r := samizdat(t, "get", "--publisher", id, "--peer", mirAddr[:strings.LastIndex(mirAddr, "/p2p/")]+"/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5", "-o", out, "--timeout", "3s"); r.code == 0 {
+		t.Errorf("get from a peer that is not there succeeded")
+	}
+}

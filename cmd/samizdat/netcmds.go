@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/mirror"
+	"github.com/samizdat/samizdat/node"
+)
+
+func runPublishCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	repoDir := fs.String("repo", "", "the publisher's repository")
+	keyPath := fs.String("key", "", "publisher key (default: the one serve was started with)")
+	pos, err := parseFlags(fs, args, e.stdout)
+	if err != nil {
+		return err
+	}
+	if *repoDir == "" || len(pos) != 1 {
+		return fmt.Errorf("%w: --repo DIR and one FILE are required", errUsage)
+	}
+	file, err := filepath.Abs(pos[0])
+	if err != nil {
+		return err
+	}
+	if resp, running, err := callControl(*repoDir, controlRequest{Op: "publish", Path: file}); running {
+		if err != nil {
+			return err
+		}
+		if resp.Error != "" {
+			return errors.New(resp.Error)
+		}
+		fmt.Fprintf(e.stdout, "published %s: head %d, announced by the running node\n", pos[0], resp.Seq)
+		return nil
+	}
+	// No node running: publish into the repo; serve announces it later.
+	if *keyPath == "" {
+		data, err := os.ReadFile(filepath.Join(*repoDir, keyPathFile))
+		if err != nil {
+			return fmt.Errorf("%w: --key is required (no key recorded in %s)", errUsage, *repoDir)
+		}
+		*keyPath = strings.TrimSpace(string(data))
+	}
+	key, err := loadKey(*keyPath)
+	if err != nil {
+		return err
+	}
+	repo, err := node.OpenRepo(*repoDir)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	n, err := node.New(ctx, repo, node.Config{})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	h, err := publishFile(ctx, n, repo, key, file)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "published %s: head %d (serve --repo %s announces it)\n", pos[0], h.Seq, *repoDir)
+	return nil
+}
+
+func runStatusCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	repoDir := fs.String("repo", "", "repository directory")
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args, e.stdout)
+	if err != nil {
+		return err
+	}
+	if *repoDir == "" || len(pos) != 0 {
+		return fmt.Errorf("%w: --repo DIR is required", errUsage)
+	}
+	var st *status
+	if resp, running, err := callControl(*repoDir, controlRequest{Op: "status"}); running {
+		if err != nil {
+			return err
+		}
+		if resp.Error != "" {
+			return errors.New(resp.Error)
+		}
+		st = resp.Status
+	} else {
+		repo, err := node.OpenRepo(*repoDir)
+		if err != nil {
+			return err
+		}
+		defer repo.Close()
+		if st, err = repoStatus(repo, nil); err != nil {
+			return err
+		}
+	}
+	if *asJSON {
+		return json.NewEncoder(e.stdout).Encode(st)
+	}
+	state := "not running"
+	if st.Running {
+		state = fmt.Sprintf("running as %s, %d peers", st.PeerID, st.Peers)
+	}
+	fmt.Fprintf(e.stdout, "node: %s\nstore: %d blocks, %d bytes\n", state, st.Blocks, st.Bytes)
+	for _, p := range st.Publishers {
+		fresh := "valid until " + p.Expires
+		if p.Expired {
+			fresh = "EXPIRED since " + p.Expires + ": no update since, possibly blocked"
+		}
+		fmt.Fprintf(e.stdout, "publisher %s: head %d, %s\n", p.ID, p.Seq, fresh)
+	}
+	return nil
+}
+
+func runGetCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	publisher := fs.String("publisher", "", "publisher ID")
+	out := fs.String("o", "", "directory for the bundle files")
+	repoDir := fs.String("repo", "", "keep fetched blocks in this repository (default: a temporary one)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	var peers multiFlag
+	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
+	pos, err := parseFlags(fs, args, e.stdout)
+	if err != nil {
+		return err
+	}
+	if *publisher == "" || *out == "" || len(pos) != 0 {
+		return fmt.Errorf("%w: --publisher ID and -o DIR are required", errUsage)
+	}
+	id, err := bundle.NormalizePublisherID(*publisher)
+	if err != nil {
+		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
+	}
+	infos, err := parsePeers(peers)
+	if err != nil {
+		return err
+	}
+	if len(infos) == 0 {
+		return fmt.Errorf("%w: at least one --peer is needed (DHT and LAN discovery are not built yet)", errUsage)
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	dir := *repoDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "samizdat-get-*"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+	}
+	repo, err := node.OpenRepo(dir)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	// A reader listens on nothing and serves nothing.
+	n, err := node.New(ctx, repo, node.Config{Logger: e.log})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	connectAll(ctx, e, n, infos)
+	var ids []peer.ID
+	for _, ai := range infos {
+		ids = append(ids, ai.ID)
+	}
+	t0 := time.Now()
+	res, err := mirror.Sync(ctx, n, repo.Heads(), id, ids)
+	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("nothing valid from %d peers within %v: %w", len(ids), *timeout, err)
+		}
+		return err
+	}
+	paths, err := mirror.WriteBundles(ctx, n, res, *out)
+	if err != nil {
+		return err
+	}
+	fresh := "valid until " + res.Head.Expires.UTC().Format(time.RFC3339)
+	if res.Head.Expired {
+		fresh = "EXPIRED " + res.Head.Expires.UTC().Format(time.RFC3339) + ": no update since, possibly blocked"
+	}
+	fmt.Fprintf(e.stdout, "publisher %s: head %d (%s); %d bundles, %d fetched, in %v\n", id, res.Head.Seq, fresh, len(res.Bundles), len(res.Fetched), time.Since(t0).Round(time.Millisecond))
+	for _, p := range paths {
+		fmt.Fprintln(e.stdout, p)
+	}
+	return nil
+}

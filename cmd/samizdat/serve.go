@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/mirror"
+	"github.com/samizdat/samizdat/node"
+)
+
+// Files a running node keeps in its repo besides node/'s own.
+const (
+	controlSocket = "control.sock" // local control: publish and status; never a network port
+	addrsFile     = "addrs"
+	keyPathFile   = "publisher-key" // the path (not the key) of the publisher key serve was given
+)
+
+var defaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4002/ws"}
+
+func runServeCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	repoDir := fs.String("repo", "", "repository directory (created if missing)")
+	keyPath := fs.String("key", "", "publisher key: act for this publisher (sign and renew its head)")
+	interval := fs.Duration("interval", 5*time.Minute, "how often to check followed publishers for new heads")
+	var follow, listen, peers multiFlag
+	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
+	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
+	fs.Var(&peers, "peer", "multiaddr of a peer to connect to; repeatable")
+	pos, err := parseFlags(fs, args, e.stdout)
+	if err != nil {
+		return err
+	}
+	if *repoDir == "" || len(pos) != 0 {
+		return fmt.Errorf("%w: --repo DIR is required", errUsage)
+	}
+	var key ed25519.PrivateKey
+	if *keyPath != "" {
+		if key, err = loadKey(*keyPath); err != nil {
+			return err
+		}
+	}
+	for _, id := range follow {
+		if _, err := bundle.ParsePublisherID(id); err != nil {
+			return fmt.Errorf("%w: --follow %.80q: not a publisher ID", errUsage, id)
+		}
+	}
+	repo, err := node.OpenRepo(*repoDir)
+	if err != nil {
+		return err
+	}
+	defer repo.Close()
+	if *keyPath != "" {
+		abs, _ := filepath.Abs(*keyPath)
+		if err := atomicfile.WriteBytes(filepath.Join(*repoDir, keyPathFile), 0o600, []byte(abs+"\n")); err != nil {
+			return err
+		}
+	}
+	if len(listen) == 0 {
+		listen = defaultListen
+	}
+	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+	n.ServeHeads(repo.Heads())
+	infos, err := parsePeers(peers)
+	if err != nil {
+		return err
+	}
+	connectAll(ctx, e, n, infos)
+
+	var lines strings.Builder
+	for _, a := range n.Addrs() {
+		fmt.Fprintf(&lines, "listening %s\n", a)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(*repoDir, addrsFile), 0o644, []byte(lines.String())); err != nil {
+		return err
+	}
+	fmt.Fprint(e.stdout, lines.String())
+
+	srv := &server{repo: repo, n: n, key: key, log: e}
+	sock := filepath.Join(*repoDir, controlSocket)
+	os.Remove(sock) // stale from a crash: we hold the repo lock
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(sock)
+	defer ln.Close()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); srv.control(ctx, ln) }()
+	if key != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.renew(ctx) }()
+	}
+	if len(follow) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.follow(ctx, follow, *interval) }()
+	}
+	<-ctx.Done()
+	ln.Close()
+	wg.Wait()
+	e.log.Info("stopped")
+	return nil
+}
+
+func parsePeers(addrs []string) ([]peer.AddrInfo, error) {
+	var out []peer.AddrInfo
+	for _, a := range addrs {
+		ai, err := peer.AddrInfoFromString(a)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --peer %.120q: %v", errUsage, a, err)
+		}
+		out = append(out, *ai)
+	}
+	return out, nil
+}
+
+func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo) {
+	for _, ai := range infos {
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		if err := n.Connect(cctx, ai); err != nil {
+			e.log.Warn("could not connect to a given peer", "err", err)
+		}
+		cancel()
+	}
+}
+
+type server struct {
+	mu   sync.Mutex // one publish or sync at a time
+	repo *node.Repo
+	n    *node.Node
+	key  ed25519.PrivateKey
+	log  *env
+}
+
+// control answers requests on the local control socket: one JSON request
+// per connection, one JSON response.
+func (s *server) control(ctx context.Context, ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Minute))
+			var req controlRequest
+			if err := json.NewDecoder(io.LimitReader(c, 64<<10)).Decode(&req); err != nil {
+				json.NewEncoder(c).Encode(controlResponse{Error: "bad request"})
+				return
+			}
+			json.NewEncoder(c).Encode(s.handle(ctx, req))
+		}()
+	}
+}
+
+type controlRequest struct {
+	Op   string `json:"op"`
+	Path string `json:"path,omitempty"`
+}
+
+type controlResponse struct {
+	Error  string  `json:"error,omitempty"`
+	Seq    uint64  `json:"seq,omitempty"`
+	Status *status `json:"status,omitempty"`
+}
+
+func (s *server) handle(ctx context.Context, req controlRequest) controlResponse {
+	switch req.Op {
+	case "publish":
+		if s.key == nil {
+			return controlResponse{Error: "this node was started without --key"}
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h, err := publishFile(ctx, s.n, s.repo, s.key, req.Path)
+		if err != nil {
+			return controlResponse{Error: err.Error()}
+		}
+		return controlResponse{Seq: h.Seq}
+	case "status":
+		st, err := repoStatus(s.repo, s.n)
+		if err != nil {
+			return controlResponse{Error: err.Error()}
+		}
+		return controlResponse{Status: st}
+	}
+	return controlResponse{Error: "unknown op"}
+}
+
+func publishFile(ctx context.Context, n *node.Node, repo *node.Repo, key ed25519.PrivateKey, path string) (*node.Head, error) {
+	b, err := bundle.Open(path, bundle.OpenOptions{Publisher: bundle.PublisherID(key.Public().(ed25519.PublicKey))})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := b.Verify(); err != nil {
+		return nil, err
+	}
+	return mirror.Publish(ctx, n, repo.Heads(), key, b, mirror.DefaultHeadValidity)
+}
+
+// renew re-signs the publisher's head before it expires, while online.
+func (s *server) renew(ctx context.Context) {
+	t := time.NewTicker(mirror.DefaultHeadValidity / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		id := bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
+		if h, err := s.repo.Heads().Get(id); err == nil && h != nil {
+			if nh, err := node.NewHead(s.key, h.Catalog, h.Seq, mirror.DefaultHeadValidity); err == nil {
+				s.repo.Heads().Offer(nh)
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// follow checks the followed publishers against connected peers.
+func (s *server) follow(ctx context.Context, ids []string, every time.Duration) {
+	for {
+		for _, id := range ids {
+			s.mu.Lock()
+			res, err := mirror.Sync(ctx, s.n, s.repo.Heads(), id, s.n.Host.Network().Peers())
+			s.mu.Unlock()
+			switch {
+			case err != nil && !errors.Is(err, context.Canceled):
+				s.log.log.Warn("sync failed", "publisher", id, "err", err)
+			case err == nil && len(res.Fetched) > 0:
+				s.log.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// status is what `samizdat status` shows.
+type status struct {
+	PeerID     string            `json:"peer_id,omitempty"`
+	Running    bool              `json:"running"`
+	Peers      int               `json:"peers"`
+	Publishers []publisherStatus `json:"publishers"`
+	Blocks     int               `json:"blocks"`
+	Bytes      int64             `json:"bytes"`
+}
+
+type publisherStatus struct {
+	ID      string `json:"id"`
+	Seq     uint64 `json:"head_seq"`
+	Expires string `json:"expires"`
+	Expired bool   `json:"expired"`
+}
+
+func repoStatus(repo *node.Repo, n *node.Node) (*status, error) {
+	st := &status{Publishers: []publisherStatus{}}
+	if n != nil {
+		st.Running, st.PeerID, st.Peers = true, n.Host.ID().String(), len(n.Host.Network().Peers())
+	}
+	ids, err := repo.Publishers()
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		h, err := repo.Heads().Get(id)
+		if err != nil || h == nil {
+			continue
+		}
+		st.Publishers = append(st.Publishers, publisherStatus{ID: id, Seq: h.Seq, Expires: h.Expires.UTC().Format(time.RFC3339), Expired: h.Expired})
+	}
+	st.Bytes, st.Blocks, err = repo.Usage()
+	return st, err
+}
+
+// callControl sends one request to a running node; ok is false when no
+// node is running on the repo.
+func callControl(dir string, req controlRequest) (resp controlResponse, ok bool, err error) {
+	c, err := net.DialTimeout("unix", filepath.Join(dir, controlSocket), 2*time.Second)
+	if err != nil {
+		return resp, false, nil
+	}
+	defer c.Close()
+	if err := json.NewEncoder(c).Encode(req); err != nil {
+		return resp, true, err
+	}
+	err = json.NewDecoder(bufio.NewReader(io.LimitReader(c, 1<<20))).Decode(&resp)
+	return resp, true, err
+}
