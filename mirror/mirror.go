@@ -62,6 +62,9 @@ func Publish(ctx context.Context, n *node.Node, heads *node.Heads, key ed25519.P
 	if err := n.AdmitBlock(ctx, cc, data); err != nil {
 		return nil, err
 	}
+	if err := n.SyncBlocks(); err != nil {
+		return nil, err
+	}
 	h, err := node.NewHead(key, cc, seq, validity)
 	if err != nil {
 		return nil, err
@@ -100,8 +103,8 @@ func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
 	var errs []error
 	for _, root := range cat.Bundles {
-		if n.HasBlock(ctx, root) {
-			continue // bundles are admitted whole, so the root means all of it
+		if n.HasBundle(ctx, root) {
+			continue
 		}
 		if _, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard); err != nil {
 			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
@@ -112,8 +115,12 @@ func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	// The head is stored, and served, only once its content is held.
+	// The head is stored, and served, only once its content is held,
+	// durably.
 	if err := n.AdmitBlock(ctx, h.Catalog, data); err != nil {
+		return nil, err
+	}
+	if err := n.SyncBlocks(); err != nil {
 		return nil, err
 	}
 	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {

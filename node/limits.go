@@ -17,6 +17,9 @@ const (
 	// cannot hold a fetch hostage past it.
 	blockTimeout = 30 * time.Second
 
+	// addBatchBytes is the block bytes written to the store in one batch.
+	addBatchBytes = 16 << 20
+
 	// Resource manager scale: memory and file descriptors a node lets
 	// libp2p use (connections, streams, buffers).
 	rcmgrMemory = 256 << 20

@@ -118,6 +118,8 @@ func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
 // AddBundle stores every block of a verified bundle in the repo, so the
 // node can serve it.
 func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
+	var batch []blocks.Block
+	size := 0
 	for _, c := range b.Blocks() {
 		data, err := b.Block(c)
 		if err != nil {
@@ -127,11 +129,15 @@ func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
 		if err != nil {
 			return err
 		}
-		if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
-			return err
+		batch, size = append(batch, blk), size+len(data)
+		if size >= addBatchBytes {
+			if err := n.repo.Blockstore().PutMany(ctx, batch); err != nil {
+				return err
+			}
+			batch, size = batch[:0], 0
 		}
 	}
-	return nil
+	return n.repo.Blockstore().PutMany(ctx, batch)
 }
 
 // FetchBundle gets the bundle whose envelope is root from connected peers
@@ -177,14 +183,14 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if err := b.Verify(); err != nil {
 		return nil, err
 	}
+	var admit []blocks.Block
 	for _, c := range b.Blocks() {
-		blk, ok := n.staging.staged1(c)
-		if !ok {
-			continue // held already
+		if blk, ok := n.staging.staged1(c); ok {
+			admit = append(admit, blk)
 		}
-		if err := n.repo.Blockstore().Put(ctx, blk); err != nil {
-			return nil, err
-		}
+	}
+	if err := n.repo.Blockstore().PutMany(ctx, admit); err != nil {
+		return nil, err
 	}
 	if err := b.WriteCAR(w); err != nil { // reads the repo: checks every block again
 		return nil, err
@@ -276,4 +282,30 @@ func (n *Node) AdmitBlock(ctx context.Context, c cid.Cid, data []byte) error {
 func (n *Node) HasBlock(ctx context.Context, c cid.Cid) bool {
 	ok, _ := n.repo.Blockstore().Has(ctx, c)
 	return ok
+}
+
+// SyncBlocks makes every block the repo holds durable; call it before
+// storing a head that names them.
+func (n *Node) SyncBlocks() error { return n.repo.SyncBlocks() }
+
+// HasBundle reports whether the repo holds every block of the bundle whose
+// envelope is root, reading only the repo.
+func (n *Node) HasBundle(ctx context.Context, root cid.Cid) bool {
+	get := func(c cid.Cid) ([]byte, error) {
+		blk, err := n.repo.Blockstore().Get(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return blk.RawData(), nil
+	}
+	b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
+	if err != nil {
+		return false
+	}
+	for _, c := range b.Blocks() {
+		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+			return false
+		}
+	}
+	return true
 }
