@@ -13,6 +13,7 @@ require (
 	github.com/ipld/go-ipld-prime v0.24.0
 	github.com/klauspost/compress v1.20.4
 	github.com/libp2p/go-libp2p v0.51.0
+	github.com/libp2p/go-libp2p-pubsub v0.19.0
 	github.com/mmcdole/gofeed v1.4.2
 	github.com/multiformats/go-multihash v0.2.3
 	github.com/multiformats/go-varint v0.1.0

@@ -92,6 +92,11 @@ func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string
 	if err != nil {
 		return nil, err
 	}
+	return SyncHead(ctx, n, heads, h)
+}
+
+// SyncHead is Sync for a head already verified (announced, say).
+func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head) (*SyncResult, error) {
 	data, err := n.GetBlock(ctx, h.Catalog)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
@@ -150,4 +155,43 @@ func WriteBundles(ctx context.Context, n *node.Node, res *SyncResult, dir string
 		paths = append(paths, p)
 	}
 	return paths, nil
+}
+
+// Follow keeps n up to date with publisher until ctx ends: it syncs at
+// once, on every newer head announced on the publisher's topic (before
+// relaying it), and every interval, fetching from whichever connected
+// peers hold the blocks. report, if not nil, is called after each attempt.
+func Follow(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, every time.Duration, report func(*SyncResult, error)) error {
+	// Relay an announced head only once its content is here.
+	n.SetGate(publisher, func(ctx context.Context, h *node.Head) error {
+		res, err := SyncHead(ctx, n, heads, h)
+		if report != nil && ctx.Err() == nil {
+			report(res, err)
+		}
+		return err
+	})
+	ann, err := n.Announcements(ctx, heads, publisher)
+	if err != nil {
+		return err
+	}
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		var res *SyncResult
+		select {
+		case <-ctx.Done():
+			return nil
+		case h, ok := <-ann:
+			if !ok {
+				return nil
+			}
+			res, err = SyncHead(ctx, n, heads, h)
+		case <-timer.C:
+			res, err = Sync(ctx, n, heads, publisher, n.Host.Network().Peers())
+			timer.Reset(every)
+		}
+		if report != nil && ctx.Err() == nil {
+			report(res, err)
+		}
+	}
 }

@@ -42,6 +42,10 @@ const (
 	maxCatalogSize    = 1 << 20
 	maxCatalogBundles = 16384
 
+	// gateTimeout bounds how long a node holds an announcement while it
+	// fetches the content the head names, before dropping it unrelayed.
+	gateTimeout = 2 * time.Minute
+
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute
 

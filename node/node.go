@@ -15,6 +15,7 @@ import (
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
@@ -43,6 +44,9 @@ type Node struct {
 	repo    *Repo
 	staging *stagingStore
 	bs      *bitswap.Bitswap
+	ps      *pubsub.PubSub
+	topics  topics
+	stop    context.CancelFunc // ends the pubsub goroutines
 	log     *slog.Logger
 
 	closeOnce sync.Once
@@ -81,7 +85,15 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log}
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log,
+		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
+	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
+	n.stop = stop
+	if n.ps, err = newPubSub(psctx, h); err != nil {
+		stop()
+		h.Close()
+		return nil, err
+	}
 	// Bitswap puts received blocks into the staging store; its server
 	// side reads only the verified repo store behind it.
 	n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
@@ -96,6 +108,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
+		n.stop()
 		err = errors.Join(n.bs.Close(), n.Host.Close())
 	})
 	return err
@@ -131,13 +144,22 @@ func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
 		}
 		batch, size = append(batch, blk), size+len(data)
 		if size >= addBatchBytes {
-			if err := n.repo.Blockstore().PutMany(ctx, batch); err != nil {
+			if err := n.putNotify(ctx, batch); err != nil {
 				return err
 			}
 			batch, size = batch[:0], 0
 		}
 	}
-	return n.repo.Blockstore().PutMany(ctx, batch)
+	return n.putNotify(ctx, batch)
+}
+
+// putNotify stores verified blocks and tells bitswap, so peers already
+// waiting for them are served.
+func (n *Node) putNotify(ctx context.Context, bs []blocks.Block) error {
+	if err := n.repo.Blockstore().PutMany(ctx, bs); err != nil {
+		return err
+	}
+	return n.bs.NotifyNewBlocks(ctx, bs...)
 }
 
 // FetchBundle gets the bundle whose envelope is root from connected peers
@@ -189,7 +211,8 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 			admit = append(admit, blk)
 		}
 	}
-	if err := n.repo.Blockstore().PutMany(ctx, admit); err != nil {
+	// Peers that asked for these blocks while we were fetching get them now.
+	if err := n.putNotify(ctx, admit); err != nil {
 		return nil, err
 	}
 	if err := b.WriteCAR(w); err != nil { // reads the repo: checks every block again
@@ -275,7 +298,7 @@ func (n *Node) AdmitBlock(ctx context.Context, c cid.Cid, data []byte) error {
 	if err != nil {
 		return err
 	}
-	return n.repo.Blockstore().Put(ctx, blk)
+	return n.putNotify(ctx, []blocks.Block{blk})
 }
 
 // HasBlock reports whether the repo holds a block.

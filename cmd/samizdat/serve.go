@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -110,9 +109,9 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); srv.renew(ctx) }()
 	}
-	if len(follow) > 0 {
+	for _, id := range follow {
 		wg.Add(1)
-		go func() { defer wg.Done(); srv.follow(ctx, follow, *interval) }()
+		go func() { defer wg.Done(); srv.follow(ctx, id, *interval) }()
 	}
 	<-ctx.Done()
 	ln.Close()
@@ -195,6 +194,9 @@ func (s *server) handle(ctx context.Context, req controlRequest) controlResponse
 		if err != nil {
 			return controlResponse{Error: err.Error()}
 		}
+		if err := s.n.Announce(ctx, s.repo.Heads(), h); err != nil {
+			s.log.log.Warn("announce failed", "err", err)
+		}
 		return controlResponse{Seq: h.Seq}
 	case "status":
 		st, err := repoStatus(s.repo, s.n)
@@ -232,32 +234,28 @@ func (s *server) renew(ctx context.Context) {
 		id := bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
 		if h, err := s.repo.Heads().Get(id); err == nil && h != nil {
 			if nh, err := node.NewHead(s.key, h.Catalog, h.Seq, mirror.DefaultHeadValidity); err == nil {
-				s.repo.Heads().Offer(nh)
+				if _, err := s.repo.Heads().Offer(nh); err == nil {
+					s.n.Announce(ctx, s.repo.Heads(), nh)
+				}
 			}
 		}
 		s.mu.Unlock()
 	}
 }
 
-// follow checks the followed publishers against connected peers.
-func (s *server) follow(ctx context.Context, ids []string, every time.Duration) {
-	for {
-		for _, id := range ids {
-			s.mu.Lock()
-			res, err := mirror.Sync(ctx, s.n, s.repo.Heads(), id, s.n.Host.Network().Peers())
-			s.mu.Unlock()
-			switch {
-			case err != nil && !errors.Is(err, context.Canceled):
-				s.log.log.Warn("sync failed", "publisher", id, "err", err)
-			case err == nil && len(res.Fetched) > 0:
-				s.log.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
-			}
+// follow mirrors a publisher: on every announcement (relayed only once
+// the content is here) and every interval.
+func (s *server) follow(ctx context.Context, id string, every time.Duration) {
+	err := mirror.Follow(ctx, s.n, s.repo.Heads(), id, every, func(res *mirror.SyncResult, err error) {
+		switch {
+		case err != nil:
+			s.log.log.Warn("sync failed", "publisher", id, "err", err)
+		case len(res.Fetched) > 0:
+			s.log.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(every):
-		}
+	})
+	if err != nil {
+		s.log.log.Error("cannot follow", "publisher", id, "err", err)
 	}
 }
 

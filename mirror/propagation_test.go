@@ -1,0 +1,97 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// TestTwentyNodes: one publish reaches every one of 19 mirrors, which are
+// connected sparsely (each to two earlier nodes), through gossipsub
+// announcements and bitswap from whichever neighbour already holds the
+// bundle. It logs the publish-to-mirror latencies.
+func TestTwentyNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 libp2p hosts")
+	}
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	_, b := pack(t, key, 1, 3)
+
+	const mirrors = 19
+	nodes := []*testNode{start(t, true)}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 1; i <= mirrors; i++ {
+		n := start(t, true)
+		link(t, n, nodes[i-1])
+		if j := rng.IntN(i); j != i-1 {
+			link(t, n, nodes[j])
+		}
+		nodes = append(nodes, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	var (
+		mu      sync.Mutex
+		arrived = map[int]time.Time{}
+		done    = make(chan struct{})
+	)
+	for i, n := range nodes[1:] {
+		go Follow(ctx, n.Node, n.heads, publisher, time.Hour, func(res *SyncResult, err error) {
+			if err != nil || res == nil || res.Head.Seq != 1 {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if _, ok := arrived[i]; !ok {
+				arrived[i] = time.Now()
+				if len(arrived) == mirrors {
+					close(done)
+				}
+			}
+		})
+	}
+	// Gossipsub sends only to peers it knows subscribe: wait for every
+	// mirror to be in the topic's mesh before publishing.
+	for _, n := range nodes[1:] {
+		for n.TopicPeers(publisher) == 0 {
+			select {
+			case <-ctx.Done():
+				t.Fatal("topic mesh never formed")
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	pub := nodes[0]
+	t0 := time.Now()
+	h, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pub.Announce(ctx, pub.heads, h); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		mu.Lock()
+		t.Fatalf("only %d of %d mirrors got the bundle", len(arrived), mirrors)
+	}
+	var lat []time.Duration
+	for i, at := range arrived {
+		lat = append(lat, at.Sub(t0))
+		if !nodes[i+1].HasBundle(ctx, b.Root) {
+			t.Errorf("mirror %d reported the head but lacks the bundle", i+1)
+		}
+	}
+	slices.Sort(lat)
+	t.Logf("publish to %d mirrors: p50 %v, p99 %v (max)", mirrors, lat[len(lat)/2], lat[len(lat)-1])
+}

@@ -1,0 +1,193 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// Announcements: each publisher has a gossipsub topic on which its head
+// records travel. Messages are the head record itself, signed by the
+// publisher (the app-level signature); gossipsub's own signing is off and
+// messages carry no author or sequence number, so a message does not say
+// which node published or relayed it. Message IDs are the SHA-256 of the
+// record, so the same head is one message however many nodes repeat it.
+
+// headTopic returns the topic of a publisher's announcements.
+func headTopic(publisher string) string { return "/samizdat/heads/1/" + publisher }
+
+func newPubSub(ctx context.Context, h host.Host) (*pubsub.PubSub, error) {
+	params := &pubsub.PeerScoreParams{
+		SkipAtomicValidation: true,
+		AppSpecificScore:     func(peer.ID) float64 { return 0 },
+		Topics:               map[string]*pubsub.TopicScoreParams{}, // filled as topics are joined
+		// Colocation is not penalised: readers behind one carrier NAT,
+		// or one home network, share an address.
+		BehaviourPenaltyWeight:    -10,
+		BehaviourPenaltyThreshold: 6,
+		BehaviourPenaltyDecay:     0.9,
+		DecayInterval:             time.Second,
+		DecayToZero:               0.01,
+		RetainScore:               10 * time.Minute,
+	}
+	thresholds := &pubsub.PeerScoreThresholds{
+		SkipAtomicValidation: true,
+		GossipThreshold:      -10,
+		PublishThreshold:     -50,
+		GraylistThreshold:    -80,
+	}
+	return pubsub.NewGossipSub(ctx, h,
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(func(m *pb.Message) string {
+			sum := sha256.Sum256(m.GetData())
+			return string(sum[:])
+		}),
+		pubsub.WithMaxMessageSize(maxHeadSize+1024),
+		pubsub.WithPeerScore(params, thresholds),
+	)
+}
+
+// topicScore penalises peers that relay invalid heads: a forged or
+// malformed record costs the relaying peer its place in the mesh.
+var topicScore = &pubsub.TopicScoreParams{
+	SkipAtomicValidation:           true,
+	TopicWeight:                    1,
+	TimeInMeshQuantum:              time.Second,
+	InvalidMessageDeliveriesWeight: -100,
+	InvalidMessageDeliveriesDecay:  0.5,
+}
+
+type topics struct {
+	mu    sync.Mutex
+	m     map[string]*pubsub.Topic
+	gates map[string]func(context.Context, *Head) error
+}
+
+// SetGate makes this node relay a publisher's announced heads only after
+// gate(head) succeeds; a mirror's gate fetches and verifies the content
+// the head names, so a head travels no faster than the content behind it
+// and every node that relays a head can serve it. Call before
+// Announcements.
+func (n *Node) SetGate(publisher string, gate func(context.Context, *Head) error) {
+	n.topics.mu.Lock()
+	defer n.topics.mu.Unlock()
+	n.topics.gates[publisher] = gate
+}
+
+func (n *Node) gate(publisher string) func(context.Context, *Head) error {
+	n.topics.mu.Lock()
+	defer n.topics.mu.Unlock()
+	return n.topics.gates[publisher]
+}
+
+// topic joins a publisher's topic once, with a validator that drops (and
+// scores against the sender) anything that is not a valid head of that
+// publisher, and ignores heads older than hs's high-water mark.
+func (n *Node) topic(publisher string, hs *Heads) (*pubsub.Topic, error) {
+	n.topics.mu.Lock()
+	defer n.topics.mu.Unlock()
+	if t, ok := n.topics.m[publisher]; ok {
+		return t, nil
+	}
+	name := headTopic(publisher)
+	err := n.ps.RegisterTopicValidator(name, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
+		h, err := ParseHead(publisher, m.GetData())
+		if err != nil || h.Expired {
+			return pubsub.ValidationReject
+		}
+		if from == n.Host.ID() {
+			return pubsub.ValidationAccept // our own announcement of a head we hold
+		}
+		if cur, err := hs.Get(publisher); err == nil && cur != nil && !newer(h, cur) {
+			return pubsub.ValidationIgnore // old news: neither relayed nor punished
+		}
+		if gate := n.gate(publisher); gate != nil {
+			if err := gate(ctx, h); err != nil {
+				return pubsub.ValidationIgnore // content not had (yet): do not relay
+			}
+		}
+		m.ValidatorData = h
+		return pubsub.ValidationAccept
+	}, pubsub.WithValidatorTimeout(gateTimeout))
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.ps.Join(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.SetScoreParams(topicScore); err != nil {
+		return nil, err
+	}
+	n.topics.m[publisher] = t
+	return t, nil
+}
+
+// Announce publishes a head on its publisher's topic.
+func (n *Node) Announce(ctx context.Context, hs *Heads, h *Head) error {
+	t, err := n.topic(h.Publisher, hs)
+	if err != nil {
+		return err
+	}
+	return t.Publish(ctx, h.Bytes())
+}
+
+// Announcements subscribes to a publisher's announcements and delivers
+// every valid head newer than hs's high-water mark (at the time it
+// arrives) until ctx ends. Subscribing tells peers that this node follows
+// the publisher: mirrors do, private readers do not.
+func (n *Node) Announcements(ctx context.Context, hs *Heads, publisher string) (<-chan *Head, error) {
+	id, err := bundle.NormalizePublisherID(publisher)
+	if err != nil {
+		return nil, err
+	}
+	t, err := n.topic(id, hs)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := t.Subscribe()
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *Head, 1)
+	go func() {
+		defer close(out)
+		defer sub.Cancel()
+		for {
+			m, err := sub.Next(ctx)
+			if err != nil {
+				return
+			}
+			h, ok := m.ValidatorData.(*Head)
+			if !ok {
+				continue
+			}
+			select {
+			case out <- h:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// TopicPeers returns how many peers this node knows to be on a
+// publisher's topic.
+func (n *Node) TopicPeers(publisher string) int {
+	return len(n.ps.ListPeers(headTopic(publisher)))
+}
+
+// newer reports whether h supersedes cur: a higher sequence, or the same
+// head renewed with a later expiry.
+func newer(h, cur *Head) bool {
+	return h.Seq > cur.Seq || h.Seq == cur.Seq && h.Catalog == cur.Catalog && h.Expires.After(cur.Expires)
+}
