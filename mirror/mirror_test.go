@@ -17,6 +17,13 @@ import (
 type testNode struct {
 	*node.Node
 	heads *node.Heads
+	repo  *node.Repo
+}
+
+// stop ends the node and releases its repo, as a process exit would.
+func (tn *testNode) stop() {
+	tn.Close()
+	tn.repo.Close()
 }
 
 func start(t *testing.T, serve bool) *testNode {
@@ -42,7 +49,7 @@ func start(t *testing.T, serve bool) *testNode {
 	if serve {
 		n.ServeHeads(heads)
 	}
-	return &testNode{n, heads}
+	return &testNode{n, heads, repo}
 }
 
 func link(t *testing.T, from, to *testNode) {
@@ -55,13 +62,17 @@ func link(t *testing.T, from, to *testNode) {
 }
 
 func pack(t *testing.T, key ed25519.PrivateKey, seq uint64, seed int64) ([]byte, *bundle.Bundle) {
+	return packN(t, key, seq, seed, 40)
+}
+
+func packN(t *testing.T, key ed25519.PrivateKey, seq uint64, seed int64, n int) ([]byte, *bundle.Bundle) {
 	t.Helper()
 	p, err := bundle.NewPacker(bundle.PackOptions{Key: key, Seq: seq, TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	for _, d := range corpus.Generate(seed, 40, 2<<10, 6<<10) {
+	for _, d := range corpus.Generate(seed, n, 2<<10, 12<<10) {
 		if err := p.Add(&bundle.Article{ID: d.ID, Title: d.Title, Lang: d.Lang, ContentType: "text/markdown", Body: []byte(d.Body)}); err != nil {
 			t.Fatal(err)
 		}

@@ -100,8 +100,11 @@ func (n *Node) topic(publisher string, hs *Heads) (*pubsub.Topic, error) {
 	name := headTopic(publisher)
 	err := n.ps.RegisterTopicValidator(name, func(ctx context.Context, from peer.ID, m *pubsub.Message) pubsub.ValidationResult {
 		h, err := ParseHead(publisher, m.GetData())
-		if err != nil || h.Expired {
+		if err != nil {
 			return pubsub.ValidationReject
+		}
+		if h.Expired {
+			return pubsub.ValidationIgnore // expired in flight, or a skewed clock: not malice
 		}
 		if from == n.Host.ID() {
 			return pubsub.ValidationAccept // our own announcement of a head we hold

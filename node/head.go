@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ipfs/boxo/ipns"
@@ -113,6 +114,7 @@ func ParseHead(publisher string, data []byte) (*Head, error) {
 // synced before it is acknowledged.
 type Heads struct {
 	dir string
+	mu  sync.Mutex // serializes Offer's check and write
 }
 
 // OpenHeads returns the head store in dir.
@@ -146,6 +148,8 @@ func (hs *Heads) Get(publisher string) (*Head, error) {
 // with the same sequence number (kept-first: evidence that the publisher
 // key signed twice); an identical head is accepted as a no-op.
 func (hs *Heads) Offer(h *Head) (updated bool, err error) {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
 	cur, err := hs.Get(h.Publisher)
 	if err != nil && !errors.Is(err, ErrBadHead) {
 		return false, err

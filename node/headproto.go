@@ -38,6 +38,10 @@ func (n *Node) ServeHeads(hs *Heads) {
 			writeHeadResponse(s, headBadReq, nil)
 			return
 		}
+		if _, err := bundle.ParsePublisherID(string(publisher)); err != nil {
+			writeHeadResponse(s, headBadReq, nil)
+			return
+		}
 		h, err := hs.Get(string(publisher))
 		if err != nil || h == nil {
 			writeHeadResponse(s, headNotFound, nil)
@@ -144,10 +148,12 @@ func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publ
 	switch {
 	case best == nil && cur == nil:
 		return nil, fmt.Errorf("no peer gave a valid head for %s", id)
-	case best == nil, cur != nil && best.Seq < cur.Seq:
+	case best == nil, cur != nil && !newer(best, cur) && best.Catalog == cur.Catalog:
+		return cur, nil
+	case cur != nil && best.Seq < cur.Seq:
 		return cur, nil
 	case cur != nil && best.Seq == cur.Seq && best.Catalog != cur.Catalog:
-		n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "publisher", id, "seq", cur.Seq)
+		n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", cur.Seq)
 		return cur, nil
 	}
 	return best, nil

@@ -9,13 +9,22 @@ const (
 	// fails instead of growing without bound.
 	maxStaged = 512 << 20
 
-	// stagedTTL is how long a staged block nobody admitted may stay once
-	// the staging area is full.
+	// stagedTTL is how long a staged block nobody admitted (its fetch
+	// failed without cleaning up) may stay once the staging area is full.
 	stagedTTL = 10 * time.Minute
 
 	// blockTimeout bounds the wait for any one block; a peer that stalls
 	// cannot hold a fetch hostage past it.
 	blockTimeout = 30 * time.Second
+
+	// stallTimeout is how long a fetch waits for its next block before it
+	// asks all connected peers again; maxStallRetries bounds the retries.
+	stallTimeout    = 5 * time.Second
+	maxStallRetries = 6
+
+	// prefetchWindow is how many blocks a fetch asks for at once: enough to
+	// keep a link busy, well under a server's per-peer want queue.
+	prefetchWindow = 256
 
 	// addBatchBytes is the block bytes written to the store in one batch.
 	addBatchBytes = 16 << 20

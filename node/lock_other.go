@@ -10,7 +10,3 @@ import (
 func lockFile(f *os.File) error {
 	return errors.New("repository locking is not supported on this system")
 }
-
-func syncFS(dir string) error {
-	return errors.New("syncing the block store is not supported on this system")
-}

@@ -6,20 +6,7 @@ import (
 	"errors"
 	"os"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
-
-// syncFS flushes the file system holding dir: one call for all the block
-// files written since the last one.
-func syncFS(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return unix.Syncfs(int(f.Fd()))
-}
 
 // lockFile takes an exclusive advisory lock on f, failing at once if another
 // process holds it. The kernel drops the lock when the process dies, so a

@@ -12,6 +12,7 @@ import (
 	"github.com/ipfs/boxo/bitswap"
 	"github.com/ipfs/boxo/bitswap/client"
 	"github.com/ipfs/boxo/bitswap/network/bsnet"
+	"github.com/ipfs/boxo/blockstore"
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p"
@@ -75,6 +76,9 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.EnableHolePunching(),
+		// Identify would otherwise tell every peer the module path and
+		// build revision.
+		libp2p.UserAgent("samizdat"),
 	}
 	if len(cfg.Listen) > 0 {
 		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))
@@ -175,8 +179,8 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	var received []cid.Cid // staged by this fetch, dropped if it fails
 	defer func() { n.staging.discard(received) }()
 	get := func(c cid.Cid) ([]byte, error) {
-		if blk, err := n.repo.Blockstore().Get(ctx, c); err == nil {
-			return blk.RawData(), nil
+		if data, ok := n.local(ctx, c); ok {
+			return data, nil
 		}
 		if blk, ok := n.staging.staged1(c); ok {
 			return blk.RawData(), nil
@@ -197,7 +201,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if err != nil {
 		return nil, err
 	}
-	got, err := n.prefetch(ctx, ses, b.Blocks())
+	got, err := n.prefetch(ctx, b.Blocks())
 	received = append(received, got...)
 	if err != nil {
 		return nil, err
@@ -222,11 +226,14 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	return &info, nil
 }
 
-// prefetch asks for all missing blocks at once, so bitswap pipelines them,
-// and stages them. It returns the blocks it staged.
-func (n *Node) prefetch(ctx context.Context, ses interface {
-	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
-}, cs []cid.Cid) (staged []cid.Cid, err error) {
+// prefetch fetches the missing blocks of cs in windows of prefetchWindow
+// wants, so bitswap pipelines them without overflowing a server's
+// per-peer want queue, and stages them. It returns the blocks it staged.
+//
+// A window that makes no progress for stallTimeout is asked again in a new
+// bitswap session, which asks every connected peer afresh: a peer that
+// dies, stalls or trickles cannot hold the fetch.
+func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
 	var missing []cid.Cid
 	for _, c := range cs {
 		if _, ok := n.staging.staged1(c); ok {
@@ -236,24 +243,55 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 			missing = append(missing, c)
 		}
 	}
-	if len(missing) == 0 {
-		return nil, nil
+	ses := n.bs.NewSession(ctx)
+	retries := 0
+	for len(missing) > 0 {
+		window := missing[:min(len(missing), prefetchWindow)]
+		got, err := n.fetchWindow(ctx, ses, window)
+		staged = append(staged, got...)
+		if err == nil {
+			missing = missing[len(window):]
+			continue
+		}
+		if !errors.Is(err, errStalled) || retries >= maxStallRetries {
+			return staged, err
+		}
+		retries++
+		n.log.Debug("fetch stalled; asking peers again")
+		ses = n.bs.NewSession(ctx)
+		var rest []cid.Cid
+		for _, c := range missing {
+			if _, ok := n.staging.staged1(c); !ok {
+				rest = append(rest, c)
+			}
+		}
+		missing = rest
 	}
-	ch, err := ses.GetBlocks(ctx, missing)
+	return staged, nil
+}
+
+var errStalled = errors.New("fetch stalled")
+
+func (n *Node) fetchWindow(ctx context.Context, ses interface {
+	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
+}, window []cid.Cid) (staged []cid.Cid, err error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel() // withdraws the wants of a failed window
+	ch, err := ses.GetBlocks(wctx, window)
 	if err != nil {
 		return nil, err
 	}
-	want := make(map[cid.Cid]bool, len(missing))
-	for _, c := range missing {
+	want := make(map[cid.Cid]bool, len(window))
+	for _, c := range window {
 		want[c] = true
 	}
-	timer := time.NewTimer(blockTimeout)
+	timer := time.NewTimer(stallTimeout)
 	defer timer.Stop()
 	for len(want) > 0 {
 		select {
 		case blk, ok := <-ch:
 			if !ok {
-				return staged, fmt.Errorf("fetch: %d blocks not received", len(want))
+				return staged, fmt.Errorf("%w: %d blocks not received", errStalled, len(want))
 			}
 			// The session hands blocks to us and to the store; stage it
 			// here too in case the store declined it.
@@ -262,9 +300,9 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 			}
 			staged = append(staged, blk.Cid())
 			delete(want, blk.Cid())
-			timer.Reset(blockTimeout)
+			timer.Reset(stallTimeout)
 		case <-timer.C:
-			return staged, fmt.Errorf("fetch: no block for %v; %d missing", blockTimeout, len(want))
+			return staged, fmt.Errorf("%w: no block for %v; %d missing", errStalled, stallTimeout, len(want))
 		case <-ctx.Done():
 			return staged, ctx.Err()
 		}
@@ -276,8 +314,8 @@ func (n *Node) prefetch(ctx context.Context, ses interface {
 // peer is checked against its CID but not admitted to the repo: the caller
 // verifies what it means first and then calls AdmitBlock.
 func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
-	if blk, err := n.repo.Blockstore().Get(ctx, c); err == nil {
-		return blk.RawData(), nil
+	if data, ok := n.local(ctx, c); ok {
+		return data, nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
 	defer cancel()
@@ -290,6 +328,22 @@ func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 	}
 	n.staging.discard([]cid.Cid{c})
 	return blk.RawData(), nil
+}
+
+// local reads a block from the repo. A block that fails its hash check
+// (torn by a crash, or damaged on disk) is deleted, so it is fetched again
+// and never served.
+func (n *Node) local(ctx context.Context, c cid.Cid) ([]byte, bool) {
+	blk, err := n.repo.Blockstore().Get(ctx, c)
+	if errors.Is(err, blockstore.ErrHashMismatch) {
+		n.log.Warn("deleting a damaged block from the store", "cid", c)
+		n.repo.Blockstore().DeleteBlock(ctx, c)
+		return nil, false
+	}
+	if err != nil {
+		return nil, false
+	}
+	return blk.RawData(), true
 }
 
 // AdmitBlock stores a verified block in the repo.
@@ -315,11 +369,10 @@ func (n *Node) SyncBlocks() error { return n.repo.SyncBlocks() }
 // envelope is root, reading only the repo.
 func (n *Node) HasBundle(ctx context.Context, root cid.Cid) bool {
 	get := func(c cid.Cid) ([]byte, error) {
-		blk, err := n.repo.Blockstore().Get(ctx, c)
-		if err != nil {
-			return nil, err
+		if data, ok := n.local(ctx, c); ok {
+			return data, nil
 		}
-		return blk.RawData(), nil
+		return nil, errors.New("not held")
 	}
 	b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
 	if err != nil {
@@ -331,4 +384,30 @@ func (n *Node) HasBundle(ctx context.Context, root cid.Cid) bool {
 		}
 	}
 	return true
+}
+
+// CheckBundle reads and verifies every block and article of a held
+// bundle, deleting damaged blocks (so HasBundle then reports it missing
+// and a sync fetches them again).
+func (n *Node) CheckBundle(ctx context.Context, root cid.Cid) error {
+	get := func(c cid.Cid) ([]byte, error) {
+		if data, ok := n.local(ctx, c); ok {
+			return data, nil
+		}
+		return nil, errors.New("not held")
+	}
+	b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	return b.Verify()
+}
+
+// BlocksReceived returns how many blocks bitswap has received from peers.
+func (n *Node) BlocksReceived() uint64 {
+	st, err := n.bs.Stat()
+	if err != nil {
+		return 0
+	}
+	return st.BlocksReceived
 }

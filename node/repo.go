@@ -159,14 +159,16 @@ func (r *Repo) Dir() string { return r.dir }
 // their CIDs.
 func (r *Repo) Blockstore() blockstore.Blockstore { return r.blocks }
 
-// Close releases the block store and the lock.
+// Close releases the block store and the lock. Closing twice is a no-op.
 func (r *Repo) Close() error {
 	var errs []error
 	if r.ds != nil {
 		errs = append(errs, r.ds.Close())
+		r.ds = nil
 	}
 	if r.lock != nil {
 		errs = append(errs, r.lock.Close())
+		r.lock = nil
 	}
 	return errors.Join(errs...)
 }

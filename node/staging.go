@@ -13,10 +13,11 @@ import (
 
 var errStagingFull = errors.New("staging area full")
 
-// stagingStore is the block store bitswap writes to: blocks a peer sent
-// wait in memory, readable by the fetch that asked for them, until Admit
-// moves them to the repo once their bundle is verified, or Discard drops
-// them. Reads fall through to the repo, so a node serves what it holds.
+// stagingStore holds blocks a peer sent in memory, readable by the fetch
+// that asked for them, until the fetch has verified their bundle and
+// admits them to the repo, or drops them. It is also the block store
+// bitswap is given: its reads are the repo's, so bitswap's server side
+// serves only verified blocks, and anything bitswap writes is staged.
 type stagingStore struct {
 	blockstore.Blockstore // the repo's verified store
 

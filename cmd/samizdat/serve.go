@@ -109,6 +109,10 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); srv.renew(ctx) }()
 	}
+	if len(infos) > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); srv.redial(ctx, infos) }()
+	}
 	for _, id := range follow {
 		wg.Add(1)
 		go func() { defer wg.Done(); srv.follow(ctx, id, *interval) }()
@@ -220,8 +224,38 @@ func publishFile(ctx context.Context, n *node.Node, repo *node.Repo, key ed25519
 	return mirror.Publish(ctx, n, repo.Heads(), key, b, mirror.DefaultHeadValidity)
 }
 
-// renew re-signs the publisher's head before it expires, while online.
+// redial reconnects to the peers given on the command line when their
+// connections drop (a publisher restarting, a network change).
+func (s *server) redial(ctx context.Context, infos []peer.AddrInfo) {
+	t := time.NewTicker(redialInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for _, ai := range infos {
+			if len(s.n.Host.Network().ConnsToPeer(ai.ID)) == 0 {
+				cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+				s.n.Connect(cctx, ai)
+				cancel()
+			}
+		}
+	}
+}
+
+// redialInterval is how often serve checks its --peer connections.
+const redialInterval = 30 * time.Second
+
+// renew announces the publisher's head at start (it may have been
+// published while no node ran) and re-signs it before it expires, while
+// online.
 func (s *server) renew(ctx context.Context) {
+	id := bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
+	if h, err := s.repo.Heads().Get(id); err == nil && h != nil {
+		s.n.Announce(ctx, s.repo.Heads(), h)
+	}
 	t := time.NewTicker(mirror.DefaultHeadValidity / 4)
 	defer t.Stop()
 	for {
@@ -231,7 +265,6 @@ func (s *server) renew(ctx context.Context) {
 		case <-t.C:
 		}
 		s.mu.Lock()
-		id := bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
 		if h, err := s.repo.Heads().Get(id); err == nil && h != nil {
 			if nh, err := node.NewHead(s.key, h.Catalog, h.Seq, mirror.DefaultHeadValidity); err == nil {
 				if _, err := s.repo.Heads().Offer(nh); err == nil {
