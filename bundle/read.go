@@ -243,3 +243,15 @@ func (i *Info) String() string {
 	return fmt.Sprintf("publisher %s\nsequence  %d\ncreated   %s\narticles  %d\nbytes     %d (%d in the bundle file)\nroot      %s",
 		i.Publisher, i.Seq, i.Created.Format(time.RFC3339), i.Articles, i.Bytes, i.Size, i.Root)
 }
+
+// Locate returns where a block Blocks lists sits in the bundle file, for a
+// bundle opened from a file or reader: the offset and length of its bytes.
+// A store can then serve the block from the file without copying it out.
+func (b *Bundle) Locate(c cid.Cid) (off int64, n int, ok bool) {
+	car, isCAR := b.src.(*carSource)
+	if !isCAR || !b.referenced(c) {
+		return 0, 0, false
+	}
+	loc, ok := car.blocks[c]
+	return loc.off, loc.n, ok
+}

@@ -98,19 +98,17 @@ func TestDamagedMirror(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad.stop()
-	// Damage every content block file on disk.
+	// Damage the stored bundle file's content on disk.
 	damaged := 0
-	filepath.WalkDir(filepath.Join(dir, "blocks"), func(p string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && filepath.Ext(p) == ".data" {
-			data, _ := os.ReadFile(p)
-			if len(data) > 100 && !bytes.Contains(data, []byte("samizdat/")) { // content, not metadata
-				data[len(data)/2] ^= 0xff
-				os.WriteFile(p, data, 0o644)
-				damaged++
-			}
+	files, _ := filepath.Glob(filepath.Join(dir, "bundles", "*.car"))
+	for _, p := range files {
+		data, _ := os.ReadFile(p)
+		for i := len(data) - 1; i > len(data)*3/4; i -= 997 { // content blocks are at the end
+			data[i] ^= 0xff
+			damaged++
 		}
-		return nil
-	})
+		os.WriteFile(p, data, 0o600)
+	}
 	if damaged == 0 {
 		t.Fatal("damaged nothing")
 	}

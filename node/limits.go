@@ -26,9 +26,6 @@ const (
 	// keep a link busy, well under a server's per-peer want queue.
 	prefetchWindow = 256
 
-	// addBatchBytes is the block bytes written to the store in one batch.
-	addBatchBytes = 16 << 20
-
 	// Resource manager scale: memory and file descriptors a node lets
 	// libp2p use (connections, streams, buffers).
 	rcmgrMemory = 256 << 20

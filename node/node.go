@@ -132,29 +132,10 @@ func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
 	return n.Host.Connect(ctx, ai)
 }
 
-// AddBundle stores every block of a verified bundle in the repo, so the
+// AddBundle stores a verified bundle in the repo, as one file, so the
 // node can serve it.
 func (n *Node) AddBundle(ctx context.Context, b *bundle.Bundle) error {
-	var batch []blocks.Block
-	size := 0
-	for _, c := range b.Blocks() {
-		data, err := b.Block(c)
-		if err != nil {
-			return err
-		}
-		blk, err := blocks.NewBlockWithCid(data, c)
-		if err != nil {
-			return err
-		}
-		batch, size = append(batch, blk), size+len(data)
-		if size >= addBatchBytes {
-			if err := n.putNotify(ctx, batch); err != nil {
-				return err
-			}
-			batch, size = batch[:0], 0
-		}
-	}
-	return n.putNotify(ctx, batch)
+	return n.repo.bundles.add(b)
 }
 
 // putNotify stores verified blocks and tells bitswap, so peers already
@@ -209,21 +190,21 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if err := b.Verify(); err != nil {
 		return nil, err
 	}
-	var admit []blocks.Block
-	for _, c := range b.Blocks() {
-		if blk, ok := n.staging.staged1(c); ok {
-			admit = append(admit, blk)
-		}
-	}
-	// Peers that asked for these blocks while we were fetching get them now.
-	if err := n.putNotify(ctx, admit); err != nil {
-		return nil, err
-	}
-	if err := b.WriteCAR(w); err != nil { // reads the repo: checks every block again
+	if err := n.repo.bundles.add(b); err != nil { // writes the bundle file
 		return nil, err
 	}
 	info := b.Info
-	return &info, nil
+	return &info, n.copyBundle(b.Root, w)
+}
+
+// copyBundle writes a held bundle file to w.
+func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
+	r, size, ok := n.repo.bundles.open(root)
+	if !ok {
+		return fmt.Errorf("bundle %s is not held", root)
+	}
+	_, err := io.Copy(w, io.NewSectionReader(r, 0, size))
+	return err
 }
 
 // prefetch fetches the missing blocks of cs in windows of prefetchWindow
@@ -365,42 +346,28 @@ func (n *Node) HasBlock(ctx context.Context, c cid.Cid) bool {
 // storing a head that names them.
 func (n *Node) SyncBlocks() error { return n.repo.SyncBlocks() }
 
-// HasBundle reports whether the repo holds every block of the bundle whose
-// envelope is root, reading only the repo.
+// HasBundle reports whether the repo holds the bundle whose envelope is
+// root.
 func (n *Node) HasBundle(ctx context.Context, root cid.Cid) bool {
-	get := func(c cid.Cid) ([]byte, error) {
-		if data, ok := n.local(ctx, c); ok {
-			return data, nil
-		}
-		return nil, errors.New("not held")
-	}
-	b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
-	if err != nil {
-		return false
-	}
-	for _, c := range b.Blocks() {
-		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
-			return false
-		}
-	}
-	return true
+	return n.repo.bundles.has(root)
 }
 
 // CheckBundle reads and verifies every block and article of a held
-// bundle, deleting damaged blocks (so HasBundle then reports it missing
-// and a sync fetches them again).
+// bundle; a bundle that fails is set aside, so HasBundle then reports it
+// missing and a sync fetches it again.
 func (n *Node) CheckBundle(ctx context.Context, root cid.Cid) error {
-	get := func(c cid.Cid) ([]byte, error) {
-		if data, ok := n.local(ctx, c); ok {
-			return data, nil
-		}
-		return nil, errors.New("not held")
+	r, size, ok := n.repo.bundles.open(root)
+	if !ok {
+		return fmt.Errorf("bundle %s is not held", root)
 	}
-	b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
+	b, err := bundle.OpenReader(r, size, bundle.OpenOptions{})
+	if err == nil {
+		err = b.Verify()
+	}
 	if err != nil {
-		return err
+		n.repo.Blockstore().DeleteBlock(ctx, root)
 	}
-	return b.Verify()
+	return err
 }
 
 // BlocksReceived returns how many blocks bitswap has received from peers.

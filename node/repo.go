@@ -24,6 +24,7 @@ const (
 	keyName    = "node.key"
 	blocksName = "blocks"
 	headsName  = "heads"
+	bundlesDir = "bundles"
 )
 
 // Repo is a node's directory: identity key and block store, guarded by a
@@ -33,8 +34,9 @@ type Repo struct {
 	lock   *os.File
 	key    crypto.PrivKey
 	ds     *flatfs.Datastore
-	blocks blockstore.Blockstore
-	heads  *Heads
+	blocks  blockstore.Blockstore
+	bundles *bundleStore
+	heads   *Heads
 }
 
 // OpenRepo opens the repo in dir, creating it (mode 0700) if needed.
@@ -73,7 +75,13 @@ func (r *Repo) open() error {
 	if err != nil {
 		return fmt.Errorf("open block store: %w", err)
 	}
-	r.blocks = &blockstore.ValidatingBlockstore{Blockstore: blockstore.NewBlockstore(r.ds, blockstore.NoPrefix())}
+	// Whole bundles live as files in bundles/; other blocks (catalogs) in
+	// the flatfs store. Every read is checked against its CID.
+	if r.bundles, err = openBundleStore(filepath.Join(r.dir, bundlesDir)); err != nil {
+		return err
+	}
+	r.blocks = &blockstore.ValidatingBlockstore{Blockstore: &unionStore{
+		Blockstore: blockstore.NewBlockstore(r.ds, blockstore.NoPrefix()), bundles: r.bundles}}
 	r.heads, err = OpenHeads(filepath.Join(r.dir, headsName))
 	return err
 }
@@ -96,20 +104,21 @@ func (r *Repo) Publishers() ([]string, error) {
 	return out, nil
 }
 
-// Usage returns the bytes and number of blocks the block store holds.
-func (r *Repo) Usage() (bytes int64, blocks int, err error) {
-	err = filepath.WalkDir(filepath.Join(r.dir, blocksName), func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || filepath.Ext(p) != ".data" {
+// Usage returns the bytes and number of files (bundle files and loose
+// blocks) the repo's stores hold.
+func (r *Repo) Usage() (bytes int64, files int, err error) {
+	err = filepath.WalkDir(r.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Ext(p) != ".data" && filepath.Ext(p) != ".car" {
 			return err
 		}
 		info, err := d.Info()
 		if err == nil {
 			bytes += info.Size()
-			blocks++
+			files++
 		}
 		return err
 	})
-	return bytes, blocks, err
+	return bytes, files, err
 }
 
 // loadOrCreateKey reads the node's identity key, or creates one. The node
@@ -162,6 +171,10 @@ func (r *Repo) Blockstore() blockstore.Blockstore { return r.blocks }
 // Close releases the block store and the lock. Closing twice is a no-op.
 func (r *Repo) Close() error {
 	var errs []error
+	if r.bundles != nil {
+		r.bundles.close()
+		r.bundles = nil
+	}
 	if r.ds != nil {
 		errs = append(errs, r.ds.Close())
 		r.ds = nil

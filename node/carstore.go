@@ -1,0 +1,211 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/ipfs/boxo/blockstore"
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	ipld "github.com/ipfs/go-ipld-format"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/atomicfile"
+)
+
+// bundleStore keeps whole, verified bundle files in a directory and serves
+// their blocks by offset. A bundle of 10,000 articles is one file, not
+// 10,000: writing and syncing it is one operation, and a mirror serves the
+// publisher's exact file.
+type bundleStore struct {
+	dir string
+
+	mu    sync.RWMutex
+	files map[cid.Cid]*os.File // by bundle root
+	index map[cid.Cid]blockAt  // every block of every held bundle
+}
+
+type blockAt struct {
+	f   *os.File
+	off int64
+	n   int
+}
+
+func openBundleStore(dir string) (*bundleStore, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	s := &bundleStore{dir: dir, files: make(map[cid.Cid]*os.File), index: make(map[cid.Cid]blockAt)}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range ents {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") {
+			continue // temporary files of an interrupted write
+		}
+		if err := s.load(filepath.Join(dir, name)); err != nil {
+			// A file that no longer verifies is set aside, not served.
+			os.Rename(filepath.Join(dir, name), filepath.Join(dir, name+".bad"))
+		}
+	}
+	return s, nil
+}
+
+// load opens and verifies a bundle file's metadata and indexes its blocks.
+func (s *bundleStore) load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return err
+	}
+	b, err := bundle.OpenReader(f, st.Size(), bundle.OpenOptions{})
+	if err != nil {
+		f.Close()
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.files[b.Root]; ok {
+		old.Close()
+	}
+	s.files[b.Root] = f
+	for _, c := range b.Blocks() {
+		if off, n, ok := b.Locate(c); ok {
+			s.index[c] = blockAt{f, off, n}
+		}
+	}
+	return nil
+}
+
+// add stores a verified bundle as a file and indexes it.
+func (s *bundleStore) add(b *bundle.Bundle) error {
+	path := filepath.Join(s.dir, b.Root.String()+".car")
+	if err := atomicfile.Write(path, 0o600, b.WriteCAR); err != nil {
+		return err
+	}
+	return s.load(path)
+}
+
+// has reports whether the store holds the bundle whose envelope is root.
+func (s *bundleStore) has(root cid.Cid) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	_, ok := s.files[root]
+	return ok
+}
+
+// open returns a reader of a held bundle file and its size.
+func (s *bundleStore) open(root cid.Cid) (io.ReaderAt, int64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	f, ok := s.files[root]
+	if !ok {
+		return nil, 0, false
+	}
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, false
+	}
+	return f, st.Size(), true
+}
+
+func (s *bundleStore) get(c cid.Cid) ([]byte, bool) {
+	s.mu.RLock()
+	at, ok := s.index[c]
+	s.mu.RUnlock()
+	if !ok {
+		return nil, false
+	}
+	buf := make([]byte, at.n)
+	if _, err := at.f.ReadAt(buf, at.off); err != nil {
+		return nil, false
+	}
+	return buf, true
+}
+
+func (s *bundleStore) size(c cid.Cid) (int, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	at, ok := s.index[c]
+	return at.n, ok
+}
+
+func (s *bundleStore) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range s.files {
+		f.Close()
+	}
+	s.files, s.index = nil, nil
+}
+
+// unionStore serves blocks from bundle files first and from the block
+// store (catalogs, anything else) second. Writes go to the block store.
+type unionStore struct {
+	blockstore.Blockstore
+	bundles *bundleStore
+}
+
+func (u *unionStore) Get(ctx context.Context, c cid.Cid) (blocks.Block, error) {
+	if data, ok := u.bundles.get(c); ok {
+		return blocks.NewBlockWithCid(data, c)
+	}
+	return u.Blockstore.Get(ctx, c)
+}
+
+func (u *unionStore) Has(ctx context.Context, c cid.Cid) (bool, error) {
+	if _, ok := u.bundles.size(c); ok {
+		return true, nil
+	}
+	return u.Blockstore.Has(ctx, c)
+}
+
+func (u *unionStore) GetSize(ctx context.Context, c cid.Cid) (int, error) {
+	if n, ok := u.bundles.size(c); ok {
+		return n, nil
+	}
+	return u.Blockstore.GetSize(ctx, c)
+}
+
+// DeleteBlock removes a block from the block store; a damaged block inside
+// a bundle file sets the whole file aside.
+func (u *unionStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
+	u.bundles.mu.Lock()
+	at, ok := u.bundles.index[c]
+	if ok {
+		for root, f := range u.bundles.files {
+			if f == at.f {
+				delete(u.bundles.files, root)
+			}
+		}
+		for k, v := range u.bundles.index {
+			if v.f == at.f {
+				delete(u.bundles.index, k)
+			}
+		}
+	}
+	u.bundles.mu.Unlock()
+	if ok {
+		name := at.f.Name()
+		at.f.Close()
+		return os.Rename(name, name+".bad")
+	}
+	err := u.Blockstore.DeleteBlock(ctx, c)
+	if errors.Is(err, ipld.ErrNotFound{Cid: c}) {
+		return nil
+	}
+	return err
+}
+
+var _ = fmt.Sprint
