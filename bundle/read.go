@@ -255,3 +255,36 @@ func (b *Bundle) Locate(c cid.Cid) (off int64, n int, ok bool) {
 	loc, ok := car.blocks[c]
 	return loc.off, loc.n, ok
 }
+
+// CheckBlocks reads every block Blocks lists and checks it against its
+// CID: the whole file is then exactly what the publisher signed, though
+// articles are only decoded (and checked against their content CIDs) when
+// read. Verify does both.
+func (b *Bundle) CheckBlocks() error {
+	for _, c := range b.Blocks() {
+		if _, err := b.readBlock(c, MaxBlockSize, c.Prefix().Codec); err != nil {
+			return &Error{Path: b.path, Object: c.String(), Err: err}
+		}
+	}
+	return nil
+}
+
+// Canonical reports whether a bundle opened from a file holds exactly the
+// blocks Blocks lists, in that order, each once: the layout WriteCAR
+// writes, so the file is byte-identical to every other canonical copy.
+func (b *Bundle) Canonical() bool {
+	car, ok := b.src.(*carSource)
+	if !ok {
+		return false
+	}
+	want := b.Blocks()
+	if len(car.order) != len(want) {
+		return false
+	}
+	for i, c := range want {
+		if !car.order[i].Equals(c) {
+			return false
+		}
+	}
+	return true
+}

@@ -88,6 +88,34 @@ func (s *bundleStore) load(path string) error {
 	return nil
 }
 
+// adopt keeps a received bundle file that has been verified and is
+// canonical: it is synced and renamed into place, and indexed from the
+// open bundle, without being copied or decoded again.
+func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	path := filepath.Join(s.dir, b.Root.String()+".car")
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	if err := atomicfile.SyncDir(s.dir); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.files[b.Root]; ok {
+		old.Close()
+	}
+	s.files[b.Root] = f
+	for _, c := range b.Blocks() {
+		if off, n, ok := b.Locate(c); ok {
+			s.index[c] = blockAt{f, off, n}
+		}
+	}
+	return nil
+}
+
 // add stores a verified bundle as a file and indexes it.
 func (s *bundleStore) add(b *bundle.Bundle) error {
 	path := filepath.Join(s.dir, b.Root.String()+".car")

@@ -52,6 +52,13 @@ const (
 	// fetches the content the head names, before dropping it unrelayed.
 	gateTimeout = 2 * time.Minute
 
+	// maxCIDLen bounds a CID in a request.
+	maxCIDLen = 128
+
+	// maxBundleFile bounds a bundle file received whole; it is written to
+	// disk as it arrives, never held in memory.
+	maxBundleFile = 8 << 30
+
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute
 

@@ -100,6 +100,9 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	}
 	// Bitswap puts received blocks into the staging store; its server
 	// side reads only the verified repo store behind it.
+	if cfg.Serve {
+		n.serveBundles()
+	}
 	n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
 		bitswap.WithServerEnabled(cfg.Serve),
 		bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
@@ -148,14 +151,18 @@ func (n *Node) putNotify(ctx context.Context, bs []blocks.Block) error {
 }
 
 // FetchBundle gets the bundle whose envelope is root from connected peers
-// (and blocks the repo already holds), verifies all of it (signature,
-// manifest, every block's CID and every article's content), writes it to w
-// as a bundle file, and admits its blocks to the repo. Blocks already held
-// are not fetched again. Nothing is admitted, and nothing written to w,
-// unless everything verified.
+// (and blocks the repo already holds), verifies it (signature, publisher
+// document, manifest, every block against its CID; articles are checked
+// against their content CIDs whenever they are read), stores it as a
+// bundle file and writes it to w. When it holds less than half of the
+// bundle's blocks it asks each connected peer for the whole file
+// (BundleProtocol); otherwise, or if none can, it fetches the missing
+// blocks over bitswap. Nothing is stored, and nothing written to w,
+// unless it verified.
 func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+
 	ses := n.bs.NewSession(ctx)
 	var received []cid.Cid // staged by this fetch, dropped if it fails
 	defer func() { n.staging.discard(received) }()
@@ -182,15 +189,33 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if err != nil {
 		return nil, err
 	}
+	// Mostly new: ask each connected peer for the whole file, one stream
+	// instead of a round trip per block. Mostly held (a new bundle that
+	// shares unchanged articles with an old one): fetch only the missing
+	// blocks over bitswap.
+	missing := 0
+	for _, c := range b.Blocks() {
+		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+			missing++
+		}
+	}
+	if missing > len(b.Blocks())/2 {
+		for _, p := range n.Host.Network().Peers() {
+			if _, err := n.fetchBulk(ctx, p, root, opts); err == nil {
+				info := b.Info
+				return &info, n.copyBundle(root, w)
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+		}
+	}
 	got, err := n.prefetch(ctx, b.Blocks())
 	received = append(received, got...)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.Verify(); err != nil {
-		return nil, err
-	}
-	if err := n.repo.bundles.add(b); err != nil { // writes the bundle file
+	if err := n.repo.bundles.add(b); err != nil { // writes the file, checking every block
 		return nil, err
 	}
 	info := b.Info

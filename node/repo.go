@@ -30,10 +30,10 @@ const (
 // Repo is a node's directory: identity key and block store, guarded by a
 // lock so two processes never open it at once.
 type Repo struct {
-	dir    string
-	lock   *os.File
-	key    crypto.PrivKey
-	ds     *flatfs.Datastore
+	dir     string
+	lock    *os.File
+	key     crypto.PrivKey
+	ds      *flatfs.Datastore
 	blocks  blockstore.Blockstore
 	bundles *bundleStore
 	heads   *Heads
