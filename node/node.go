@@ -33,6 +33,10 @@ type Config struct {
 	// Serve makes the node answer other peers' bitswap wants from its
 	// repo. Readers leave it off: a reader does not reveal what it holds.
 	Serve bool
+	// MDNS advertises the node on the local network and connects to
+	// neighbours found there. Mirrors turn it on; private readers leave it
+	// off, since it tells the LAN that a samizdat node is here.
+	MDNS bool
 	// Logger receives the node's logs; nil discards them. Logs never name
 	// a peer's request contents.
 	Logger *slog.Logger
@@ -48,6 +52,7 @@ type Node struct {
 	ps      *pubsub.PubSub
 	topics  topics
 	stop    context.CancelFunc // ends the pubsub goroutines
+	mdns    interface{ Close() error }
 	log     *slog.Logger
 
 	closeOnce sync.Once
@@ -103,6 +108,11 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if cfg.Serve {
 		n.serveBundles()
 	}
+	if cfg.MDNS {
+		if err := n.startMDNS(); err != nil {
+			log.Warn("local network discovery is off", "err", err)
+		}
+	}
 	n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
 		bitswap.WithServerEnabled(cfg.Serve),
 		bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
@@ -115,6 +125,9 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 func (n *Node) Close() error {
 	var err error
 	n.closeOnce.Do(func() {
+		if n.mdns != nil {
+			n.mdns.Close()
+		}
 		n.stop()
 		err = errors.Join(n.bs.Close(), n.Host.Close())
 	})

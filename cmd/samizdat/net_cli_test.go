@@ -17,7 +17,8 @@ import (
 // listen address once it has written its addrs file.
 func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0"}, args...)...)
+	// No mDNS: tests stay on loopback and never multicast on the LAN.
+	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -36,6 +36,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	repoDir := fs.String("repo", "", "repository directory (created if missing)")
 	keyPath := fs.String("key", "", "publisher key: act for this publisher (sign and renew its head)")
 	interval := fs.Duration("interval", 5*time.Minute, "how often to check followed publishers for new heads")
+	noMDNS := fs.Bool("no-mdns", false, "do not advertise on, or discover neighbours in, the local network")
 	var follow, listen, peers multiFlag
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
@@ -72,7 +73,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	if len(listen) == 0 {
 		listen = defaultListen
 	}
-	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, Logger: e.log})
+	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Logger: e.log})
 	if err != nil {
 		return err
 	}
