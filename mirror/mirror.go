@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -80,6 +81,8 @@ type SyncResult struct {
 	Head    *node.Head
 	Bundles []cid.Cid // every bundle of the catalog, newest first
 	Fetched []cid.Cid // the ones fetched now
+	Skipped []cid.Cid // not fetched: the storage quota is full
+	Dropped []cid.Cid // deleted to stay within the quota
 }
 
 // Sync brings n up to date with publisher: it asks peers for the newest
@@ -107,8 +110,15 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
 	var errs []error
-	for _, root := range cat.Bundles {
+	for i, root := range cat.Bundles {
 		if n.HasBundle(ctx, root) {
+			continue
+		}
+		// Newest first: when the quota is reached, older bundles are
+		// left to other mirrors, never fetched only to be dropped. The
+		// newest bundle is always fetched.
+		if q := n.Quota(); q > 0 && i > 0 && n.BundleBytes() >= q {
+			res.Skipped = append(res.Skipped, root)
 			continue
 		}
 		if _, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard); err != nil {
@@ -130,6 +140,9 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	}
 	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
 		return nil, err
+	}
+	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {
+		return res, err
 	}
 	return res, nil
 }
@@ -194,4 +207,64 @@ func Follow(ctx context.Context, n *node.Node, heads *node.Heads, publisher stri
 			report(res, err)
 		}
 	}
+}
+
+// Enforce deletes bundles until the node's bundle files fit its quota:
+// first bundles no current catalog lists, then the oldest bundles of
+// current catalogs; a publisher's newest bundle is never deleted. If the
+// newest bundles alone exceed the quota, they are kept and Enforce says so:
+// a mirror that cannot hold a publisher's latest bundle is of no use to
+// its readers.
+func Enforce(ctx context.Context, n *node.Node, heads *node.Heads) ([]cid.Cid, error) {
+	quota := n.Quota()
+	if quota <= 0 || n.BundleBytes() <= quota {
+		return nil, nil
+	}
+	// rank: 0 not in any current catalog; 1 in a catalog; 2 newest of one.
+	rank := map[cid.Cid]int{}
+	for _, pub := range heads.List() {
+		h, err := heads.Get(pub)
+		if err != nil || h == nil {
+			continue
+		}
+		data, err := n.GetBlock(ctx, h.Catalog)
+		if err != nil {
+			continue
+		}
+		cat, err := node.ParseCatalog(pub, h.Catalog, data)
+		if err != nil {
+			continue
+		}
+		for i, c := range cat.Bundles {
+			r := 1
+			if i == 0 {
+				r = 2
+			}
+			rank[c] = max(rank[c], r)
+		}
+	}
+	held := n.HeldBundles()
+	slices.SortFunc(held, func(a, b bundle.Info) int {
+		if d := rank[a.Root] - rank[b.Root]; d != 0 {
+			return d
+		}
+		return a.Created.Compare(b.Created)
+	})
+	var dropped []cid.Cid
+	for _, b := range held {
+		if n.BundleBytes() <= quota {
+			return dropped, nil
+		}
+		if rank[b.Root] == 2 {
+			break
+		}
+		if err := n.DropBundle(b.Root); err != nil {
+			return dropped, err
+		}
+		dropped = append(dropped, b.Root)
+	}
+	if n.BundleBytes() > quota {
+		return dropped, fmt.Errorf("storage quota of %d bytes is smaller than the newest bundles alone (%d bytes); keeping them", quota, n.BundleBytes())
+	}
+	return dropped, nil
 }

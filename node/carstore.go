@@ -27,7 +27,9 @@ type bundleStore struct {
 
 	mu    sync.RWMutex
 	files map[cid.Cid]*os.File // by bundle root
-	index map[cid.Cid]blockAt  // every block of every held bundle
+	paths map[*os.File]string  // a file's current name (os.File.Name is the name it was opened by)
+	info  map[cid.Cid]bundle.Info
+	index map[cid.Cid]blockAt // every block of every held bundle
 }
 
 type blockAt struct {
@@ -40,7 +42,8 @@ func openBundleStore(dir string) (*bundleStore, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	s := &bundleStore{dir: dir, files: make(map[cid.Cid]*os.File), index: make(map[cid.Cid]blockAt)}
+	s := &bundleStore{dir: dir, files: make(map[cid.Cid]*os.File), paths: make(map[*os.File]string),
+		info: make(map[cid.Cid]bundle.Info), index: make(map[cid.Cid]blockAt)}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -80,6 +83,8 @@ func (s *bundleStore) load(path string) error {
 		old.Close()
 	}
 	s.files[b.Root] = f
+	s.paths[f] = f.Name()
+	s.info[b.Root] = b.Info
 	for _, c := range b.Blocks() {
 		if off, n, ok := b.Locate(c); ok {
 			s.index[c] = blockAt{f, off, n}
@@ -108,12 +113,49 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 		old.Close()
 	}
 	s.files[b.Root] = f
+	s.paths[f] = path
+	s.info[b.Root] = b.Info
 	for _, c := range b.Blocks() {
 		if off, n, ok := b.Locate(c); ok {
 			s.index[c] = blockAt{f, off, n}
 		}
 	}
 	return nil
+}
+
+// held lists the held bundles.
+func (s *bundleStore) held() []bundle.Info {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]bundle.Info, 0, len(s.info))
+	for _, i := range s.info {
+		out = append(out, i)
+	}
+	return out
+}
+
+// drop removes a held bundle's file and index entries.
+func (s *bundleStore) drop(root cid.Cid) error {
+	s.mu.Lock()
+	f, ok := s.files[root]
+	path := ""
+	if ok {
+		path = s.paths[f]
+		delete(s.paths, f)
+		delete(s.files, root)
+		delete(s.info, root)
+		for k, v := range s.index {
+			if v.f == f {
+				delete(s.index, k)
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	f.Close()
+	return os.Remove(path)
 }
 
 // add stores a verified bundle as a file and indexes it.
@@ -175,7 +217,7 @@ func (s *bundleStore) close() {
 	for _, f := range s.files {
 		f.Close()
 	}
-	s.files, s.index = nil, nil
+	s.files, s.paths, s.info, s.index = nil, nil, nil, nil
 }
 
 // unionStore serves blocks from bundle files first and from the block
@@ -211,10 +253,14 @@ func (u *unionStore) GetSize(ctx context.Context, c cid.Cid) (int, error) {
 func (u *unionStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
 	u.bundles.mu.Lock()
 	at, ok := u.bundles.index[c]
+	name := ""
 	if ok {
+		name = u.bundles.paths[at.f]
+		delete(u.bundles.paths, at.f)
 		for root, f := range u.bundles.files {
 			if f == at.f {
 				delete(u.bundles.files, root)
+				delete(u.bundles.info, root)
 			}
 		}
 		for k, v := range u.bundles.index {
@@ -225,7 +271,6 @@ func (u *unionStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
 	}
 	u.bundles.mu.Unlock()
 	if ok {
-		name := at.f.Name()
 		at.f.Close()
 		return os.Rename(name, name+".bad")
 	}

@@ -175,3 +175,18 @@ func (hs *Heads) Offer(h *Head) (updated bool, err error) {
 	}
 	return true, nil
 }
+
+// List returns the publishers hs holds heads for.
+func (hs *Heads) List() []string {
+	ents, err := os.ReadDir(hs.dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range ents {
+		if _, err := bundle.ParsePublisherID(e.Name()); err == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}

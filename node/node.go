@@ -33,6 +33,9 @@ type Config struct {
 	// Serve makes the node answer other peers' bitswap wants from its
 	// repo. Readers leave it off: a reader does not reveal what it holds.
 	Serve bool
+	// Quota bounds the bytes of bundle files the node keeps; 0 is no
+	// bound. The mirror package enforces it.
+	Quota int64
 	// MDNS advertises the node on the local network and connects to
 	// neighbours found there. Mirrors turn it on; private readers leave it
 	// off, since it tells the LAN that a samizdat node is here.
@@ -53,6 +56,7 @@ type Node struct {
 	topics  topics
 	stop    context.CancelFunc // ends the pubsub goroutines
 	mdns    interface{ Close() error }
+	quota   int64
 	log     *slog.Logger
 
 	closeOnce sync.Once
@@ -94,7 +98,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log,
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota,
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
 	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
 	n.stop = stop
@@ -416,3 +420,21 @@ func (n *Node) BlocksReceived() uint64 {
 	}
 	return st.BlocksReceived
 }
+
+// HeldBundles describes the bundles the repo holds (Size is the file's).
+func (n *Node) HeldBundles() []bundle.Info { return n.repo.bundles.held() }
+
+// BundleBytes returns the bytes of the bundle files the repo holds.
+func (n *Node) BundleBytes() int64 {
+	var total int64
+	for _, i := range n.repo.bundles.held() {
+		total += i.Size
+	}
+	return total
+}
+
+// DropBundle deletes a held bundle.
+func (n *Node) DropBundle(root cid.Cid) error { return n.repo.bundles.drop(root) }
+
+// Quota returns the configured bound on bundle bytes (0: none).
+func (n *Node) Quota() int64 { return n.quota }

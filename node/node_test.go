@@ -168,3 +168,40 @@ func TestRepoLock(t *testing.T) {
 		t.Errorf("node key mode = %v, want 0600", st.Mode().Perm())
 	}
 }
+
+// TestRememberedPeers: a node restarted on its repo reconnects to the
+// peers that worked before, without being told.
+func TestRememberedPeers(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := OpenRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(context.Background(), repo, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := startNode(t, true)
+	connect(t, a, b)
+	if err := a.RememberPeers(); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	repo.Close()
+
+	repo2, err := OpenRepo(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo2.Close()
+	a2, err := New(context.Background(), repo2, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a2.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if n := a2.DialRemembered(ctx); n != 1 || len(a2.Host.Network().ConnsToPeer(b.Host.ID())) == 0 {
+		t.Errorf("DialRemembered() = %d, want the one remembered peer connected", n)
+	}
+}

@@ -37,6 +37,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	keyPath := fs.String("key", "", "publisher key: act for this publisher (sign and renew its head)")
 	interval := fs.Duration("interval", 5*time.Minute, "how often to check followed publishers for new heads")
 	noMDNS := fs.Bool("no-mdns", false, "do not advertise on, or discover neighbours in, the local network")
+	quota := fs.Int64("quota", 0, "bytes of bundles to keep (0: no bound); the oldest go first, a publisher's newest never")
 	var follow, listen, peers multiFlag
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
@@ -73,7 +74,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	if len(listen) == 0 {
 		listen = defaultListen
 	}
-	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Logger: e.log})
+	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Quota: *quota, Logger: e.log})
 	if err != nil {
 		return err
 	}
@@ -110,10 +111,8 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); srv.renew(ctx) }()
 	}
-	if len(infos) > 0 {
-		wg.Add(1)
-		go func() { defer wg.Done(); srv.redial(ctx, infos) }()
-	}
+	wg.Add(1)
+	go func() { defer wg.Done(); srv.redial(ctx, infos) }()
 	for _, id := range follow {
 		wg.Add(1)
 		go func() { defer wg.Done(); srv.follow(ctx, id, *interval) }()
@@ -225,16 +224,24 @@ func publishFile(ctx context.Context, n *node.Node, repo *node.Repo, key ed25519
 	return mirror.Publish(ctx, n, repo.Heads(), key, b, mirror.DefaultHeadValidity)
 }
 
-// redial reconnects to the peers given on the command line when their
-// connections drop (a publisher restarting, a network change).
+// redial dials the peers remembered from earlier runs, then keeps the
+// peers given on the command line connected (a publisher restarting, a
+// network change) and remembers the peers that work.
 func (s *server) redial(ctx context.Context, infos []peer.AddrInfo) {
+	if n := s.n.DialRemembered(ctx); n > 0 {
+		s.log.log.Info("reconnected to remembered peers", "peers", n)
+	}
 	t := time.NewTicker(redialInterval)
 	defer t.Stop()
+	defer s.n.RememberPeers()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if err := s.n.RememberPeers(); err != nil {
+			s.log.log.Warn("could not remember peers", "err", err)
 		}
 		for _, ai := range infos {
 			if len(s.n.Host.Network().ConnsToPeer(ai.ID)) == 0 {
