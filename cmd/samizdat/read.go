@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/samizdat/samizdat/bundle"
 )
 
 func runVerifyCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	publisher := fs.String("p", "", "require this publisher ID")
-	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	trust := addTrustFlags(fs)
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -20,7 +21,7 @@ func runVerifyCmd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: one FILE is required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, *authority)
+	b, err := trust.open(pos[0])
 	if err != nil {
 		return err
 	}
@@ -43,8 +44,7 @@ func runVerifyCmd(ctx context.Context, e *env, args []string) error {
 func runLsCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("ls", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "one JSON object per line")
-	publisher := fs.String("p", "", "require this publisher ID")
-	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	trust := addTrustFlags(fs)
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func runLsCmd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: one FILE is required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, *authority)
+	b, err := trust.open(pos[0])
 	if err != nil {
 		return err
 	}
@@ -77,8 +77,7 @@ func runLsCmd(ctx context.Context, e *env, args []string) error {
 
 func runCatCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("cat", flag.ContinueOnError)
-	publisher := fs.String("p", "", "require this publisher ID")
-	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	trust := addTrustFlags(fs)
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -86,7 +85,7 @@ func runCatCmd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 2 {
 		return fmt.Errorf("%w: FILE and ARTICLE_ID are required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, *authority)
+	b, err := trust.open(pos[0])
 	if err != nil {
 		return err
 	}
@@ -102,8 +101,7 @@ func runCatCmd(ctx context.Context, e *env, args []string) error {
 func runExtractCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("extract", flag.ContinueOnError)
 	out := fs.String("o", "", "directory to create")
-	publisher := fs.String("p", "", "require this publisher ID")
-	authority := fs.String("authority", "", "newest publisher document you trust, to catch revoked keys")
+	trust := addTrustFlags(fs)
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -111,7 +109,7 @@ func runExtractCmd(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 || *out == "" {
 		return fmt.Errorf("%w: FILE and -o DIR are required", errUsage)
 	}
-	b, err := openBundle(pos[0], *publisher, *authority)
+	b, err := trust.open(pos[0])
 	if err != nil {
 		return err
 	}
@@ -121,4 +119,20 @@ func runExtractCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s: %d articles extracted\n", *out, b.Articles)
 	return nil
+}
+
+// trustFlags are what a reader says it trusts: -p and --authority.
+type trustFlags struct {
+	publisher, authority *string
+}
+
+func addTrustFlags(fs *flag.FlagSet) trustFlags {
+	return trustFlags{
+		publisher: fs.String("p", "", "require this publisher ID"),
+		authority: fs.String("authority", "", "newest publisher document you trust, to catch revoked keys"),
+	}
+}
+
+func (t trustFlags) open(path string) (*bundle.Bundle, error) {
+	return openBundle(path, *t.publisher, *t.authority)
 }
