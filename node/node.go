@@ -359,7 +359,7 @@ func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 func (n *Node) local(ctx context.Context, c cid.Cid) ([]byte, bool) {
 	blk, err := n.repo.Blockstore().Get(ctx, c)
 	if errors.Is(err, blockstore.ErrHashMismatch) {
-		n.log.Warn("deleting a damaged block from the store", "cid", c)
+		n.log.Warn("deleting a damaged block from the store") // no CID: it could say what was read
 		n.repo.Blockstore().DeleteBlock(ctx, c)
 		return nil, false
 	}
