@@ -147,15 +147,19 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	return res, nil
 }
 
-// WriteBundles writes the bundle files of the catalog res describes into
-// dir, named by sequence, and returns their paths. Each is verified again
-// from the repo and written atomically.
+// WriteBundles writes the held bundle files of the catalog res describes
+// into dir, named by sequence, and returns their paths. Each is verified
+// again from the repo and written atomically. Bundles not held (a peer
+// lacked them, or the quota skipped them) are left out.
 func WriteBundles(ctx context.Context, n *node.Node, res *SyncResult, dir string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
 	var paths []string
 	for _, root := range res.Bundles {
+		if !n.HasBundle(ctx, root) {
+			continue
+		}
 		get := func(c cid.Cid) ([]byte, error) { return n.GetBlock(ctx, c) }
 		b, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{Publisher: res.Head.Publisher})
 		if err != nil {

@@ -30,6 +30,9 @@ type bundleStore struct {
 	paths map[*os.File]string  // a file's current name (os.File.Name is the name it was opened by)
 	info  map[cid.Cid]bundle.Info
 	index map[cid.Cid]blockAt // every block of every held bundle
+	// byFile lists each file's blocks, so that removing one file can
+	// re-point blocks it shares with another (unchanged articles).
+	byFile map[*os.File]map[cid.Cid]blockAt
 }
 
 type blockAt struct {
@@ -43,7 +46,7 @@ func openBundleStore(dir string) (*bundleStore, error) {
 		return nil, err
 	}
 	s := &bundleStore{dir: dir, files: make(map[cid.Cid]*os.File), paths: make(map[*os.File]string),
-		info: make(map[cid.Cid]bundle.Info), index: make(map[cid.Cid]blockAt)}
+		info: make(map[cid.Cid]bundle.Info), index: make(map[cid.Cid]blockAt), byFile: make(map[*os.File]map[cid.Cid]blockAt)}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, err
@@ -80,16 +83,13 @@ func (s *bundleStore) load(path string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.files[b.Root]; ok {
+		s.unindexFile(old)
 		old.Close()
 	}
 	s.files[b.Root] = f
 	s.paths[f] = f.Name()
 	s.info[b.Root] = b.Info
-	for _, c := range b.Blocks() {
-		if off, n, ok := b.Locate(c); ok {
-			s.index[c] = blockAt{f, off, n}
-		}
-	}
+	s.indexFile(f, b)
 	return nil
 }
 
@@ -110,17 +110,46 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if old, ok := s.files[b.Root]; ok {
+		s.unindexFile(old)
 		old.Close()
 	}
 	s.files[b.Root] = f
 	s.paths[f] = path
 	s.info[b.Root] = b.Info
+	s.indexFile(f, b)
+	return nil
+}
+
+// indexFile records where f holds each block of b. The caller holds mu.
+func (s *bundleStore) indexFile(f *os.File, b *bundle.Bundle) {
+	own := make(map[cid.Cid]blockAt)
 	for _, c := range b.Blocks() {
 		if off, n, ok := b.Locate(c); ok {
-			s.index[c] = blockAt{f, off, n}
+			own[c] = blockAt{f, off, n}
+			s.index[c] = own[c]
 		}
 	}
-	return nil
+	s.byFile[f] = own
+}
+
+// unindexFile forgets f, re-pointing blocks it shares with other held
+// files to one of them. The caller holds mu.
+func (s *bundleStore) unindexFile(f *os.File) {
+	own := s.byFile[f]
+	delete(s.byFile, f)
+	delete(s.paths, f)
+	for c := range own {
+		if s.index[c].f != f {
+			continue
+		}
+		delete(s.index, c)
+		for _, other := range s.byFile {
+			if at, ok := other[c]; ok {
+				s.index[c] = at
+				break
+			}
+		}
+	}
 }
 
 // held lists the held bundles.
@@ -141,14 +170,9 @@ func (s *bundleStore) drop(root cid.Cid) error {
 	path := ""
 	if ok {
 		path = s.paths[f]
-		delete(s.paths, f)
 		delete(s.files, root)
 		delete(s.info, root)
-		for k, v := range s.index {
-			if v.f == f {
-				delete(s.index, k)
-			}
-		}
+		s.unindexFile(f)
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -217,7 +241,7 @@ func (s *bundleStore) close() {
 	for _, f := range s.files {
 		f.Close()
 	}
-	s.files, s.paths, s.info, s.index = nil, nil, nil, nil
+	s.files, s.paths, s.info, s.index, s.byFile = nil, nil, nil, nil, nil
 }
 
 // unionStore serves blocks from bundle files first and from the block
@@ -256,18 +280,13 @@ func (u *unionStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
 	name := ""
 	if ok {
 		name = u.bundles.paths[at.f]
-		delete(u.bundles.paths, at.f)
 		for root, f := range u.bundles.files {
 			if f == at.f {
 				delete(u.bundles.files, root)
 				delete(u.bundles.info, root)
 			}
 		}
-		for k, v := range u.bundles.index {
-			if v.f == at.f {
-				delete(u.bundles.index, k)
-			}
-		}
+		u.bundles.unindexFile(at.f)
 	}
 	u.bundles.mu.Unlock()
 	if ok {

@@ -205,3 +205,36 @@ func TestRememberedPeers(t *testing.T) {
 		t.Errorf("DialRemembered() = %d, want the one remembered peer connected", n)
 	}
 }
+
+// TestDropKeepsSharedBlocks: two bundles share the blocks of unchanged
+// articles; dropping either leaves the other whole and served.
+func TestDropKeepsSharedBlocks(t *testing.T) {
+	first := testBundle(t, 1, 30, nil)
+	b1 := openBundle(t, first)
+	b2 := openBundle(t, testBundle(t, 2, 30, b1.Dictionary()))
+	ctx := context.Background()
+	for _, drop := range []*bundle.Bundle{b1, b2} {
+		n := startNode(t, true)
+		if err := n.AddBundle(ctx, b1); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.AddBundle(ctx, b2); err != nil {
+			t.Fatal(err)
+		}
+		keep := b1
+		if drop == b1 {
+			keep = b2
+		}
+		if err := n.DropBundle(drop.Root); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range keep.Blocks() {
+			if _, ok := n.local(ctx, c); !ok {
+				t.Fatalf("after dropping bundle %d, block %s of bundle %d is gone", drop.Seq, c, keep.Seq)
+			}
+		}
+		if !n.HasBundle(ctx, keep.Root) || n.HasBundle(ctx, drop.Root) {
+			t.Errorf("HasBundle wrong after drop")
+		}
+	}
+}

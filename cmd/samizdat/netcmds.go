@@ -109,7 +109,7 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 	if st.Running {
 		state = fmt.Sprintf("running as %s, %d peers", st.PeerID, st.Peers)
 	}
-	fmt.Fprintf(e.stdout, "node: %s\nstore: %d blocks, %d bytes\n", state, st.Blocks, st.Bytes)
+	fmt.Fprintf(e.stdout, "node: %s\nstore: %d files, %d bytes\n", state, st.Blocks, st.Bytes)
 	for _, p := range st.Publishers {
 		fresh := "valid until " + p.Expires
 		if p.Expired {
@@ -173,11 +173,18 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	}
 	t0 := time.Now()
 	res, err := mirror.Sync(ctx, n, repo.Heads(), id, ids)
-	if err != nil {
-		if ctx.Err() != nil {
-			return fmt.Errorf("nothing valid from %d peers within %v: %w", len(ids), *timeout, err)
-		}
+	switch {
+	case res == nil && ctx.Err() != nil:
+		return fmt.Errorf("nothing valid from %d peers within %v: %w", len(ids), *timeout, err)
+	case res == nil:
 		return err
+	case len(res.Bundles) == 0:
+		return fmt.Errorf("publisher %s lists no bundles", id)
+	case !n.HasBundle(ctx, res.Bundles[0]):
+		return fmt.Errorf("the newest bundle could not be had: %w", err)
+	case err != nil:
+		// Older bundles a mirror no longer keeps: report, keep the rest.
+		e.log.Warn("some older bundles could not be had", "err", err)
 	}
 	paths, err := mirror.WriteBundles(ctx, n, res, *out)
 	if err != nil {

@@ -306,7 +306,7 @@ type status struct {
 	Running    bool              `json:"running"`
 	Peers      int               `json:"peers"`
 	Publishers []publisherStatus `json:"publishers"`
-	Blocks     int               `json:"blocks"`
+	Blocks     int               `json:"files"` // bundle files and loose blocks
 	Bytes      int64             `json:"bytes"`
 }
 
