@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -128,4 +129,97 @@ func startB(b *testing.B, serve bool) *testNode {
 	tn := &testNode{n, repo.Heads(), repo}
 	b.Cleanup(tn.stop)
 	return tn
+}
+
+// BenchmarkArticleLatency fetches one small article block from a connected
+// mirror over bitswap; reports the p50 in ms (target < 5 ms).
+func BenchmarkArticleLatency(b *testing.B) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
+	p, err := bundle.NewPacker(bundle.PackOptions{Key: key, Seq: 1, TempDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range corpus.Generate(9, 2000, 2<<10, 8<<10) {
+		p.Add(&bundle.Article{ID: d.ID, Title: d.Title, Lang: d.Lang, ContentType: "text/markdown", Body: []byte(d.Body)})
+	}
+	var buf bytes.Buffer
+	if _, err := p.Pack(&buf); err != nil {
+		b.Fatal(err)
+	}
+	bb, err := bundle.OpenReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), bundle.OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mir, reader := startB(b, true), startB(b, false)
+	ctx := context.Background()
+	if err := mir.AddBundle(ctx, bb); err != nil {
+		b.Fatal(err)
+	}
+	if err := reader.Connect(ctx, peer.AddrInfo{ID: mir.Host.ID(), Addrs: mir.Host.Addrs()}); err != nil {
+		b.Fatal(err)
+	}
+	blocks := bb.Blocks()[len(bb.Blocks())-1800:] // content blocks: one article each
+	var lat []time.Duration
+	i := 0
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := reader.GetBlock(ctx, blocks[i%len(blocks)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkReaderFirstArticle: a reader with one known peer, from a fresh
+// repo and node to its first verified article (target < 500 ms).
+func BenchmarkReaderFirstArticle(b *testing.B) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{3}, ed25519.SeedSize))
+	publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	files := benchSet(b, key, 1) // one bundle of 10,000 articles
+	bb, err := bundle.OpenReader(bytes.NewReader(files[0]), int64(len(files[0])), bundle.OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mir := startB(b, true)
+	ctx := context.Background()
+	if _, err := Publish(ctx, mir.Node, mir.heads, key, bb, time.Hour); err != nil {
+		b.Fatal(err)
+	}
+	mir.ServeHeads(mir.heads)
+	var total time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		reader := startB(b, false)
+		if err := reader.Connect(ctx, peer.AddrInfo{ID: mir.Host.ID(), Addrs: mir.Host.Addrs()}); err != nil {
+			b.Fatal(err)
+		}
+		h, err := reader.ResolveHead(ctx, reader.heads, []peer.ID{mir.Host.ID()}, publisher)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, err := reader.GetBlock(ctx, h.Catalog)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cat, err := node.ParseCatalog(publisher, h.Catalog, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		get := func(c cid.Cid) ([]byte, error) { return reader.GetBlock(ctx, c) }
+		fb, err := bundle.OpenBlocks(cat.Bundles[0], get, bundle.OpenOptions{Publisher: publisher})
+		if err != nil {
+			b.Fatal(err)
+		}
+		first := fb.List()[0]
+		if _, err := fb.Body(first.ID); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(t0)
+		reader.stop()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/first-article")
 }

@@ -50,7 +50,7 @@ func TestReaderAnnouncesNothing(t *testing.T) {
 	if addrs := reader.Host.Addrs(); len(addrs) != 0 {
 		t.Errorf("reader listens on %v", addrs)
 	}
-	for _, p := range []string{string(node.HeadProtocol), string(node.BundleProtocol)} {
+	for _, p := range []string{string(node.HeadProtocol), string(node.BundleProtocol), string(node.BlockProtocol)} {
 		if slices.Contains(protocolsOf(reader), p) {
 			t.Errorf("reader serves %s", p)
 		}

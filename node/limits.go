@@ -52,6 +52,14 @@ const (
 	// fetches the content the head names, before dropping it unrelayed.
 	gateTimeout = 2 * time.Minute
 
+	// maxBlockFrame bounds a block received whole: the bundle format's
+	// block limit.
+	maxBlockFrame = 1 << 20
+
+	// blockRequestTimeout bounds one direct block request, after which
+	// the next peer, then bitswap, is asked.
+	blockRequestTimeout = 2 * time.Second
+
 	// maxCIDLen bounds a CID in a request.
 	maxCIDLen = 128
 

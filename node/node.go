@@ -111,6 +111,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	// side reads only the verified repo store behind it.
 	if cfg.Serve {
 		n.serveBundles()
+		n.serveBlocks()
 	}
 	if cfg.MDNS {
 		if err := n.startMDNS(); err != nil {
@@ -339,6 +340,15 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if data, ok := n.local(ctx, c); ok {
 		return data, nil
+	}
+	// One round trip to each connected peer in turn; bitswap if none has it.
+	for _, p := range n.Host.Network().Peers() {
+		if data, err := n.requestBlock(ctx, p, c); err == nil {
+			return data, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
 	defer cancel()

@@ -1,0 +1,78 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// BlockProtocol answers a request for one block with the block: one round
+// trip, for a reader opening one article. Bitswap remains for many blocks
+// from many peers, and for IPFS tools.
+const BlockProtocol protocol.ID = "/samizdat/block/1.0.0"
+
+func (n *Node) serveBlocks() {
+	n.Host.SetStreamHandler(BlockProtocol, func(s network.Stream) {
+		defer s.Close()
+		s.SetDeadline(time.Now().Add(headDeadline))
+		req, err := readFrame(bufio.NewReader(s), maxCIDLen)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		_, c, err := cid.CidFromBytes(req)
+		var data []byte
+		ok := false
+		if err == nil {
+			data, ok = n.local(context.Background(), c) // only verified blocks
+		}
+		if !ok {
+			s.Write([]byte{bulkNotFound, 0})
+			return
+		}
+		s.Write(append(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data))), data...))
+	})
+}
+
+var errNoBlock = errors.New("peer does not have the block")
+
+// requestBlock asks one peer for one block and checks it against its CID.
+func (n *Node) requestBlock(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, blockRequestTimeout)
+	defer cancel()
+	s, err := n.Host.NewStream(ctx, p, BlockProtocol)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	dl, _ := ctx.Deadline()
+	s.SetDeadline(dl)
+	req := c.Bytes()
+	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
+		return nil, err
+	}
+	s.CloseWrite()
+	br := bufio.NewReader(s)
+	status, err := br.ReadByte()
+	if err != nil {
+		return nil, err
+	}
+	data, err := readFrame(br, maxBlockFrame)
+	if err != nil {
+		return nil, err
+	}
+	if status != bulkOK {
+		return nil, errNoBlock
+	}
+	if sum, err := c.Prefix().Sum(data); err != nil || !sum.Equals(c) {
+		return nil, errors.New("peer sent a block that does not match its CID")
+	}
+	return data, nil
+}
