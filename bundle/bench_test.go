@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"bytes"
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -100,5 +99,3 @@ func BenchmarkReadArticle(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
 }
-
-var _ = io.Discard

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -299,5 +298,3 @@ func (u *unionStore) DeleteBlock(ctx context.Context, c cid.Cid) error {
 	}
 	return err
 }
-
-var _ = fmt.Sprint
