@@ -52,8 +52,15 @@ func openBundleStore(dir string) (*bundleStore, error) {
 	}
 	for _, e := range ents {
 		name := e.Name()
-		if strings.HasPrefix(name, ".") || !strings.HasSuffix(name, ".car") {
-			continue // temporary files of an interrupted write
+		if strings.HasPrefix(name, ".") {
+			// A temporary file of a transfer or write that a crash
+			// interrupted: never verified, never served; we hold the
+			// repo lock, so nobody is writing it.
+			os.Remove(filepath.Join(dir, name))
+			continue
+		}
+		if !strings.HasSuffix(name, ".car") {
+			continue
 		}
 		if err := s.load(filepath.Join(dir, name)); err != nil {
 			// A file that no longer verifies is set aside, not served.

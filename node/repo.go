@@ -106,8 +106,18 @@ func (r *Repo) Publishers() ([]string, error) {
 
 // Usage returns the bytes and number of files (bundle files and loose
 // blocks) the repo's stores hold.
-func (r *Repo) Usage() (bytes int64, files int, err error) {
-	err = filepath.WalkDir(r.dir, func(p string, d fs.DirEntry, err error) error {
+func (r *Repo) Usage() (bytes int64, files int, err error) { return RepoUsage(r.dir) }
+
+// PeekHeads opens the head store of the repo in dir without taking the
+// repo's lock, for reading only (samizdat status while no node runs, or
+// one is starting).
+func PeekHeads(dir string) (*Heads, error) {
+	return &Heads{dir: filepath.Join(dir, headsName)}, nil
+}
+
+// RepoUsage is Usage for the repo in dir, without its lock.
+func RepoUsage(dir string) (bytes int64, files int, err error) {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".data" && filepath.Ext(p) != ".car" {
 			return err
 		}

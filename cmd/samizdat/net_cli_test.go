@@ -27,6 +27,9 @@ func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()
+		if t.Failed() {
+			t.Logf("serve --repo %s stderr:\n%s", repo, stderr.String())
+		}
 	})
 	addr := waitFor(t, 30*time.Second, func() (string, bool) {
 		data, err := os.ReadFile(filepath.Join(repo, "addrs"))
@@ -115,5 +118,58 @@ func TestCLINetwork(t *testing.T) {
 	// Nothing valid within the timeout: a clear error, non-zero exit.
 	if r := samizdat(t, "get", "--publisher", id, "--peer", mirAddr[:strings.LastIndex(mirAddr, "/p2p/")]+"/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5", "-o", out, "--timeout", "3s"); r.code == 0 {
 		t.Errorf("get from a peer that is not there succeeded")
+	}
+}
+
+// TestCLIMirrorKilled: a mirror killed with SIGKILL while it fetches
+// restarts on the same repo (the lock and socket of the dead process do
+// not stand in its way), serves nothing half-written, and completes.
+func TestCLIMirrorKilled(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "root.key")
+	id := strings.TrimSpace(mustRun(t, "keygen", "-o", key).stdout)
+	// A big bundle, so the kill lands during the transfer.
+	src := filepath.Join(dir, "src")
+	mustRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "-n", "3000")
+	os.Rename(filepath.Join(dir, "demo", "articles"), src)
+	file := filepath.Join(dir, "big.bundle")
+	mustRun(t, "pack", "-k", key, "--no-dict", "--level", "fastest", "-o", file, src)
+
+	pubRepo, mirRepo := filepath.Join(dir, "pub"), filepath.Join(dir, "mirror")
+	_, pubAddr := startServe(t, pubRepo, "--key", key)
+	mustRun(t, "publish", "--repo", pubRepo, file)
+
+	mir, _ := startServe(t, mirRepo, "--follow", id, "--peer", pubAddr, "--interval", "200ms")
+	// Kill it as soon as it starts writing bundle data.
+	waitFor(t, 60*time.Second, func() (string, bool) {
+		ents, _ := os.ReadDir(filepath.Join(mirRepo, "bundles"))
+		return "", len(ents) > 0
+	})
+	mir.Process.Signal(syscall.SIGKILL)
+	mir.Wait()
+	os.Remove(filepath.Join(mirRepo, "addrs")) // the dead process's; wait for the new one's
+
+	startServe(t, mirRepo, "--follow", id, "--peer", pubAddr, "--interval", "200ms")
+	got := waitFor(t, 60*time.Second, func() (string, bool) {
+		r := samizdat(t, "status", "--repo", mirRepo, "--json")
+		var st status
+		if json.Unmarshal([]byte(r.stdout), &st) != nil || len(st.Publishers) != 1 {
+			return "", false
+		}
+		return st.Publishers[0].ID, true
+	})
+	if got != id {
+		t.Fatalf("restarted mirror never completed the fetch")
+	}
+	files, _ := filepath.Glob(filepath.Join(mirRepo, "bundles", "*.car"))
+	if len(files) != 1 {
+		t.Fatalf("mirror holds %v, want one bundle file", files)
+	}
+	want, _ := os.ReadFile(file)
+	if data, _ := os.ReadFile(files[0]); !bytes.Equal(data, want) {
+		t.Errorf("the mirror's bundle differs from the publisher's")
+	}
+	if tmp, _ := filepath.Glob(filepath.Join(mirRepo, "bundles", ".*")); len(tmp) != 0 {
+		t.Errorf("temporary files left after restart: %v", tmp)
 	}
 }

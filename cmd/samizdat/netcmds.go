@@ -93,12 +93,11 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 		}
 		st = resp.Status
 	} else {
-		repo, err := node.OpenRepo(*repoDir)
-		if err != nil {
+		// Read without the repo lock: a node may be starting.
+		if _, err := os.Stat(*repoDir); err != nil {
 			return err
 		}
-		defer repo.Close()
-		if st, err = repoStatus(repo, nil); err != nil {
+		if st, err = repoStatus(*repoDir, nil); err != nil {
 			return err
 		}
 	}

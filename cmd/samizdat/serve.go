@@ -120,6 +120,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	<-ctx.Done()
 	ln.Close()
 	wg.Wait()
+	os.Remove(filepath.Join(*repoDir, addrsFile)) // not listening any more
 	e.log.Info("stopped")
 	return nil
 }
@@ -203,7 +204,7 @@ func (s *server) handle(ctx context.Context, req controlRequest) controlResponse
 		}
 		return controlResponse{Seq: h.Seq}
 	case "status":
-		st, err := repoStatus(s.repo, s.n)
+		st, err := repoStatus(s.repo.Dir(), s.n)
 		if err != nil {
 			return controlResponse{Error: err.Error()}
 		}
@@ -317,23 +318,23 @@ type publisherStatus struct {
 	Expired bool   `json:"expired"`
 }
 
-func repoStatus(repo *node.Repo, n *node.Node) (*status, error) {
+func repoStatus(dir string, n *node.Node) (*status, error) {
 	st := &status{Publishers: []publisherStatus{}}
 	if n != nil {
 		st.Running, st.PeerID, st.Peers = true, n.Host.ID().String(), len(n.Host.Network().Peers())
 	}
-	ids, err := repo.Publishers()
+	heads, err := node.PeekHeads(dir)
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range ids {
-		h, err := repo.Heads().Get(id)
+	for _, id := range heads.List() {
+		h, err := heads.Get(id)
 		if err != nil || h == nil {
 			continue
 		}
 		st.Publishers = append(st.Publishers, publisherStatus{ID: id, Seq: h.Seq, Expires: h.Expires.UTC().Format(time.RFC3339), Expired: h.Expired})
 	}
-	st.Bytes, st.Blocks, err = repo.Usage()
+	st.Bytes, st.Blocks, err = node.RepoUsage(dir)
 	return st, err
 }
 
