@@ -73,6 +73,7 @@ func Publish(ctx context.Context, n *node.Node, heads *node.Heads, key ed25519.P
 	if _, err := heads.Offer(h); err != nil {
 		return nil, err
 	}
+	advertise(ctx, n, h, cat.Bundles)
 	return h, nil
 }
 
@@ -92,14 +93,56 @@ type SyncResult struct {
 // new high-water mark.
 func Sync(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, peers []peer.ID) (*SyncResult, error) {
 	h, err := n.ResolveHead(ctx, heads, peers, publisher)
+	if n.HasDHT() {
+		// The DHT may know a newer head than the peers asked (or they
+		// may be none); the newer valid one wins, as between peers.
+		dctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+		if dh, derr := n.FindHead(dctx, publisher); derr == nil && (h == nil || dh.Seq > h.Seq) {
+			if cur, _ := heads.Get(dh.Publisher); cur == nil || dh.Seq >= cur.Seq {
+				h, err = dh, nil
+			}
+		}
+		cancel()
+	}
 	if err != nil {
 		return nil, err
 	}
 	return SyncHead(ctx, n, heads, h)
 }
 
+// discoverTimeout bounds one DHT lookup.
+const discoverTimeout = 20 * time.Second
+
+// discover connects to providers of c found in the DHT, if the node runs one.
+func discover(ctx context.Context, n *node.Node, c cid.Cid) {
+	if !n.HasDHT() || n.HasBlock(ctx, c) {
+		return
+	}
+	dctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	n.ConnectProviders(dctx, c, 3)
+}
+
+// advertise puts a held head in the DHT and provides its catalog and
+// bundles: serving nodes only, never readers.
+func advertise(ctx context.Context, n *node.Node, h *node.Head, bundles []cid.Cid) {
+	if !n.HasDHT() || !n.Serves() {
+		return
+	}
+	dctx, cancel := context.WithTimeout(ctx, discoverTimeout)
+	defer cancel()
+	n.PutHead(dctx, h)
+	n.Provide(dctx, h.Catalog)
+	for _, c := range bundles {
+		if n.HasBundle(ctx, c) {
+			n.Provide(dctx, c)
+		}
+	}
+}
+
 // SyncHead is Sync for a head already verified (announced, say).
 func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head) (*SyncResult, error) {
+	discover(ctx, n, h.Catalog)
 	data, err := n.GetBlock(ctx, h.Catalog)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
@@ -121,6 +164,7 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 			res.Skipped = append(res.Skipped, root)
 			continue
 		}
+		discover(ctx, n, root)
 		if _, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard); err != nil {
 			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
 			continue
@@ -144,6 +188,7 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {
 		return res, err
 	}
+	advertise(ctx, n, h, res.Bundles)
 	return res, nil
 }
 

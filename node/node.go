@@ -16,6 +16,7 @@ import (
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -33,6 +34,12 @@ type Config struct {
 	// Serve makes the node answer other peers' bitswap wants from its
 	// repo. Readers leave it off: a reader does not reveal what it holds.
 	Serve bool
+	// DHT is the node's part in the Kademlia DHT; DHTPrefix its protocol
+	// prefix ("" is the IPFS DHT's; tests use a private one); Bootstrap
+	// the peers it starts from.
+	DHT       DHTMode
+	DHTPrefix string
+	Bootstrap []peer.AddrInfo
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
 	Quota int64
@@ -56,7 +63,9 @@ type Node struct {
 	topics  topics
 	stop    context.CancelFunc // ends the pubsub goroutines
 	mdns    interface{ Close() error }
+	dht     *dht.IpfsDHT
 	quota   int64
+	serves  bool
 	log     *slog.Logger
 
 	closeOnce sync.Once
@@ -98,7 +107,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota,
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve,
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
 	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
 	n.stop = stop
@@ -112,6 +121,18 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if cfg.Serve {
 		n.serveBundles()
 		n.serveBlocks()
+	}
+	if cfg.DHT != DHTOff {
+		if n.dht, err = newDHT(h, cfg); err != nil {
+			stop()
+			h.Close()
+			return nil, err
+		}
+		if len(cfg.Bootstrap) > 0 {
+			if err := n.dht.Bootstrap(ctx); err != nil {
+				log.Warn("DHT bootstrap failed", "err", err)
+			}
+		}
 	}
 	if cfg.MDNS {
 		if err := n.startMDNS(); err != nil {
@@ -132,6 +153,9 @@ func (n *Node) Close() error {
 	n.closeOnce.Do(func() {
 		if n.mdns != nil {
 			n.mdns.Close()
+		}
+		if n.dht != nil {
+			n.dht.Close()
 		}
 		n.stop()
 		err = errors.Join(n.bs.Close(), n.Host.Close())
@@ -448,3 +472,6 @@ func (n *Node) DropBundle(root cid.Cid) error { return n.repo.bundles.drop(root)
 
 // Quota returns the configured bound on bundle bytes (0: none).
 func (n *Node) Quota() int64 { return n.quota }
+
+// Serves reports whether the node serves blocks to others.
+func (n *Node) Serves() bool { return n.serves }

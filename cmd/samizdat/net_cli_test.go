@@ -18,7 +18,7 @@ import (
 func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
 	// No mDNS: tests stay on loopback and never multicast on the LAN.
-	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns"}, args...)...)
+	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--no-dht"}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

@@ -125,8 +125,10 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "directory for the bundle files")
 	repoDir := fs.String("repo", "", "keep fetched blocks in this repository (default: a temporary one)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	var peers multiFlag
+	var peers, bootstrap multiFlag
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
+	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors when no --peer is known; repeatable")
+	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -142,8 +144,12 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(infos) == 0 {
-		return fmt.Errorf("%w: at least one --peer is needed (DHT and LAN discovery are not built yet)", errUsage)
+	boot, err := parsePeers(bootstrap)
+	if err != nil {
+		return err
+	}
+	if len(infos) == 0 && len(boot) == 0 {
+		return fmt.Errorf("%w: give at least one --peer, or a --bootstrap peer to search the DHT", errUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -159,8 +165,13 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer repo.Close()
-	// A reader listens on nothing and serves nothing.
-	n, err := node.New(ctx, repo, node.Config{Logger: e.log})
+	// A reader listens on nothing and serves nothing; it queries the DHT
+	// as a client, and only when given bootstrap peers.
+	cfg := node.Config{Logger: e.log}
+	if len(boot) > 0 {
+		cfg.DHT, cfg.DHTPrefix, cfg.Bootstrap = node.DHTClient, *dhtPrefix, boot
+	}
+	n, err := node.New(ctx, repo, cfg)
 	if err != nil {
 		return err
 	}

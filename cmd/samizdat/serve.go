@@ -38,7 +38,10 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	interval := fs.Duration("interval", 5*time.Minute, "how often to check followed publishers for new heads")
 	noMDNS := fs.Bool("no-mdns", false, "do not advertise on, or discover neighbours in, the local network")
 	quota := fs.Int64("quota", 0, "bytes of bundles to keep (0: no bound); the oldest go first, a publisher's newest never")
-	var follow, listen, peers multiFlag
+	var follow, listen, peers, bootstrap multiFlag
+	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer; repeatable (remembered peers are used too)")
+	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's); a private one for a closed network")
+	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
 	fs.Var(&peers, "peer", "multiaddr of a peer to connect to; repeatable")
@@ -74,7 +77,16 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	if len(listen) == 0 {
 		listen = defaultListen
 	}
-	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Quota: *quota, Logger: e.log})
+	boot, err := parsePeers(bootstrap)
+	if err != nil {
+		return err
+	}
+	dhtMode := node.DHTServer
+	if *noDHT {
+		dhtMode = node.DHTOff
+	}
+	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Quota: *quota, Logger: e.log,
+		DHT: dhtMode, DHTPrefix: *dhtPrefix, Bootstrap: boot})
 	if err != nil {
 		return err
 	}
