@@ -40,6 +40,11 @@ type Config struct {
 	DHT       DHTMode
 	DHTPrefix string
 	Bootstrap []peer.AddrInfo
+	// RelayService makes the node a circuit relay v2 for peers that
+	// cannot be reached directly (behind NAT or a firewall): opt-in, since
+	// it spends the operator's bandwidth on others' traffic, and only for
+	// nodes with a public address. Every node can use relays as a client.
+	RelayService bool
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
 	Quota int64
@@ -97,6 +102,17 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		// Identify would otherwise tell every peer the module path and
 		// build revision.
 		libp2p.UserAgent("samizdat"),
+		libp2p.EnableRelay(), // circuit relay v2 client
+	}
+	if cfg.RelayService {
+		// Only a node with a public address can relay; an operator who
+		// turns this on says that it has one, so AutoNAT is not waited for.
+		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+	}
+	if cfg.Serve {
+		// Answer other nodes' reachability checks (AutoNAT), so nodes
+		// behind NAT learn to use relays and hole punching.
+		opts = append(opts, libp2p.EnableNATService())
 	}
 	if len(cfg.Listen) > 0 {
 		opts = append(opts, libp2p.ListenAddrStrings(cfg.Listen...))

@@ -238,3 +238,41 @@ func TestDropKeepsSharedBlocks(t *testing.T) {
 		}
 	}
 }
+
+// TestRelayServiceOptIn: only a node configured for it offers the circuit
+// relay hop protocol.
+func TestRelayServiceOptIn(t *testing.T) {
+	const hop = "/libp2p/circuit/relay/0.2.0/hop"
+	has := func(n *Node) bool {
+		for _, p := range n.Host.Mux().Protocols() {
+			if string(p) == hop {
+				return true
+			}
+		}
+		return false
+	}
+	plain := startNode(t, true)
+	repo, err := OpenRepo(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer repo.Close()
+	relay, err := New(context.Background(), repo, Config{Serve: true, RelayService: true, Listen: []string{"/ip4/127.0.0.1/tcp/0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	if has(plain) {
+		t.Errorf("a node without RelayService offers %s", hop)
+	}
+	// The service starts once the host has taken its reachability in.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for !has(relay) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("a node with RelayService does not offer %s", hop)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
