@@ -37,7 +37,7 @@ func (n *Node) serveBlocks() {
 			s.Write([]byte{bulkNotFound, 0})
 			return
 		}
-		s.Write(append(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data))), data...))
+		n.uploadWriter(context.Background(), s).Write(append(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data))), data...))
 	})
 }
 

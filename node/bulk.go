@@ -43,7 +43,7 @@ func (n *Node) serveBundles() {
 			s.Write([]byte{bulkNotFound, 0})
 			return
 		}
-		w := bufio.NewWriterSize(s, 256<<10)
+		w := bufio.NewWriterSize(n.uploadWriter(context.Background(), s), 256<<10)
 		w.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(size)))
 		io.Copy(w, io.NewSectionReader(r, 0, size))
 		w.Flush()

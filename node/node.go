@@ -23,6 +23,7 @@ import (
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	"github.com/samizdat/samizdat/bundle"
+	"golang.org/x/time/rate"
 )
 
 // Config configures a Node. The zero value listens on no address and does
@@ -45,6 +46,10 @@ type Config struct {
 	// it spends the operator's bandwidth on others' traffic, and only for
 	// nodes with a public address. Every node can use relays as a client.
 	RelayService bool
+	// UploadRate caps, in bytes per second, what the node sends on the
+	// bundle and block protocols, all peers together; 0 is no cap.
+	// Bitswap's traffic is not capped.
+	UploadRate int64
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
 	Quota int64
@@ -71,6 +76,7 @@ type Node struct {
 	dht     *dht.IpfsDHT
 	quota   int64
 	serves  bool
+	upload  *rate.Limiter // nil: no cap
 	log     *slog.Logger
 
 	closeOnce sync.Once
@@ -125,6 +131,9 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	}
 	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve,
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
+	if cfg.UploadRate > 0 {
+		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
+	}
 	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
 	n.stop = stop
 	if n.ps, err = newPubSub(psctx, h); err != nil {

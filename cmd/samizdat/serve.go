@@ -42,6 +42,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer; repeatable (remembered peers are used too)")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's); a private one for a closed network")
 	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
+	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends whole bundles and blocks at (0: no cap; bitswap is not capped)")
 	relay := fs.Bool("relay-service", false, "relay connections for peers that cannot be reached directly (uses your bandwidth)")
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
@@ -87,7 +88,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		dhtMode = node.DHTOff
 	}
 	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Quota: *quota, Logger: e.log,
-		DHT: dhtMode, DHTPrefix: *dhtPrefix, Bootstrap: boot, RelayService: *relay})
+		DHT: dhtMode, DHTPrefix: *dhtPrefix, Bootstrap: boot, RelayService: *relay, UploadRate: *upload})
 	if err != nil {
 		return err
 	}
