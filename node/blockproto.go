@@ -45,26 +45,7 @@ var errNoBlock = errors.New("peer does not have the block")
 
 // requestBlock asks one peer for one block and checks it against its CID.
 func (n *Node) requestBlock(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, blockRequestTimeout)
-	defer cancel()
-	s, err := n.Host.NewStream(ctx, p, BlockProtocol)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	dl, _ := ctx.Deadline()
-	s.SetDeadline(dl)
-	req := c.Bytes()
-	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
-		return nil, err
-	}
-	s.CloseWrite()
-	br := bufio.NewReader(s)
-	status, err := br.ReadByte()
-	if err != nil {
-		return nil, err
-	}
-	data, err := readFrame(br, maxBlockFrame)
+	status, data, err := n.exchange(ctx, p, BlockProtocol, c.Bytes(), maxBlockFrame, blockRequestTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -76,29 +76,7 @@ var errNoHead = errors.New("peer has no head for this publisher")
 
 // RequestHead asks one peer for publisher's head and checks it.
 func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*Head, error) {
-	ctx, cancel := context.WithTimeout(ctx, headDeadline)
-	defer cancel()
-	s, err := n.Host.NewStream(ctx, p, HeadProtocol)
-	if err != nil {
-		return nil, err
-	}
-	defer s.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		s.SetDeadline(dl)
-	}
-	if _, err := s.Write(binary.AppendUvarint(nil, uint64(len(publisher)))); err != nil {
-		return nil, err
-	}
-	if _, err := io.WriteString(s, publisher); err != nil {
-		return nil, err
-	}
-	s.CloseWrite()
-	br := bufio.NewReader(s)
-	status, err := br.ReadByte()
-	if err != nil {
-		return nil, err
-	}
-	rec, err := readFrame(br, maxHeadSize)
+	status, rec, err := n.exchange(ctx, p, HeadProtocol, []byte(publisher), maxHeadSize, headDeadline)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +84,32 @@ func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*H
 		return nil, errNoHead
 	}
 	return ParseHead(publisher, rec)
+}
+
+// exchange is one request/response of the small samizdat protocols: it
+// sends uvarint(len) || req and reads status (1 byte) || uvarint(len) ||
+// body, refusing a body over limit before reading it, all within timeout.
+func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req []byte, limit int, timeout time.Duration) (byte, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s, err := n.Host.NewStream(ctx, p, proto)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer s.Close()
+	dl, _ := ctx.Deadline()
+	s.SetDeadline(dl)
+	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
+		return 0, nil, err
+	}
+	s.CloseWrite()
+	br := bufio.NewReader(s)
+	status, err := br.ReadByte()
+	if err != nil {
+		return 0, nil, err
+	}
+	body, err := readFrame(br, limit)
+	return status, body, err
 }
 
 // ResolveHead asks every peer in peers for publisher's head at once and
