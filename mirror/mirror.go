@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -153,6 +155,7 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
 	var errs []error
+	full := false // the quota stopped the newest-first walk: older ones are skipped too
 	for i, root := range cat.Bundles {
 		if n.HasBundle(ctx, root) {
 			continue
@@ -160,7 +163,8 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 		// Newest first: when the quota is reached, older bundles are
 		// left to other mirrors, never fetched only to be dropped. The
 		// newest bundle is always fetched.
-		if q := n.Quota(); q > 0 && i > 0 && n.BundleBytes() >= q {
+		if q := n.Quota(); q > 0 && i > 0 && (full || n.BundleBytes() >= q || n.Dropped(root)) {
+			full = true
 			res.Skipped = append(res.Skipped, root)
 			continue
 		}
@@ -297,7 +301,15 @@ func Enforce(ctx context.Context, n *node.Node, heads *node.Heads) ([]cid.Cid, e
 		if d := rank[a.Root] - rank[b.Root]; d != 0 {
 			return d
 		}
-		return a.Created.Compare(b.Created)
+		if d := a.Created.Compare(b.Created); d != 0 {
+			return d
+		}
+		// Created has second precision; the sequence orders a
+		// publisher's bundles made in one second.
+		if a.Seq != b.Seq {
+			return cmp.Compare(a.Seq, b.Seq)
+		}
+		return strings.Compare(a.Root.KeyString(), b.Root.KeyString())
 	})
 	var dropped []cid.Cid
 	for _, b := range held {

@@ -62,6 +62,11 @@ func TestQuota(t *testing.T) {
 			t.Errorf("over quota (%d > %d) and nothing dropped", m.BundleBytes(), quota)
 		}
 	}
+	// Syncing again fetches nothing it dropped for the quota.
+	res, err = Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()})
+	if err != nil || len(res.Fetched) != 0 {
+		t.Errorf("second Sync() fetched %d bundles, %v; want none (no churn)", len(res.Fetched), err)
+	}
 	publish(5)
 	res, err = Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil {

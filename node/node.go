@@ -77,7 +77,10 @@ type Node struct {
 	quota   int64
 	serves  bool
 	upload  *rate.Limiter // nil: no cap
-	log     *slog.Logger
+
+	droppedMu sync.Mutex
+	dropped   map[cid.Cid]bool // deleted for the quota
+	log       *slog.Logger
 
 	closeOnce sync.Once
 }
@@ -129,7 +132,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve,
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool),
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
 	if cfg.UploadRate > 0 {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
@@ -492,8 +495,21 @@ func (n *Node) BundleBytes() int64 {
 	return total
 }
 
-// DropBundle deletes a held bundle.
-func (n *Node) DropBundle(root cid.Cid) error { return n.repo.bundles.drop(root) }
+// DropBundle deletes a held bundle and remembers, until the node stops,
+// that it did: a sync then does not fetch it again only to drop it.
+func (n *Node) DropBundle(root cid.Cid) error {
+	n.droppedMu.Lock()
+	n.dropped[root] = true
+	n.droppedMu.Unlock()
+	return n.repo.bundles.drop(root)
+}
+
+// Dropped reports whether DropBundle deleted root.
+func (n *Node) Dropped(root cid.Cid) bool {
+	n.droppedMu.Lock()
+	defer n.droppedMu.Unlock()
+	return n.dropped[root]
+}
 
 // Quota returns the configured bound on bundle bytes (0: none).
 func (n *Node) Quota() int64 { return n.quota }
