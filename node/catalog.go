@@ -87,14 +87,21 @@ func ParseCatalog(publisher string, c cid.Cid, data []byte) (cat *Catalog, err e
 		return nil, fmt.Errorf("%w: catalog: %v", bundle.ErrMalformed, err)
 	}
 	w := bindnode.Unwrap(nb.Build()).(*wireCatalog)
-	if w.V != 1 || w.Type != catalogType {
-		return nil, fmt.Errorf("%w: catalog version %d type %.40q", bundle.ErrWrongType, w.V, w.Type)
+	if w.V != 1 {
+		return nil, fmt.Errorf("%w: catalog version %d", bundle.ErrUnsupportedVersion, w.V)
 	}
-	if w.Publisher != publisher {
-		return nil, fmt.Errorf("%w: catalog of another publisher", bundle.ErrWrongPublisher)
+	if w.Type != catalogType {
+		return nil, fmt.Errorf("%w: %.40q where a catalog belongs", bundle.ErrWrongType, w.Type)
 	}
 	if len(w.Bundles) > maxCatalogBundles {
 		return nil, fmt.Errorf("%w: catalog of %d bundles", bundle.ErrTooLarge, len(w.Bundles))
+	}
+	// One encoding only, as for every signed-over object of a bundle.
+	if _, again, err := (&Catalog{Publisher: w.Publisher, Bundles: w.Bundles}).Encode(); err != nil || !bytes.Equal(again, data) {
+		return nil, fmt.Errorf("%w: catalog is not canonical dag-cbor", bundle.ErrMalformed)
+	}
+	if w.Publisher != publisher {
+		return nil, fmt.Errorf("%w: catalog of another publisher", bundle.ErrWrongPublisher)
 	}
 	return &Catalog{Publisher: w.Publisher, Bundles: w.Bundles}, nil
 }

@@ -167,3 +167,37 @@ func FuzzParseHead(f *testing.F) {
 		}
 	})
 }
+
+func TestParseCatalog(t *testing.T) {
+	key := publisherKey(1)
+	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	cat := &Catalog{Publisher: id, Bundles: []cid.Cid{catalogCID(t, "b2"), catalogCID(t, "b1")}}
+	c, data, err := cat.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseCatalog(id, c, data)
+	if err != nil || len(got.Bundles) != 2 || got.Bundles[0] != cat.Bundles[0] {
+		t.Fatalf("ParseCatalog() = %+v, %v", got, err)
+	}
+	other := bundle.PublisherID(publisherKey(2).Public().(ed25519.PublicKey))
+	oc, odata, _ := (&Catalog{Publisher: other, Bundles: cat.Bundles}).Encode()
+	// A non-canonical encoding: the same map with "v" as a two-byte integer.
+	i := bytes.Index(data, []byte{0x61, 'v', 0x01})
+	long := append(append(append([]byte{}, data[:i+2]...), 0x18, 0x01), data[i+3:]...)
+	lc, _ := catalogPrefix.Sum(long)
+	for name, tc := range map[string]struct {
+		c    cid.Cid
+		data []byte
+		want error
+	}{
+		"another publisher's": {oc, odata, bundle.ErrWrongPublisher},
+		"hash mismatch":       {c, append(bytes.Clone(data), 0), bundle.ErrHashMismatch},
+		"not canonical":       {lc, long, bundle.ErrMalformed},
+		"too large":           {c, make([]byte, maxCatalogSize+1), bundle.ErrTooLarge},
+	} {
+		if _, err := ParseCatalog(id, tc.c, tc.data); !errors.Is(err, tc.want) {
+			t.Errorf("ParseCatalog(%s) = %v, want %v", name, err, tc.want)
+		}
+	}
+}

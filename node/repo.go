@@ -1,7 +1,6 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -89,25 +88,6 @@ func (r *Repo) open() error {
 // Heads returns the repo's head store (the high-water marks).
 func (r *Repo) Heads() *Heads { return r.heads }
 
-// Publishers lists the publishers the repo holds heads for.
-func (r *Repo) Publishers() ([]string, error) {
-	ents, err := os.ReadDir(filepath.Join(r.dir, headsName))
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range ents {
-		if _, err := bundle.ParsePublisherID(e.Name()); err == nil {
-			out = append(out, e.Name())
-		}
-	}
-	return out, nil
-}
-
-// Usage returns the bytes and number of files (bundle files and loose
-// blocks) the repo's stores hold.
-func (r *Repo) Usage() (bytes int64, files int, err error) { return RepoUsage(r.dir) }
-
 // PeekHeads opens the head store of the repo in dir without taking the
 // repo's lock, for reading only (samizdat status while no node runs, or
 // one is starting).
@@ -115,7 +95,8 @@ func PeekHeads(dir string) (*Heads, error) {
 	return &Heads{dir: filepath.Join(dir, headsName)}, nil
 }
 
-// RepoUsage is Usage for the repo in dir, without its lock.
+// RepoUsage returns the bytes and number of files (bundle files and loose
+// blocks) the repo in dir holds, without taking its lock.
 func RepoUsage(dir string) (bytes int64, files int, err error) {
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".data" && filepath.Ext(p) != ".car" {
@@ -158,11 +139,6 @@ func loadOrCreateKey(path string) (crypto.PrivKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return crypto.UnmarshalEd25519PrivateKey(priv)
-}
-
-// PublisherKey converts a publisher's Ed25519 key for libp2p (IPNS records).
-func PublisherKey(priv ed25519.PrivateKey) (crypto.PrivKey, error) {
 	return crypto.UnmarshalEd25519PrivateKey(priv)
 }
 
