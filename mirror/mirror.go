@@ -20,6 +20,10 @@ import (
 	"github.com/samizdat/samizdat/node"
 )
 
+// ErrOverQuota says the newest bundles alone exceed the storage quota; they
+// are kept, and served.
+var ErrOverQuota = errors.New("storage quota smaller than the newest bundles")
+
 // DefaultHeadValidity is how long a head stays valid unless renewed: a
 // few days, so a reader sees that a publisher went quiet (blocked,
 // perhaps) while mirrors still serve what it published.
@@ -234,6 +238,9 @@ func Follow(ctx context.Context, n *node.Node, heads *node.Heads, publisher stri
 		if report != nil && ctx.Err() == nil {
 			report(res, err)
 		}
+		if errors.Is(err, ErrOverQuota) {
+			return nil // the content is held (over quota): relay it
+		}
 		return err
 	})
 	ann, err := n.Announcements(ctx, heads, publisher)
@@ -325,7 +332,7 @@ func Enforce(ctx context.Context, n *node.Node, heads *node.Heads) ([]cid.Cid, e
 		dropped = append(dropped, b.Root)
 	}
 	if n.BundleBytes() > quota {
-		return dropped, fmt.Errorf("storage quota of %d bytes is smaller than the newest bundles alone (%d bytes); keeping them", quota, n.BundleBytes())
+		return dropped, fmt.Errorf("%w: quota %d bytes, the newest bundles alone %d; keeping them", ErrOverQuota, quota, n.BundleBytes())
 	}
 	return dropped, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"testing"
 	"time"
 
@@ -88,7 +89,7 @@ func TestQuota(t *testing.T) {
 	tiny := startQuota(t, 10)
 	link(t, tiny, pub)
 	res, err = Sync(ctx, tiny.Node, tiny.heads, publisher, []peer.ID{pub.Host.ID()})
-	if err == nil || !tiny.HasBundle(ctx, res.Bundles[0]) || len(tiny.HeldBundles()) != 1 {
+	if !errors.Is(err, ErrOverQuota) || !tiny.HasBundle(ctx, res.Bundles[0]) || len(tiny.HeldBundles()) != 1 {
 		t.Errorf("tiny quota: Sync() = %v, held %d; want the newest kept and an error", err, len(tiny.HeldBundles()))
 	}
 }
