@@ -511,6 +511,17 @@ func (n *Node) Dropped(root cid.Cid) bool {
 	return n.dropped[root]
 }
 
+// OpenBundle opens a held bundle for reading, verifying its metadata
+// again (each block is checked against its CID whenever it is read). The
+// bundle reads from the repo's file: once DropBundle removes it, reads fail.
+func (n *Node) OpenBundle(root cid.Cid) (*bundle.Bundle, error) {
+	r, size, ok := n.repo.bundles.open(root)
+	if !ok {
+		return nil, fmt.Errorf("%w: bundle %s is not held", bundle.ErrNotFound, root)
+	}
+	return bundle.OpenReader(r, size, bundle.OpenOptions{})
+}
+
 // Quota returns the configured bound on bundle bytes (0: none).
 func (n *Node) Quota() int64 { return n.quota }
 
