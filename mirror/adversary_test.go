@@ -59,7 +59,7 @@ func TestMirrorKilledMidTransfer(t *testing.T) {
 	}
 	// Kill mirror 1 once the transfer is under way.
 	go func() {
-		for reader.BlocksReceived() < 50 && ctx.Err() == nil {
+		for reader.Received().Bytes < 2<<20 && ctx.Err() == nil {
 			time.Sleep(time.Millisecond)
 		}
 		m1.Close()

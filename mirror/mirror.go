@@ -260,7 +260,7 @@ func Follow(ctx context.Context, n *node.Node, heads *node.Heads, publisher stri
 			}
 			res, err = SyncHead(ctx, n, heads, h)
 		case <-timer.C:
-			res, err = Sync(ctx, n, heads, publisher, n.Host.Network().Peers())
+			res, err = Sync(ctx, n, heads, publisher, n.Sources())
 			timer.Reset(every)
 		}
 		if report != nil && ctx.Err() == nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -34,6 +35,9 @@ func start(t *testing.T, serve bool) *testNode {
 	}
 	t.Cleanup(func() { repo.Close() })
 	cfg := node.Config{Serve: serve}
+	if os.Getenv("SAMIZDAT_TEST_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if serve { // readers listen on nothing
 		cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0"}
 	}

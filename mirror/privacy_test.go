@@ -5,10 +5,15 @@ import (
 	"context"
 	"crypto/ed25519"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	mh "github.com/multiformats/go-multihash"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/node"
 )
@@ -73,4 +78,64 @@ func protocolsOf(n *testNode) []string {
 		out = append(out, string(p))
 	}
 	return out
+}
+
+// TestReaderAsksOnlyChosenPeers: a reader connected to a mirror it chose
+// and to another peer it did not (as a DHT neighbour would be) sends no
+// request of any kind for blocks, bundles or heads to the other peer.
+func TestReaderAsksOnlyChosenPeers(t *testing.T) {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, ed25519.SeedSize))
+	publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	_, b := pack(t, key, 1, 6)
+	mir, reader, other := start(t, true), start(t, false), start(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Both serving nodes hold the bundle: the other peer could answer.
+	for _, n := range []*testNode{mir, other} {
+		if _, err := Publish(ctx, n.Node, n.heads, key, b, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	asked := map[string]int{}
+	for _, p := range other.Host.Mux().Protocols() {
+		if strings.HasPrefix(string(p), "/samizdat/") || strings.HasPrefix(string(p), "/ipfs/bitswap") {
+			other.Host.SetStreamHandler(p, func(s network.Stream) {
+				mu.Lock()
+				asked[string(p)]++
+				mu.Unlock()
+				s.Reset()
+			})
+		}
+	}
+	if err := reader.Host.Connect(ctx, peer.AddrInfo{ID: other.Host.ID(), Addrs: other.Host.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	link(t, reader, mir) // the peer the reader chose
+	res, err := Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{mir.Host.ID()})
+	if err != nil || len(res.Fetched) != 1 {
+		t.Fatalf("Sync() = %+v, %v", res, err)
+	}
+	// An article read later, and a block no one has, ask only the mirror.
+	if _, err := reader.GetBlock(ctx, b.Blocks()[len(b.Blocks())-1]); err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithTimeout(ctx, 3*time.Second)
+	defer gcancel()
+	reader.GetBlock(gctx, cid.NewCidV1(cid.Raw, must(mh.Sum([]byte("nobody has this"), mh.SHA2_256, -1))))
+	if len(reader.Host.Network().ConnsToPeer(other.Host.ID())) == 0 {
+		t.Fatal("the reader is no longer connected to the other peer: the test proves nothing")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 0 {
+		t.Errorf("the reader asked a peer it did not choose: %v", asked)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -23,7 +23,7 @@ import (
 // headTopic returns the topic of a publisher's announcements.
 func headTopic(publisher string) string { return "/samizdat/heads/1/" + publisher }
 
-func newPubSub(ctx context.Context, h host.Host) (*pubsub.PubSub, error) {
+func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer) (*pubsub.PubSub, error) {
 	params := &pubsub.PeerScoreParams{
 		SkipAtomicValidation: true,
 		AppSpecificScore:     func(peer.ID) float64 { return 0 },
@@ -52,6 +52,7 @@ func newPubSub(ctx context.Context, h host.Host) (*pubsub.PubSub, error) {
 		}),
 		pubsub.WithMaxMessageSize(maxHeadSize+1024),
 		pubsub.WithPeerScore(params, thresholds),
+		pubsub.WithRawTracer(mesh),
 	)
 }
 

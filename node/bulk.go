@@ -52,40 +52,42 @@ func (n *Node) serveBundles() {
 
 var errBulkUnavailable = errors.New("peer does not have the bundle")
 
-// fetchBulk asks one peer for the whole bundle file and keeps it if it
-// verifies: metadata and signature (Open), then every block (CheckBlocks).
-// A peer that stalls for stallTimeout is dropped.
-func (n *Node) fetchBulk(ctx context.Context, p peer.ID, root cid.Cid, opts bundle.OpenOptions) (*bundle.Bundle, error) {
+// fetchBulk asks one peer for the whole file of b, a bundle whose metadata
+// is already verified, and keeps it: each block is checked against its CID
+// and its place in the canonical order as it arrives (Bundle.Receive), so
+// the file needs no second pass. A peer that stalls for stallTimeout is
+// dropped.
+func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error {
 	s, err := n.Host.NewStream(ctx, p, BundleProtocol)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer s.Close()
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
-	req := root.Bytes()
+	req := b.Root.Bytes()
 	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
-		return nil, err
+		return err
 	}
 	s.CloseWrite()
-	br := bufio.NewReaderSize(&deadlineReader{s}, 256<<10)
+	br := bufio.NewReaderSize(countingReader{&deadlineReader{s}, &n.recv.bytes}, 256<<10)
 	status, err := br.ReadByte()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	size, err := binary.ReadUvarint(br)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if status != bulkOK {
-		return nil, errBulkUnavailable
+		return errBulkUnavailable
 	}
 	if size > maxBundleFile {
-		return nil, fmt.Errorf("%w: bundle file of %d bytes", bundle.ErrTooLarge, size)
+		return fmt.Errorf("%w: bundle file of %d bytes", bundle.ErrTooLarge, size)
 	}
 	tmp, err := os.CreateTemp(n.repo.bundles.dir, ".fetch-*")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	adopted := false
 	defer func() {
@@ -94,31 +96,19 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, root cid.Cid, opts bund
 			os.Remove(tmp.Name())
 		}
 	}()
-	if _, err := io.CopyN(tmp, br, int64(size)); err != nil {
-		return nil, err
-	}
-	b, err := bundle.OpenReader(tmp, int64(size), opts)
+	got, err := b.Receive(io.LimitReader(br, int64(size)), tmp)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if b.Root != root {
-		return nil, fmt.Errorf("%w: peer sent another bundle", bundle.ErrHashMismatch)
+	if got.Size != int64(size) {
+		return fmt.Errorf("%w: peer announced %d bytes and sent %d", bundle.ErrMalformed, size, got.Size)
 	}
-	if err := b.CheckBlocks(); err != nil {
-		return nil, err
+	if err := n.repo.bundles.adopt(tmp, got); err != nil {
+		return err
 	}
-	if b.Canonical() {
-		if err := n.repo.bundles.adopt(tmp, b); err != nil {
-			return nil, err
-		}
-		adopted = true
-		return b, nil
-	}
-	// Verified but laid out otherwise: store the canonical form.
-	if err := n.repo.bundles.add(b); err != nil {
-		return nil, err
-	}
-	return b, nil
+	adopted = true
+	n.recv.blocks.Add(uint64(len(got.Blocks())))
+	return got.Close() // the decoder; the file is the store's now
 }
 
 // deadlineReader gives each read stallTimeout: a trickling peer is cut off.

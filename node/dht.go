@@ -114,7 +114,7 @@ func (n *Node) ConnectProviders(ctx context.Context, c cid.Cid, max int) int {
 		if ai.ID == n.Host.ID() || len(ai.Addrs) == 0 {
 			continue
 		}
-		if n.Host.Connect(ctx, ai) == nil {
+		if n.Connect(ctx, ai) == nil {
 			ok++
 		}
 	}

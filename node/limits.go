@@ -26,6 +26,10 @@ const (
 	// keep a link busy, well under a server's per-peer want queue.
 	prefetchWindow = 256
 
+	// requestWorkers is how many direct block requests a reader keeps in
+	// flight.
+	requestWorkers = 8
+
 	// Resource manager scale: memory and file descriptors a node lets
 	// libp2p use (connections, streams, buffers).
 	rcmgrMemory = 256 << 20

@@ -22,7 +22,7 @@ func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := m.n.Host.Connect(ctx, ai); err == nil {
+	if err := m.n.Connect(ctx, ai); err == nil { // a neighbour the operator chose by enabling mDNS
 		m.n.log.Debug("connected to a neighbour found on the local network")
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -68,15 +67,21 @@ type Node struct {
 	Host    host.Host
 	repo    *Repo
 	staging *stagingStore
-	bs      *bitswap.Bitswap
+	bs      *bitswap.Bitswap // nil on a reader: see Sources
 	ps      *pubsub.PubSub
 	topics  topics
+	mesh    *meshTracer
 	stop    context.CancelFunc // ends the pubsub goroutines
 	mdns    interface{ Close() error }
 	dht     *dht.IpfsDHT
 	quota   int64
 	serves  bool
 	upload  *rate.Limiter // nil: no cap
+
+	recv counters
+
+	sourcesMu sync.Mutex
+	sources   map[peer.ID]bool // peers a reader chose to fetch from
 
 	droppedMu sync.Mutex
 	dropped   map[cid.Cid]bool // deleted for the quota
@@ -132,14 +137,14 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool),
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), sources: make(map[peer.ID]bool), mesh: newMeshTracer(),
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
 	if cfg.UploadRate > 0 {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
 	}
 	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
 	n.stop = stop
-	if n.ps, err = newPubSub(psctx, h); err != nil {
+	if n.ps, err = newPubSub(psctx, h, n.mesh); err != nil {
 		stop()
 		h.Close()
 		return nil, err
@@ -167,11 +172,13 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 			log.Warn("local network discovery is off", "err", err)
 		}
 	}
-	n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
-		bitswap.WithServerEnabled(cfg.Serve),
-		bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
-		bitswap.WithPeerBlockRequestFilter(func(peer.ID, cid.Cid) bool { return cfg.Serve }),
-	)
+	if cfg.Serve {
+		// Bitswap sends a node's wants to every connected peer, so only
+		// serving nodes run it; readers ask their chosen peers directly.
+		n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
+			bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
+		)
+	}
 	return n, nil
 }
 
@@ -186,7 +193,10 @@ func (n *Node) Close() error {
 			n.dht.Close()
 		}
 		n.stop()
-		err = errors.Join(n.bs.Close(), n.Host.Close())
+		if n.bs != nil {
+			err = n.bs.Close()
+		}
+		err = errors.Join(err, n.Host.Close())
 	})
 	return err
 }
@@ -200,9 +210,13 @@ func (n *Node) Addrs() []string {
 	return out
 }
 
-// Connect dials a peer.
+// Connect dials a peer the caller chose to fetch from.
 func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
-	return n.Host.Connect(ctx, ai)
+	if err := n.Host.Connect(ctx, ai); err != nil {
+		return err
+	}
+	n.addSource(ai.ID)
+	return nil
 }
 
 // AddBundle stores a verified bundle in the repo, as one file, so the
@@ -217,202 +231,10 @@ func (n *Node) putNotify(ctx context.Context, bs []blocks.Block) error {
 	if err := n.repo.Blockstore().PutMany(ctx, bs); err != nil {
 		return err
 	}
+	if n.bs == nil {
+		return nil
+	}
 	return n.bs.NotifyNewBlocks(ctx, bs...)
-}
-
-// FetchBundle gets the bundle whose envelope is root from connected peers
-// (and blocks the repo already holds), verifies it (signature, publisher
-// document, manifest, every block against its CID; articles are checked
-// against their content CIDs whenever they are read), stores it as a
-// bundle file and writes it to w. When it holds less than half of the
-// bundle's blocks it asks each connected peer for the whole file
-// (BundleProtocol); otherwise, or if none can, it fetches the missing
-// blocks over bitswap. Nothing is stored, and nothing written to w,
-// unless it verified.
-func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	ses := n.bs.NewSession(ctx)
-	var received []cid.Cid // staged by this fetch, dropped if it fails
-	defer func() { n.staging.discard(received) }()
-	get := func(c cid.Cid) ([]byte, error) {
-		if data, ok := n.local(ctx, c); ok {
-			return data, nil
-		}
-		if blk, ok := n.staging.staged1(c); ok {
-			return blk.RawData(), nil
-		}
-		bctx, bcancel := context.WithTimeout(ctx, blockTimeout)
-		defer bcancel()
-		blk, err := ses.GetBlock(bctx, c)
-		if err != nil {
-			return nil, err
-		}
-		if err := n.staging.Put(ctx, blk); err != nil {
-			return nil, err
-		}
-		received = append(received, c)
-		return blk.RawData(), nil
-	}
-	b, err := bundle.OpenBlocks(root, get, opts)
-	if err != nil {
-		return nil, err
-	}
-	// Mostly new: ask each connected peer for the whole file, one stream
-	// instead of a round trip per block. Mostly held (a new bundle that
-	// shares unchanged articles with an old one): fetch only the missing
-	// blocks over bitswap.
-	missing := 0
-	for _, c := range b.Blocks() {
-		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
-			missing++
-		}
-	}
-	if missing > len(b.Blocks())/2 {
-		for _, p := range n.Host.Network().Peers() {
-			if _, err := n.fetchBulk(ctx, p, root, opts); err == nil {
-				info := b.Info
-				return &info, n.copyBundle(root, w)
-			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-		}
-	}
-	got, err := n.prefetch(ctx, b.Blocks())
-	received = append(received, got...)
-	if err != nil {
-		return nil, err
-	}
-	if err := n.repo.bundles.add(b); err != nil { // writes the file, checking every block
-		return nil, err
-	}
-	info := b.Info
-	return &info, n.copyBundle(b.Root, w)
-}
-
-// copyBundle writes a held bundle file to w.
-func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
-	r, size, ok := n.repo.bundles.open(root)
-	if !ok {
-		return fmt.Errorf("bundle %s is not held", root)
-	}
-	_, err := io.Copy(w, io.NewSectionReader(r, 0, size))
-	return err
-}
-
-// prefetch fetches the missing blocks of cs in windows of prefetchWindow
-// wants, so bitswap pipelines them without overflowing a server's
-// per-peer want queue, and stages them. It returns the blocks it staged.
-//
-// A window that makes no progress for stallTimeout is asked again in a new
-// bitswap session, which asks every connected peer afresh: a peer that
-// dies, stalls or trickles cannot hold the fetch.
-func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
-	var missing []cid.Cid
-	for _, c := range cs {
-		if _, ok := n.staging.staged1(c); ok {
-			continue
-		}
-		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
-			missing = append(missing, c)
-		}
-	}
-	ses := n.bs.NewSession(ctx)
-	retries := 0
-	for len(missing) > 0 {
-		window := missing[:min(len(missing), prefetchWindow)]
-		got, err := n.fetchWindow(ctx, ses, window)
-		staged = append(staged, got...)
-		if err == nil {
-			missing = missing[len(window):]
-			continue
-		}
-		if !errors.Is(err, errStalled) || retries >= maxStallRetries {
-			return staged, err
-		}
-		retries++
-		n.log.Debug("fetch stalled; asking peers again")
-		ses = n.bs.NewSession(ctx)
-		var rest []cid.Cid
-		for _, c := range missing {
-			if _, ok := n.staging.staged1(c); !ok {
-				rest = append(rest, c)
-			}
-		}
-		missing = rest
-	}
-	return staged, nil
-}
-
-var errStalled = errors.New("fetch stalled")
-
-func (n *Node) fetchWindow(ctx context.Context, ses interface {
-	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
-}, window []cid.Cid) (staged []cid.Cid, err error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel() // withdraws the wants of a failed window
-	ch, err := ses.GetBlocks(wctx, window)
-	if err != nil {
-		return nil, err
-	}
-	want := make(map[cid.Cid]bool, len(window))
-	for _, c := range window {
-		want[c] = true
-	}
-	timer := time.NewTimer(stallTimeout)
-	defer timer.Stop()
-	for len(want) > 0 {
-		select {
-		case blk, ok := <-ch:
-			if !ok {
-				return staged, fmt.Errorf("%w: %d blocks not received", errStalled, len(want))
-			}
-			// The session hands blocks to us and to the store; stage it
-			// here too in case the store declined it.
-			if err := n.staging.Put(ctx, blk); err != nil {
-				return staged, err
-			}
-			staged = append(staged, blk.Cid())
-			delete(want, blk.Cid())
-			timer.Reset(stallTimeout)
-		case <-timer.C:
-			return staged, fmt.Errorf("%w: no block for %v; %d missing", errStalled, stallTimeout, len(want))
-		case <-ctx.Done():
-			return staged, ctx.Err()
-		}
-	}
-	return staged, nil
-}
-
-// GetBlock returns a block from the repo, or from peers. A block from a
-// peer is checked against its CID but not admitted to the repo: the caller
-// verifies what it means first and then calls AdmitBlock.
-func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
-	if data, ok := n.local(ctx, c); ok {
-		return data, nil
-	}
-	// One round trip to each connected peer in turn; bitswap if none has it.
-	for _, p := range n.Host.Network().Peers() {
-		if data, err := n.requestBlock(ctx, p, c); err == nil {
-			return data, nil
-		}
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-	}
-	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
-	defer cancel()
-	blk, err := n.bs.GetBlock(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	if sum, err := c.Prefix().Sum(blk.RawData()); err != nil || !sum.Equals(c) {
-		return nil, fmt.Errorf("block %s does not match its cid", c)
-	}
-	n.staging.discard([]cid.Cid{c})
-	return blk.RawData(), nil
 }
 
 // local reads a block from the repo. A block that fails its hash check
@@ -472,15 +294,6 @@ func (n *Node) CheckBundle(ctx context.Context, root cid.Cid) error {
 		n.repo.Blockstore().DeleteBlock(ctx, root)
 	}
 	return err
-}
-
-// BlocksReceived returns how many blocks bitswap has received from peers.
-func (n *Node) BlocksReceived() uint64 {
-	st, err := n.bs.Stat()
-	if err != nil {
-		return 0
-	}
-	return st.BlocksReceived
 }
 
 // HeldBundles describes the bundles the repo holds (Size is the file's).

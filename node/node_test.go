@@ -100,7 +100,7 @@ func TestFetchBundle(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), first) || info.Seq != 1 {
 		t.Fatalf("fetched bundle differs from the publisher's file")
 	}
-	before, _ := reader.bs.Stat()
+	before := reader.Received()
 
 	// Second bundle: only blocks not already held travel.
 	shared := 0
@@ -120,8 +120,8 @@ func TestFetchBundle(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), second) {
 		t.Fatalf("second fetched bundle differs")
 	}
-	after, _ := reader.bs.Stat()
-	received := int(after.BlocksReceived - before.BlocksReceived)
+	after := reader.Received()
+	received := int(after.Blocks - before.Blocks)
 	if want := len(b2.Blocks()) - shared; received != want || shared == 0 {
 		t.Errorf("second fetch received %d blocks, want %d (of %d; %d shared with the first)", received, want, len(b2.Blocks()), shared)
 	}

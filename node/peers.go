@@ -20,12 +20,13 @@ const peersFile = "peers"
 // maxRememberedPeers bounds the remembered peers.
 const maxRememberedPeers = 64
 
-// RememberPeers writes the addresses of the currently connected peers
-// (those that have listen addresses) to the repo, atomically.
+// RememberPeers writes the addresses of the connected peers the node
+// fetches from (Sources; those that have listen addresses) to the repo,
+// atomically.
 func (n *Node) RememberPeers() error {
 	var buf bytes.Buffer
 	count := 0
-	for _, p := range n.Host.Network().Peers() {
+	for _, p := range n.Sources() {
 		if count >= maxRememberedPeers {
 			break
 		}
@@ -70,7 +71,7 @@ func (n *Node) DialRemembered(ctx context.Context) int {
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if n.Host.Connect(cctx, ai) == nil {
+		if n.Connect(cctx, ai) == nil {
 			ok++
 		}
 		cancel()

@@ -101,7 +101,8 @@ func TestCLINetwork(t *testing.T) {
 	}
 
 	out := filepath.Join(dir, "got")
-	r := mustRun(t, "get", "--publisher", id, "--peer", mirAddr, "-o", out, "--timeout", "60s")
+	readerRepo := filepath.Join(dir, "reader")
+	r := mustRun(t, "get", "--repo", readerRepo, "--publisher", id, "--peer", mirAddr, "-o", out, "--timeout", "60s")
 	if !strings.Contains(r.stdout, "head 1") {
 		t.Errorf("get: %q", r.stdout)
 	}
@@ -114,6 +115,13 @@ func TestCLINetwork(t *testing.T) {
 		t.Errorf("bundle from the mirror differs from the publisher's file")
 	}
 	mustRun(t, "verify", "-p", id, files[0])
+
+	// Again with no --peer: the reader's repo remembers the mirror.
+	again := filepath.Join(dir, "again")
+	mustRun(t, "get", "--repo", readerRepo, "--publisher", id, "-o", again, "--timeout", "60s")
+	if got, _ := os.ReadFile(filepath.Join(again, filepath.Base(files[0]))); !bytes.Equal(got, want) {
+		t.Errorf("get from remembered peers did not write the bundle")
+	}
 
 	// Nothing valid within the timeout: a clear error, non-zero exit.
 	if r := samizdat(t, "get", "--publisher", id, "--peer", mirAddr[:strings.LastIndex(mirAddr, "/p2p/")]+"/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5", "-o", out, "--timeout", "3s"); r.code == 0 {

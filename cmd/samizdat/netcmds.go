@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
@@ -148,8 +147,8 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(infos) == 0 && len(boot) == 0 {
-		return fmt.Errorf("%w: give at least one --peer, or a --bootstrap peer to search the DHT", errUsage)
+	if len(infos) == 0 && len(boot) == 0 && *repoDir == "" {
+		return fmt.Errorf("%w: give at least one --peer, a --bootstrap peer to search the DHT, or the --repo of an earlier get, whose peers it remembers", errUsage)
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
@@ -177,15 +176,17 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	}
 	defer n.Close()
 	connectAll(ctx, e, n, infos)
-	var ids []peer.ID
-	for _, ai := range infos {
-		ids = append(ids, ai.ID)
-	}
+	// Peers that worked last time (in a kept --repo), so a blocked
+	// bootstrap list or a changed --peer does not strand the reader.
+	n.DialRemembered(ctx)
 	t0 := time.Now()
-	res, err := mirror.Sync(ctx, n, repo.Heads(), id, ids)
+	res, err := mirror.Sync(ctx, n, repo.Heads(), id, n.Sources())
+	if res != nil {
+		n.RememberPeers()
+	}
 	switch {
 	case res == nil && ctx.Err() != nil:
-		return fmt.Errorf("nothing valid from %d peers within %v: %w", len(ids), *timeout, err)
+		return fmt.Errorf("nothing valid from %d peers within %v: %w", len(n.Sources()), *timeout, err)
 	case res == nil:
 		return err
 	case len(res.Bundles) == 0:

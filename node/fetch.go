@@ -1,0 +1,369 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	blocks "github.com/ipfs/go-block-format"
+	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// Received counts what a node has received from peers.
+type Received struct {
+	Blocks uint64 // verified blocks, by any protocol
+	Bytes  uint64 // bytes of block data and bundle files, verified or not
+}
+
+// counters are a node's receive counters.
+type counters struct {
+	blocks, bytes atomic.Uint64
+}
+
+// Received returns what the node has received from peers so far.
+func (n *Node) Received() Received {
+	r := Received{Blocks: n.recv.blocks.Load(), Bytes: n.recv.bytes.Load()}
+	if n.bs != nil {
+		if st, err := n.bs.Stat(); err == nil {
+			r.Blocks += st.BlocksReceived
+			r.Bytes += st.DataReceived
+		}
+	}
+	return r
+}
+
+// addSource records a peer the node chose to fetch from.
+func (n *Node) addSource(p peer.ID) {
+	n.sourcesMu.Lock()
+	n.sources[p] = true
+	n.sourcesMu.Unlock()
+}
+
+// Sources lists the connected peers the node may ask for heads and blocks. A
+// serving node asks any of them: it announces what it holds anyway. A
+// reader asks only the peers it chose: those it was told to connect to,
+// the providers it looked up, the peers it remembered. Its DHT neighbours
+// and whoever dialled it never see what it wants.
+func (n *Node) Sources() []peer.ID {
+	conns := n.Host.Network().Peers()
+	if n.serves {
+		return conns
+	}
+	n.sourcesMu.Lock()
+	defer n.sourcesMu.Unlock()
+	out := conns[:0]
+	for _, p := range conns {
+		if n.sources[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// FetchBundle gets the bundle whose envelope is root from peers (and
+// blocks the repo already holds), verifies it (signature, publisher
+// document, manifest, every block against its CID; articles are checked
+// against their content CIDs whenever they are read), stores it as a
+// bundle file and writes it to w. Nothing is stored, and nothing written
+// to w, unless it verified.
+//
+// It first fetches the bundle's metadata, one block at a time. If it
+// holds less than half of the bundle's blocks, it asks the fetch peers,
+// one after the other, for the whole file in one stream (BundleProtocol),
+// checking each block as it arrives. Otherwise, or if none can, it
+// fetches only the missing blocks: over bitswap on a serving node, with
+// direct block requests to its chosen peers on a reader.
+func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var staged []cid.Cid // staged by this fetch; dropped once it ends
+	defer func() { n.staging.discard(staged) }()
+	get := func(c cid.Cid) ([]byte, error) {
+		if data, ok := n.local(ctx, c); ok {
+			return data, nil
+		}
+		if blk, ok := n.staging.staged1(c); ok {
+			return blk.RawData(), nil
+		}
+		data, err := n.fetchBlock(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		blk, _ := blocks.NewBlockWithCid(data, c) // checked by fetchBlock
+		if err := n.staging.Put(ctx, blk); err != nil {
+			return nil, err
+		}
+		staged = append(staged, c)
+		return data, nil
+	}
+	b, err := bundle.OpenBlocks(root, get, opts)
+	if err != nil {
+		return nil, err
+	}
+	missing := 0
+	for _, c := range b.Blocks() {
+		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+			missing++
+		}
+	}
+	if missing > len(b.Blocks())/2 {
+		for _, p := range n.Sources() {
+			err := n.fetchBulk(ctx, p, b)
+			if err == nil {
+				info := b.Info
+				return &info, n.copyBundle(root, w)
+			}
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if !errors.Is(err, errBulkUnavailable) {
+				n.log.Debug("bundle transfer failed; trying another peer", "err", err)
+			}
+		}
+	}
+	got, err := n.prefetch(ctx, b.Blocks())
+	staged = append(staged, got...)
+	if err != nil {
+		return nil, err
+	}
+	if err := n.repo.bundles.add(b); err != nil { // writes the file, checking every block
+		return nil, err
+	}
+	info := b.Info
+	return &info, n.copyBundle(b.Root, w)
+}
+
+// copyBundle writes a held bundle file to w.
+func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
+	r, size, ok := n.repo.bundles.open(root)
+	if !ok {
+		return fmt.Errorf("bundle %s is not held", root)
+	}
+	_, err := io.Copy(w, io.NewSectionReader(r, 0, size))
+	return err
+}
+
+// fetchBlock gets one block from peers, checked against its CID, without
+// storing it: a direct request to each fetch peer in turn, then bitswap
+// on a serving node.
+func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	for _, p := range n.Sources() {
+		if data, err := n.requestBlock(ctx, p, c); err == nil {
+			return data, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	if n.bs == nil {
+		return nil, fmt.Errorf("%w: no chosen peer has block %s", bundle.ErrMissingBlock, c)
+	}
+	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
+	defer cancel()
+	blk, err := n.bs.GetBlock(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if sum, err := c.Prefix().Sum(blk.RawData()); err != nil || !sum.Equals(c) {
+		return nil, fmt.Errorf("block %s does not match its cid", c)
+	}
+	n.staging.discard([]cid.Cid{c}) // bitswap staged it; the caller decides
+	return blk.RawData(), nil
+}
+
+// GetBlock returns a block from the repo, or from peers. A block from a
+// peer is checked against its CID but not admitted to the repo: the caller
+// verifies what it means first and then calls AdmitBlock.
+func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	if data, ok := n.local(ctx, c); ok {
+		return data, nil
+	}
+	return n.fetchBlock(ctx, c)
+}
+
+// prefetch fetches and stages the blocks of cs the node lacks, and
+// returns the blocks it staged.
+func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
+	var missing []cid.Cid
+	for _, c := range cs {
+		if _, ok := n.staging.staged1(c); ok {
+			continue
+		}
+		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	if n.bs == nil {
+		return n.requestBlocks(ctx, missing)
+	}
+	return n.bitswapBlocks(ctx, missing)
+}
+
+// requestBlocks fetches blocks with direct requests to the fetch peers,
+// requestWorkers at a time; a block no peer delivers fails the fetch.
+// Each request has its own deadline, so a stalled peer costs one timeout
+// per block it was asked for, and the next peer is asked.
+func (n *Node) requestBlocks(ctx context.Context, missing []cid.Cid) (staged []cid.Cid, err error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	peers := n.Sources()
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("%w: no peer to fetch %d blocks from", bundle.ErrMissingBlock, len(missing))
+	}
+	work := make(chan int)
+	var bad sync.Map // peers that failed a request: asked only when no other is left
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range min(requestWorkers, len(missing)) {
+		wg.Go(func() {
+			for i := range work {
+				c := missing[i]
+				var data []byte
+				for _, retryBad := range []bool{false, true} {
+					for k := range peers {
+						// Spread the load: each worker starts with another peer.
+						p := peers[(w+k)%len(peers)]
+						if _, isBad := bad.Load(p); isBad != retryBad {
+							continue
+						}
+						d, err := n.requestBlock(ctx, p, c)
+						if err == nil {
+							data = d
+							break
+						}
+						if ctx.Err() != nil {
+							return
+						}
+						bad.Store(p, true)
+					}
+					if data != nil {
+						break
+					}
+				}
+				if data == nil {
+					cancel(fmt.Errorf("%w: no chosen peer delivered block %s", bundle.ErrMissingBlock, c))
+					return
+				}
+				blk, _ := blocks.NewBlockWithCid(data, c)
+				if err := n.staging.Put(ctx, blk); err != nil {
+					cancel(err)
+					return
+				}
+				mu.Lock()
+				staged = append(staged, c)
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range missing {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return staged, err
+	}
+	return staged, nil
+}
+
+// bitswapBlocks fetches the missing blocks over bitswap in windows of
+// prefetchWindow wants, so bitswap pipelines them without overflowing a
+// server's per-peer want queue, and stages them.
+//
+// A window that makes no progress for stallTimeout is asked again in a new
+// bitswap session, which asks every connected peer afresh: a peer that
+// dies, stalls or trickles cannot hold the fetch.
+func (n *Node) bitswapBlocks(ctx context.Context, missing []cid.Cid) (staged []cid.Cid, err error) {
+	ses := n.bs.NewSession(ctx)
+	retries := 0
+	for len(missing) > 0 {
+		window := missing[:min(len(missing), prefetchWindow)]
+		got, err := n.fetchWindow(ctx, ses, window)
+		staged = append(staged, got...)
+		if err == nil {
+			missing = missing[len(window):]
+			continue
+		}
+		if !errors.Is(err, errStalled) || retries >= maxStallRetries {
+			return staged, err
+		}
+		retries++
+		n.log.Debug("fetch stalled; asking peers again")
+		ses = n.bs.NewSession(ctx)
+		var rest []cid.Cid
+		for _, c := range missing {
+			if _, ok := n.staging.staged1(c); !ok {
+				rest = append(rest, c)
+			}
+		}
+		missing = rest
+	}
+	return staged, nil
+}
+
+var errStalled = errors.New("fetch stalled")
+
+func (n *Node) fetchWindow(ctx context.Context, ses interface {
+	GetBlocks(context.Context, []cid.Cid) (<-chan blocks.Block, error)
+}, window []cid.Cid) (staged []cid.Cid, err error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel() // withdraws the wants of a failed window
+	ch, err := ses.GetBlocks(wctx, window)
+	if err != nil {
+		return nil, err
+	}
+	want := make(map[cid.Cid]bool, len(window))
+	for _, c := range window {
+		want[c] = true
+	}
+	timer := time.NewTimer(stallTimeout)
+	defer timer.Stop()
+	for len(want) > 0 {
+		select {
+		case blk, ok := <-ch:
+			if !ok {
+				return staged, fmt.Errorf("%w: %d blocks not received", errStalled, len(want))
+			}
+			// The session hands blocks to us and to the store; stage it
+			// here too in case the store declined it.
+			if err := n.staging.Put(ctx, blk); err != nil {
+				return staged, err
+			}
+			staged = append(staged, blk.Cid())
+			delete(want, blk.Cid())
+			timer.Reset(stallTimeout)
+		case <-timer.C:
+			return staged, fmt.Errorf("%w: no block for %v; %d missing", errStalled, stallTimeout, len(want))
+		case <-ctx.Done():
+			return staged, ctx.Err()
+		}
+	}
+	return staged, nil
+}
+
+// countingReader counts the bytes a peer sends.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Uint64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.n.Add(uint64(k))
+	return k, err
+}
