@@ -27,8 +27,9 @@ var ErrNotServing = errors.New("this node does not serve")
 
 // GatewayConfig configures Gateway. The zero value works.
 type GatewayConfig struct {
-	// Timeout bounds one request and each pause while writing its
-	// response; 0 is 30 seconds.
+	// Timeout bounds the wait for a response's first byte and each pause
+	// while writing it; 0 is 30 seconds. A whole request is bounded to an
+	// hour (boxo's default), long enough for a large bundle on a slow link.
 	Timeout time.Duration
 	// Metrics receives the gateway's Prometheus metrics; nil keeps them
 	// in a registry of the handler's own (never the global one).
@@ -72,7 +73,6 @@ func (n *Node) Gateway(hs *Heads, cfg GatewayConfig) (http.Handler, error) {
 		NoDNSLink:             true,
 		DisableHTMLErrors:     true,
 		RetrievalTimeout:      cfg.Timeout,
-		MaxRequestDuration:    4 * cfg.Timeout,
 		MetricsRegistry:       cfg.Metrics,
 	}, backend)
 	mux := http.NewServeMux()

@@ -86,7 +86,7 @@ const (
 	MaxBundleFile = maxBundleFile
 )
 
-// gatewayTimeout bounds one gateway request, and each pause in writing
-// its response: the gateway reads only the local store, so anything
-// slower is a stuck client or disk.
+// gatewayTimeout bounds the wait for a gateway response's first byte and
+// each pause in writing it: the gateway reads only the local store, so
+// anything slower is a stuck client or disk.
 const gatewayTimeout = 30 * time.Second
