@@ -96,7 +96,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "samizdat: signed, compressed article bundles for readers behind a block\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n             %s\n", c.name, c.summary, c.args)
+		fmt.Fprintf(w, "  %-14s %s\n                 %s\n", c.name, c.summary, c.args)
 	}
 }
 
