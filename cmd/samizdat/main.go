@@ -40,7 +40,7 @@ func commands() []command {
 		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
 		{"cat", "FILE ARTICLE_ID", "print one article's body", runCatCmd},
 		{"extract", "FILE -o DIR", "write a bundle's articles and attachments as files", runExtractCmd},
-		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]...", "run a node: publisher, mirror, or both", runServeCmd},
+		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]... [--http ADDR]", "run a node: publisher, mirror, or both", runServeCmd},
 		{"publish", "--repo DIR [--key KEY] FILE", "add a bundle to a publisher's repo and announce the new head", runPublishCmd},
 		{"get", "--publisher ID (--peer ADDR... | --http URL...) -o DIR [--timeout D]", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
 		{"publish-static", "--repo DIR -o DIR [--publisher ID]...", "write the repo's publishers as files for a plain web host", runPublishStaticCmd},
