@@ -23,6 +23,7 @@ import (
 // gatewayFixture is a serving node holding one bundle, its catalog and a
 // head, with its gateway on loopback.
 type gatewayFixture struct {
+	n         *Node
 	srv       *httptest.Server
 	b         *bundle.Bundle
 	head      *Head
@@ -31,7 +32,11 @@ type gatewayFixture struct {
 
 func startGateway(t *testing.T) *gatewayFixture {
 	t.Helper()
-	n := startNode(t, true)
+	return startGatewayOn(t, startNode(t, true))
+}
+
+func startGatewayOn(t *testing.T, n *Node) *gatewayFixture {
+	t.Helper()
 	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)) // testBundle's
 	publisher := bundle.PublisherID(key.Public().(ed25519.PublicKey))
 	b := openBundle(t, testBundle(t, 1, 20, nil))
@@ -59,7 +64,7 @@ func startGateway(t *testing.T) *gatewayFixture {
 	}
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)
-	return &gatewayFixture{srv: srv, b: b, head: h, publisher: publisher}
+	return &gatewayFixture{n: n, srv: srv, b: b, head: h, publisher: publisher}
 }
 
 func (g *gatewayFixture) get(t *testing.T, path, accept string) (*http.Response, []byte) {
@@ -192,6 +197,40 @@ func TestGatewayUnknownCID(t *testing.T) {
 	// Deserialized responses are off: a trustless gateway only.
 	if resp, _ := g.get(t, "/ipfs/"+g.b.Root.String(), "text/html"); resp.StatusCode == 200 {
 		t.Errorf("deserialized GET answered 200")
+	}
+}
+
+// TestGatewayOffline: a connected peer holds a block the gateway's node
+// lacks; asking the gateway for it is still a 404, and the node still
+// lacks it: a reader's request never makes a mirror fetch.
+func TestGatewayOffline(t *testing.T) {
+	g := startGateway(t)
+	other := startNode(t, true)
+	b2 := openBundle(t, testBundle(t, 2, 20, nil))
+	if err := other.AddBundle(context.Background(), b2); err != nil {
+		t.Fatal(err)
+	}
+	connect(t, g.n, other)
+	for _, format := range []string{"raw", "car"} {
+		if resp, _ := g.get(t, "/ipfs/"+b2.Root.String()+"?format="+format, ""); resp.StatusCode != 404 {
+			t.Errorf("GET %s of a peer's block: %s, want 404", format, resp.Status)
+		}
+	}
+	if g.n.HasBlock(context.Background(), b2.Root) {
+		t.Errorf("the gateway's node fetched a block for an HTTP client")
+	}
+	// The root held, its children not: a CAR of it is cut short, and
+	// nothing is fetched from the peer that has them.
+	env, err := b2.Block(b2.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.n.AdmitBlock(context.Background(), b2.Root, env); err != nil {
+		t.Fatal(err)
+	}
+	g.get(t, "/ipfs/"+b2.Root.String()+"?format=car", "")
+	if got := g.n.BlocksReceived(); got != 0 {
+		t.Errorf("the gateway's node received %d blocks from peers for an HTTP client", got)
 	}
 }
 
