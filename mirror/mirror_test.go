@@ -27,7 +27,7 @@ func (tn *testNode) stop() {
 	tn.repo.Close()
 }
 
-func start(t *testing.T, serve bool) *testNode {
+func start(t testing.TB, serve bool) *testNode {
 	t.Helper()
 	repo, err := node.OpenRepo(t.TempDir())
 	if err != nil {
@@ -65,11 +65,11 @@ func link(t *testing.T, from, to *testNode) {
 	}
 }
 
-func pack(t *testing.T, key ed25519.PrivateKey, seq uint64, seed int64) ([]byte, *bundle.Bundle) {
+func pack(t testing.TB, key ed25519.PrivateKey, seq uint64, seed int64) ([]byte, *bundle.Bundle) {
 	return packN(t, key, seq, seed, 40)
 }
 
-func packN(t *testing.T, key ed25519.PrivateKey, seq uint64, seed int64, n int) ([]byte, *bundle.Bundle) {
+func packN(t testing.TB, key ed25519.PrivateKey, seq uint64, seed int64, n int) ([]byte, *bundle.Bundle) {
 	t.Helper()
 	p, err := bundle.NewPacker(bundle.PackOptions{Key: key, Seq: seq, TempDir: t.TempDir()})
 	if err != nil {

@@ -78,3 +78,19 @@ const (
 	connLow  = 64
 	connHigh = 192
 )
+
+// Exported bounds, for code that takes heads, catalogs and bundle files
+// from outside libp2p (HTTP, files carried by hand): the same limits apply.
+const (
+	// MaxHeadSize bounds a head record (maxHeadSize).
+	MaxHeadSize = maxHeadSize
+	// MaxCatalogSize bounds a catalog block (maxCatalogSize).
+	MaxCatalogSize = maxCatalogSize
+	// MaxBundleFile bounds a bundle file received whole (maxBundleFile).
+	MaxBundleFile = maxBundleFile
+)
+
+// gatewayTimeout bounds the wait for a gateway response's first byte and
+// each pause in writing it: the gateway reads only the local store, so
+// anything slower is a stuck client or disk.
+const gatewayTimeout = 30 * time.Second

@@ -40,9 +40,12 @@ func commands() []command {
 		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
 		{"cat", "FILE ARTICLE_ID", "print one article's body", runCatCmd},
 		{"extract", "FILE -o DIR", "write a bundle's articles and attachments as files", runExtractCmd},
-		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]...", "run a node: publisher, mirror, or both", runServeCmd},
+		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]... [--http ADDR]", "run a node: publisher, mirror, or both", runServeCmd},
 		{"publish", "--repo DIR [--key KEY] FILE", "add a bundle to a publisher's repo and announce the new head", runPublishCmd},
-		{"get", "--publisher ID --peer ADDR... -o DIR [--timeout D]", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
+		{"get", "--publisher ID (--peer ADDR... | --http URL...) -o DIR [--timeout D]", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
+		{"publish-static", "--repo DIR -o DIR [--publisher ID]...", "write the repo's publishers as files for a plain web host", runPublishStaticCmd},
+		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
+		{"import", "--repo DIR FILE", "check an export file completely and add it to the repo", runImportCmd},
 		{"status", "--repo DIR [--json]", "show a node's peers, publishers and storage", runStatusCmd},
 	}
 }
@@ -93,7 +96,7 @@ func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "samizdat: signed, compressed article bundles for readers behind a block\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n             %s\n", c.name, c.summary, c.args)
+		fmt.Fprintf(w, "  %-14s %s\n                 %s\n", c.name, c.summary, c.args)
 	}
 }
 

@@ -128,6 +128,8 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors when no --peer is known; repeatable")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
+	var httpURLs multiFlag
+	fs.Var(&httpURLs, "http", "base URL of an HTTP gateway or static copy to fetch from instead of peers; repeatable, tried in turn")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -138,6 +140,14 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	id, err := bundle.NormalizePublisherID(*publisher)
 	if err != nil {
 		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
+	}
+	if len(httpURLs) > 0 {
+		if len(peers)+len(bootstrap) > 0 {
+			return fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
+		}
+		ctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		return getHTTP(ctx, e, id, *out, *repoDir, httpURLs)
 	}
 	infos, err := parsePeers(peers)
 	if err != nil {

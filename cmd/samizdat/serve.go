@@ -43,6 +43,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's); a private one for a closed network")
 	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
 	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends whole bundles and blocks at (0: no cap; bitswap is not capped)")
+	httpAddr := fs.String("http", "", "also serve a trustless HTTP gateway (/ipfs/, /ipns/) on this address, e.g. 127.0.0.1:8080")
 	relay := fs.Bool("relay-service", false, "relay connections for peers that cannot be reached directly (uses your bandwidth)")
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
@@ -99,11 +100,17 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	connectAll(ctx, e, n, infos)
+	stopHTTP, httpLine, err := startGateway(e, n, repo, *httpAddr)
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
 
 	var lines strings.Builder
 	for _, a := range n.Addrs() {
 		fmt.Fprintf(&lines, "listening %s\n", a)
 	}
+	lines.WriteString(httpLine)
 	if err := atomicfile.WriteBytes(filepath.Join(*repoDir, addrsFile), 0o644, []byte(lines.String())); err != nil {
 		return err
 	}
@@ -191,14 +198,16 @@ func (s *server) control(ctx context.Context, ln net.Listener) {
 }
 
 type controlRequest struct {
-	Op   string `json:"op"`
-	Path string `json:"path,omitempty"`
+	Op         string   `json:"op"`
+	Path       string   `json:"path,omitempty"`
+	Publishers []string `json:"publishers,omitempty"`
 }
 
 type controlResponse struct {
-	Error  string  `json:"error,omitempty"`
-	Seq    uint64  `json:"seq,omitempty"`
-	Status *status `json:"status,omitempty"`
+	Error   string  `json:"error,omitempty"`
+	Seq     uint64  `json:"seq,omitempty"`
+	Status  *status `json:"status,omitempty"`
+	Message string  `json:"message,omitempty"`
 }
 
 func (s *server) handle(ctx context.Context, req controlRequest) controlResponse {
@@ -223,6 +232,9 @@ func (s *server) handle(ctx context.Context, req controlRequest) controlResponse
 			return controlResponse{Error: err.Error()}
 		}
 		return controlResponse{Status: st}
+	}
+	if resp, ok := s.handleFiles(ctx, req); ok {
+		return resp
 	}
 	return controlResponse{Error: "unknown op"}
 }

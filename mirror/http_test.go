@@ -1,0 +1,485 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/node"
+)
+
+// httpFixture: a publisher node holding two bundles, with a gateway, a
+// static copy of its state now (seq 2) and one of its state at seq 1.
+type httpFixture struct {
+	publisher string
+	files     map[uint64][]byte // bundle files by sequence
+	roots     map[uint64]string // bundle root CIDs by sequence
+	gateway   *httptest.Server
+	static    http.Handler // the seq-2 copy
+	staticV1  http.Handler
+}
+
+func newHTTPFixture(t *testing.T) *httpFixture {
+	t.Helper()
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	f := &httpFixture{publisher: bundle.PublisherID(key.Public().(ed25519.PublicKey)),
+		files: map[uint64][]byte{}, roots: map[uint64]string{}}
+	pub := start(t, true)
+	ctx := context.Background()
+	v1 := t.TempDir()
+	for seq := uint64(1); seq <= 2; seq++ {
+		file, b := packN(t, key, seq, int64(seq), 12)
+		f.files[seq], f.roots[seq] = file, b.Root.String()
+		if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if seq == 1 {
+			if _, err := WriteStatic(ctx, pub.Node, pub.heads, v1, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	v2 := t.TempDir()
+	res, err := WriteStatic(ctx, pub.Node, pub.heads, v2, nil)
+	if err != nil || len(res) != 1 || res[0].Bundles != 2 {
+		t.Fatalf("WriteStatic() = %+v, %v", res, err)
+	}
+	gw, err := pub.Gateway(pub.heads, node.GatewayConfig{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.gateway = httptest.NewServer(gw)
+	t.Cleanup(f.gateway.Close)
+	f.static, f.staticV1 = http.FileServer(http.Dir(v2)), http.FileServer(http.Dir(v1))
+	return f
+}
+
+// serve starts a test server for h.
+func serve(t *testing.T, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// checkGot checks that reader holds both bundles, byte-identical to the
+// publisher's, and the head of sequence 2.
+func (f *httpFixture) checkGot(t *testing.T, reader *testNode, res *SyncResult) {
+	t.Helper()
+	if res.Head.Seq != 2 || len(res.Bundles) != 2 {
+		t.Fatalf("SyncHTTP() = head %d, %d bundles; want 2, 2", res.Head.Seq, len(res.Bundles))
+	}
+	if h, _ := reader.heads.Get(f.publisher); h == nil || h.Seq != 2 {
+		t.Errorf("stored head = %+v, want sequence 2", h)
+	}
+	paths, err := WriteBundles(context.Background(), reader.Node, res, t.TempDir())
+	if err != nil || len(paths) != 2 {
+		t.Fatalf("WriteBundles() = %v, %v", paths, err)
+	}
+	for _, p := range paths {
+		b, err := bundle.Open(p, bundle.OpenOptions{Publisher: f.publisher})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(p)
+		if !bytes.Equal(got, f.files[b.Seq]) {
+			t.Errorf("bundle %d differs from the publisher's file", b.Seq)
+		}
+		b.Close()
+	}
+}
+
+func syncHTTP(t *testing.T, reader *testNode, publisher string, timeout time.Duration, urls ...string) (*SyncResult, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return SyncHTTP(ctx, reader.Node, reader.heads, publisher, HTTPSource{URLs: urls, Timeout: timeout, TempDir: t.TempDir()})
+}
+
+func TestSyncHTTPGateway(t *testing.T) {
+	f := newHTTPFixture(t)
+	reader := start(t, false)
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, f.gateway.URL)
+	if err != nil {
+		t.Fatalf("SyncHTTP(gateway) = %v", err)
+	}
+	f.checkGot(t, reader, res)
+	// Incremental: nothing new, nothing fetched.
+	res, err = syncHTTP(t, reader, f.publisher, 5*time.Second, f.gateway.URL)
+	if err != nil || len(res.Fetched) != 0 {
+		t.Errorf("second SyncHTTP() fetched %d, %v; want none", len(res.Fetched), err)
+	}
+}
+
+func TestSyncHTTPStatic(t *testing.T) {
+	f := newHTTPFixture(t)
+	reader := start(t, false)
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, serve(t, f.static)+"/")
+	if err != nil {
+		t.Fatalf("SyncHTTP(static) = %v", err)
+	}
+	f.checkGot(t, reader, res)
+}
+
+// TestSyncHTTPSubstitutedBlock: a server that changes one byte of a
+// bundle is passed over; the next URL delivers.
+func TestSyncHTTPSubstitutedBlock(t *testing.T) {
+	f := newHTTPFixture(t)
+	var tampered atomic.Int32
+	bad := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.TrimPrefix(r.URL.Path, "/ipfs/") != f.roots[2] {
+			f.static.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		f.static.ServeHTTP(rec, r)
+		body := rec.Body.Bytes()
+		body[len(body)-1] ^= 1 // the last block's last byte
+		tampered.Add(1)
+		w.Write(body)
+	}))
+	reader := start(t, false)
+	if _, err := syncHTTP(t, reader, f.publisher, 5*time.Second, bad); err == nil {
+		t.Fatal("SyncHTTP(tampering server) succeeded")
+	}
+	if h, _ := reader.heads.Get(f.publisher); h != nil {
+		t.Errorf("head stored although a bundle failed")
+	}
+	if reader.HasBundle(context.Background(), mustCid(t, f.roots[2])) {
+		t.Errorf("tampered bundle stored")
+	}
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, bad, serve(t, f.static))
+	if err != nil {
+		t.Fatalf("SyncHTTP(bad, good) = %v", err)
+	}
+	if tampered.Load() != 2 {
+		t.Errorf("tampering server asked %d times, want 2", tampered.Load())
+	}
+	f.checkGot(t, reader, res)
+}
+
+// TestSyncHTTPRollback: a server offering an older head than the reader
+// holds is refused; a newer one elsewhere is taken.
+func TestSyncHTTPRollback(t *testing.T) {
+	f := newHTTPFixture(t)
+	old, cur := serve(t, f.staticV1), serve(t, f.static)
+	reader := start(t, false)
+	if _, err := syncHTTP(t, reader, f.publisher, 5*time.Second, cur); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syncHTTP(t, reader, f.publisher, 5*time.Second, old); !errors.Is(err, node.ErrRollback) {
+		t.Errorf("SyncHTTP(older copy) = %v, want ErrRollback", err)
+	}
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, old, cur)
+	if err != nil {
+		t.Fatalf("SyncHTTP(old, new) = %v", err)
+	}
+	f.checkGot(t, reader, res)
+
+	// A fresh reader asking both takes the newer.
+	fresh := start(t, false)
+	res, err = syncHTTP(t, fresh, f.publisher, 5*time.Second, old, cur)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.checkGot(t, fresh, res)
+}
+
+// TestSyncHTTPHanging: a server that never answers, and one that stalls
+// in the middle of a bundle, are passed over after the timeout.
+func TestSyncHTTPHanging(t *testing.T) {
+	f := newHTTPFixture(t)
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[2]) || strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[1]) {
+			// Start the file, then stall.
+			w.Header().Set("Content-Length", "100000")
+			w.Write(make([]byte, 1000))
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(hang.Close)
+	t.Cleanup(func() { close(release) })
+	stall := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[2]) {
+			w.Header().Set("Content-Length", "100000")
+			w.Write(make([]byte, 1000))
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		f.static.ServeHTTP(w, r)
+	}))
+	reader := start(t, false)
+	t0 := time.Now()
+	res, err := syncHTTP(t, reader, f.publisher, 500*time.Millisecond, hang.URL, stall, serve(t, f.static))
+	if err != nil {
+		t.Fatalf("SyncHTTP(hanging, stalling, good) = %v", err)
+	}
+	f.checkGot(t, reader, res)
+	if d := time.Since(t0); d > 20*time.Second {
+		t.Errorf("SyncHTTP took %v past hanging servers", d)
+	}
+}
+
+// TestSyncHTTPOversize: responses over the limits are cut off (endless
+// bodies) or refused before reading (a declared size over the bundle
+// file limit).
+func TestSyncHTTPOversize(t *testing.T) {
+	f := newHTTPFixture(t)
+	var mu sync.Mutex
+	sent := map[string]int64{}
+	huge := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[2]) || strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[1]) {
+			w.Header().Set("Content-Length", fmt.Sprint(int64(node.MaxBundleFile)+1))
+			w.WriteHeader(200)
+			mu.Lock()
+			sent["bundle"]++
+			mu.Unlock()
+			return
+		}
+		kind := "head"
+		if strings.HasPrefix(r.URL.Path, "/ipfs/") {
+			kind = "catalog"
+		}
+		chunk := bytes.Repeat([]byte{0xa5}, 64<<10)
+		var n int64
+		for n < 1<<30 {
+			m, err := w.Write(chunk)
+			n += int64(m)
+			if err != nil {
+				break
+			}
+		}
+		mu.Lock()
+		sent[kind] += n
+		mu.Unlock()
+	}))
+	reader := start(t, false)
+	// Alone, the endless head is refused.
+	if _, err := syncHTTP(t, reader, f.publisher, 5*time.Second, huge); !errors.Is(err, bundle.ErrTooLarge) {
+		t.Errorf("SyncHTTP(endless head) = %v, want ErrTooLarge", err)
+	}
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, huge, serve(t, f.static))
+	if err != nil {
+		t.Fatalf("SyncHTTP(huge, good) = %v", err)
+	}
+	f.checkGot(t, reader, res)
+	mu.Lock()
+	defer mu.Unlock()
+	if sent["catalog"] == 0 || sent["bundle"] != 2 {
+		t.Errorf("huge server was asked for catalog %d bytes, bundles %d times; want both asked", sent["catalog"], sent["bundle"])
+	}
+	// What the server managed to send before the client hung up is
+	// bounded by the limit plus socket buffers, not by the 1 GiB offered.
+	for kind, n := range sent {
+		if kind != "bundle" && n > 64<<20 {
+			t.Errorf("server sent %d bytes of %s before being cut off", n, kind)
+		}
+	}
+}
+
+func TestProxyFunc(t *testing.T) {
+	tests := []struct {
+		name      string
+		env       map[string]string
+		url, want string
+	}{
+		{"none", nil, "http://example.org/x", ""},
+		{"http", map[string]string{"HTTP_PROXY": "http://p:8080"}, "http://example.org/x", "http://p:8080"},
+		{"http not for https", map[string]string{"HTTP_PROXY": "http://p:8080"}, "https://example.org/x", ""},
+		{"https", map[string]string{"HTTPS_PROXY": "http://p:8443"}, "https://example.org/x", "http://p:8443"},
+		{"lower case", map[string]string{"https_proxy": "http://q:1"}, "https://example.org/x", "http://q:1"},
+		{"all socks5h", map[string]string{"ALL_PROXY": "socks5h://s:1080"}, "https://example.org/x", "socks5h://s:1080"},
+		{"all socks5 for http", map[string]string{"all_proxy": "socks5://s:1080"}, "http://example.org/x", "socks5://s:1080"},
+		{"specific wins", map[string]string{"ALL_PROXY": "socks5h://s:1080", "HTTPS_PROXY": "http://p:8443"}, "https://example.org/x", "http://p:8443"},
+		{"no_proxy", map[string]string{"ALL_PROXY": "socks5h://s:1080", "NO_PROXY": "example.org"}, "https://example.org/x", ""},
+		{"no_proxy other host", map[string]string{"ALL_PROXY": "socks5h://s:1080", "NO_PROXY": "example.com"}, "https://example.org/x", "socks5h://s:1080"},
+		{"loopback never", map[string]string{"ALL_PROXY": "socks5h://s:1080"}, "http://127.0.0.1:80/x", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proxy := ProxyFunc(func(k string) string { return tt.env[k] })
+			req, _ := http.NewRequest("GET", tt.url, nil)
+			u, err := proxy(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if u != nil {
+				got = u.String()
+			}
+			if got != tt.want {
+				t.Errorf("proxy(%s) = %q, want %q", tt.url, got, tt.want)
+			}
+		})
+	}
+}
+
+// socks5Server is a minimal SOCKS5 proxy (no authentication, CONNECT
+// only) that sends every connection to target and records the host names
+// it was asked for.
+func socks5Server(t *testing.T, target string) (addr string, asked func() []string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	var hosts []string
+	handle := func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 262)
+		if _, err := io.ReadFull(c, buf[:2]); err != nil || buf[0] != 5 {
+			return
+		}
+		if _, err := io.ReadFull(c, buf[:buf[1]]); err != nil {
+			return
+		}
+		c.Write([]byte{5, 0})
+		if _, err := io.ReadFull(c, buf[:4]); err != nil || buf[1] != 1 {
+			return
+		}
+		var host string
+		switch buf[3] {
+		case 1:
+			io.ReadFull(c, buf[:4])
+			host = net.IP(buf[:4]).String()
+		case 3:
+			io.ReadFull(c, buf[:1])
+			n := int(buf[0])
+			io.ReadFull(c, buf[:n])
+			host = string(buf[:n])
+		default:
+			return
+		}
+		io.ReadFull(c, buf[:2])
+		port := binary.BigEndian.Uint16(buf[:2])
+		mu.Lock()
+		hosts = append(hosts, fmt.Sprintf("%s:%d", host, port))
+		mu.Unlock()
+		up, err := net.Dial("tcp", target)
+		if err != nil {
+			c.Write([]byte{5, 1, 0, 1, 0, 0, 0, 0, 0, 0})
+			return
+		}
+		defer up.Close()
+		c.Write([]byte{5, 0, 0, 1, 0, 0, 0, 0, 0, 0})
+		go io.Copy(up, c)
+		io.Copy(c, up)
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go handle(c)
+		}
+	}()
+	return ln.Addr().String(), func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), hosts...)
+	}
+}
+
+// TestSyncHTTPProxy: through ALL_PROXY=socks5h:// and HTTP_PROXY=http://,
+// as the environment gives them, every request goes through the proxy,
+// which resolves the mirror's name (unknown to this machine's resolver).
+func TestSyncHTTPProxy(t *testing.T) {
+	f := newHTTPFixture(t)
+	static := httptest.NewServer(f.static)
+	t.Cleanup(static.Close)
+	const mirrorURL = "http://mirror.samizdat.invalid/"
+
+	t.Run("socks5h", func(t *testing.T) {
+		addr, asked := socks5Server(t, static.Listener.Addr().String())
+		env := map[string]string{"ALL_PROXY": "socks5h://" + addr, "NO_PROXY": "example.com"}
+		client := NewHTTPClient(ProxyFunc(func(k string) string { return env[k] }))
+		client.Transport.(*http.Transport).DisableKeepAlives = true // one connection per request
+		reader := start(t, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		res, err := SyncHTTP(ctx, reader.Node, reader.heads, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("SyncHTTP via SOCKS5 = %v", err)
+		}
+		f.checkGot(t, reader, res)
+		hosts := asked()
+		if len(hosts) != 4 { // head, catalog, two bundles
+			t.Errorf("proxy saw %d connections, want 4: %v", len(hosts), hosts)
+		}
+		for _, h := range hosts {
+			if h != "mirror.samizdat.invalid:80" {
+				t.Errorf("proxy asked for %q, want the name, unresolved", h)
+			}
+		}
+	})
+
+	t.Run("http proxy", func(t *testing.T) {
+		var through atomic.Int32
+		proxy := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Host != "mirror.samizdat.invalid" {
+				http.Error(w, "unknown host", http.StatusBadGateway)
+				return
+			}
+			through.Add(1)
+			f.static.ServeHTTP(w, r)
+		}))
+		env := map[string]string{"HTTP_PROXY": proxy}
+		client := NewHTTPClient(ProxyFunc(func(k string) string { return env[k] }))
+		reader := start(t, false)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		res, err := SyncHTTP(ctx, reader.Node, reader.heads, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatalf("SyncHTTP via HTTP proxy = %v", err)
+		}
+		f.checkGot(t, reader, res)
+		if through.Load() != 4 {
+			t.Errorf("proxy forwarded %d requests, want 4", through.Load())
+		}
+	})
+}
+
+func TestSyncHTTPBadURL(t *testing.T) {
+	reader := start(t, false)
+	for _, u := range []string{"ftp://x/", "file:///etc", "not a url", ""} {
+		if _, err := syncHTTP(t, reader, bundle.PublisherID(ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)), time.Second, u); err == nil {
+			t.Errorf("SyncHTTP(%q) succeeded", u)
+		}
+	}
+}
+
+func mustCid(t *testing.T, s string) cid.Cid {
+	t.Helper()
+	c, err := cid.Decode(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

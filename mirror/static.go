@@ -1,0 +1,131 @@
+package mirror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/node"
+)
+
+// ErrNoHead says a repo holds no head for a publisher.
+var ErrNoHead = errors.New("no head held for this publisher")
+
+// StaticResult says what WriteStatic wrote for one publisher.
+type StaticResult struct {
+	Head    *node.Head
+	Bundles int // bundle files in the copy (held ones of the catalog)
+	Written int // of which written now
+}
+
+// WriteStatic writes the HTTP layout of docs/protocol.md into dir, for a
+// plain web host or CDN to serve: for each publisher (nil: every one heads
+// holds), ipfs/<catalog CID> (the catalog block), ipfs/<bundle root> (each
+// held bundle's canonical file) and, last, ipns/<publisher ID> (the head),
+// so a reader never finds a head whose content is not there yet. Every file
+// is written atomically; bundle files already present (immutable, named by
+// CID) are not written again. index.html and README.txt say what the
+// directory is.
+func WriteStatic(ctx context.Context, n *node.Node, heads *node.Heads, dir string, publishers []string) ([]StaticResult, error) {
+	if publishers == nil {
+		publishers = heads.List()
+	}
+	for _, sub := range []string{"ipfs", "ipns"} {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	var out []StaticResult
+	for _, pub := range publishers {
+		r, err := writeStaticPublisher(ctx, n, heads, dir, pub)
+		if err != nil {
+			return out, fmt.Errorf("publisher %s: %w", pub, err)
+		}
+		out = append(out, *r)
+	}
+	return out, writeStaticIndex(dir, out)
+}
+
+func writeStaticPublisher(ctx context.Context, n *node.Node, heads *node.Heads, dir, pub string) (*StaticResult, error) {
+	h, err := heads.Get(pub)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, ErrNoHead
+	}
+	if !n.HasBlock(ctx, h.Catalog) {
+		return nil, fmt.Errorf("catalog %s is not held", h.Catalog)
+	}
+	data, err := n.GetBlock(ctx, h.Catalog)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	if err != nil {
+		return nil, err
+	}
+	r := &StaticResult{Head: h}
+	for _, root := range cat.Bundles {
+		if !n.HasBundle(ctx, root) {
+			continue
+		}
+		r.Bundles++
+		p := filepath.Join(dir, "ipfs", root.String())
+		if _, err := os.Stat(p); err == nil {
+			continue
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		b, err := n.OpenBundle(root)
+		if err != nil {
+			return nil, err
+		}
+		err = atomicfile.Write(p, 0o644, b.WriteCAR)
+		b.Close()
+		if err != nil {
+			return nil, err
+		}
+		r.Written++
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Catalog.String()), 0o644, data); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipns", h.Publisher), 0o644, h.Bytes()); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func writeStaticIndex(dir string, pubs []StaticResult) error {
+	var list strings.Builder
+	for _, p := range pubs {
+		fmt.Fprintf(&list, "  %s  head %d, %d bundles\n", p.Head.Publisher, p.Head.Seq, p.Bundles)
+	}
+	readme := fmt.Sprintf(`This directory is a samizdat mirror for plain web hosting.
+
+It holds signed article bundles, the catalogs listing them and the
+publishers' signed heads, in the HTTP layout of samizdat's
+docs/protocol.md. Nothing here needs to be trusted: a reader checks every
+byte against the publisher's ID. To fetch and verify:
+
+  samizdat get --publisher ID --http URL-OF-THIS-DIRECTORY -o DIR
+
+Publishers:
+%s`, list.String())
+	page := "<!doctype html>\n<meta charset=\"utf-8\">\n<title>samizdat mirror</title>\n<pre>\n" + html.EscapeString(readme) + "</pre>\n"
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "README.txt"), 0o644, []byte(readme)); err != nil {
+		return err
+	}
+	return atomicfile.Write(filepath.Join(dir, "index.html"), 0o644, func(w io.Writer) error {
+		_, err := io.WriteString(w, page)
+		return err
+	})
+}
