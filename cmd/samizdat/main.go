@@ -44,6 +44,7 @@ func commands() []command {
 		{"publish", "--repo DIR [--key KEY] FILE", "add a bundle to a publisher's repo and announce the new head", runPublishCmd},
 		{"get", "--publisher ID --peer ADDR... -o DIR [--timeout D]", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
 		{"status", "--repo DIR [--json]", "show a node's peers, publishers and storage", runStatusCmd},
+		{"read", "--repo DIR [--port N] [--peer ADDR]... [--follow ID]... [--no-fetch]", "read followed publishers in a browser, at 127.0.0.1 only", runReadCmd},
 	}
 }
 
