@@ -13,6 +13,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"log/slog"
@@ -89,6 +90,7 @@ type Server struct {
 
 // state is what Refresh computed from the node: a snapshot the pages read.
 type state struct {
+	gen        uint64 // counts Refreshes: a key for whole cached pages
 	held       map[cid.Cid]bundle.Info
 	articles   []listed // newest first, one per (publisher, id)
 	langs      []langCount
@@ -306,6 +308,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	slices.Sort(st.pubOrder)
 	s.mu.Lock()
+	st.gen = s.st.gen + 1
 	s.st = st
 	s.mu.Unlock()
 	if len(errs) > 0 {
@@ -402,17 +405,27 @@ func shortID(id string) string {
 	return id
 }
 
-func (s *Server) execute(w http.ResponseWriter, status int, page string, data any) {
+func (s *Server) executeString(page string, data any) (string, error) {
 	var buf strings.Builder
-	if err := s.tmpl[page].Execute(&buf, data); err != nil {
+	err := s.tmpl[page].Execute(&buf, data)
+	return buf.String(), err
+}
+
+func (s *Server) execute(w http.ResponseWriter, status int, page string, data any) {
+	html, err := s.executeString(page, data)
+	if err != nil {
 		s.log.Error("reader page template failed", "page", page, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
+	writeHTML(w, status, html)
+}
+
+func writeHTML(w http.ResponseWriter, status int, html string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(len(buf.String())))
+	w.Header().Set("Content-Length", strconv.Itoa(len(html)))
 	w.WriteHeader(status)
-	io.WriteString(w, buf.String())
+	io.WriteString(w, html)
 }
 
 func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string) {
@@ -537,6 +550,16 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := in.Root.String() + "\x00" + id
+	p := st.publishers[in.Publisher]
+	fresh := p.freshness(time.Now())
+	// A whole page depends on the article (immutable), the publisher's
+	// name and head (changed only by Refresh) and whether the head has
+	// expired by now.
+	pageKey := fmt.Sprintf("page\x00%d\x00%t\x00%s", st.gen, fresh.Expired, key)
+	if page, ok := s.bodies.get(pageKey); ok {
+		writeHTML(w, http.StatusOK, page)
+		return
+	}
 	b, release, err := s.bundles.acquire(in.Root)
 	if err != nil {
 		s.log.Warn("reader: a held bundle could not be opened")
@@ -565,7 +588,6 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		body = s.render.render(a, func(name string) string { return attachmentHref(in.Root, id, name) })
 		s.bodies.put(key, body)
 	}
-	p := st.publishers[in.Publisher]
 	heading := ai.Title
 	if heading == "" {
 		heading = ai.ID
@@ -583,7 +605,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	}{
 		Title: heading, Heading: heading, Lang: ai.Lang, Publisher: in.Publisher, Signer: in.Signer,
 		PublisherName: p.displayName(), Authors: ai.Authors, Published: ai.Published, Created: in.Created,
-		Seq: in.Seq, Fresh: p.freshness(time.Now()), Body: template.HTML(body), Truncated: truncated,
+		Seq: in.Seq, Fresh: fresh, Body: template.HTML(body), Truncated: truncated,
 	}
 	if u, err := url.Parse(ai.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		data.URL = ai.URL
@@ -591,7 +613,14 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	if data.PublisherName == "" {
 		data.PublisherName = shortID(in.Publisher)
 	}
-	s.execute(w, http.StatusOK, "article", data)
+	page, err := s.executeString("article", data)
+	if err != nil {
+		s.log.Error("reader page template failed", "page", "article", "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	s.bodies.put(pageKey, page)
+	writeHTML(w, http.StatusOK, page)
 }
 
 // inlineImages are the attachment types served as themselves; anything
