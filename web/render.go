@@ -87,7 +87,7 @@ func plainHTML(body []byte) string {
 }
 
 // rewrite edits sanitized HTML: an image stays only if it names one of the
-// article's image attachments, and then points at the reader's copy;
+// article's attachments of a type in inlineImages, and then points at the reader's copy;
 // every other image is replaced by its alt text. Links to attachments
 // point at the reader's copy; other relative links lose their href (they
 // name the publisher's site layout, not anything here); absolute links
@@ -119,7 +119,7 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 				switch c.DataAtom {
 				case atom.Img:
 					src := attr(c, "src")
-					if a, ok := find(src); ok && strings.HasPrefix(a.ContentType, "image/") {
+					if a, ok := find(src); ok && inlineImages[a.ContentType] {
 						setAttr(c, "src", attURL(a.Name))
 						delAttr(c, "srcset")
 					} else {

@@ -623,8 +623,9 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	writeHTML(w, http.StatusOK, page)
 }
 
-// inlineImages are the attachment types served as themselves; anything
-// else is served as a download.
+// inlineImages are the attachment types served as themselves and shown
+// in articles; anything else (SVG, which can carry scripts, included) is
+// served as a download.
 var inlineImages = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true, "image/avif": true}
 
 func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
