@@ -9,6 +9,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
 	"github.com/yuin/goldmark"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
 	xhtml "golang.org/x/net/html"
@@ -52,6 +53,11 @@ func (r *renderer) render(a *bundle.Article, attURL func(name string) string) st
 	switch a.ContentType {
 	case "text/html":
 	case "text/markdown":
+		// goldmark takes superlinear time on deep nesting and on many "["
+		// in long paragraphs: such a body is shown as text.
+		if ingest.CheckMarkdown(body) != nil {
+			return plainHTML(body)
+		}
 		var buf bytes.Buffer
 		if err := r.md.Convert(body, &buf); err != nil {
 			return plainHTML(body)
@@ -96,7 +102,8 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 	ctx := &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := xhtml.ParseFragment(bytes.NewReader(clean), ctx)
 	if err != nil {
-		return ""
+		// Nested beyond what the parser accepts (512 open elements).
+		return "<p>[This article's markup is nested too deeply to show.]</p>"
 	}
 	find := func(ref string) (bundle.Attachment, bool) {
 		u, err := url.Parse(strings.TrimSpace(ref))

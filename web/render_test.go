@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/samizdat/samizdat/bundle"
+	xhtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 func TestSanitize(t *testing.T) {
@@ -61,6 +63,8 @@ func TestSanitize(t *testing.T) {
 		{"plain text escaped", "text/plain", "<script>alert(1)</script>\n\n<b>x</b> & y", []string{"<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>", "<p>&lt;b&gt;x&lt;/b&gt; &amp; y</p>"}, []string{"<script", "<b>"}},
 		{"plain text lines", "text/plain", "a\nb\n\n\nc", []string{"<p>a<br>\nb</p>\n<p>c</p>"}, nil},
 		{"unknown type as text", "application/json", `{"a":"<img src=x>"}`, []string{"&lt;img"}, []string{"<img"}},
+		{"markdown nested too deep is text", "text/markdown", strings.Repeat("> ", 100) + "x", []string{"<p>&gt; &gt; &gt;"}, []string{"<blockquote"}},
+		{"html nested too deep", "text/html", strings.Repeat("<div>", 1000) + "x", []string{"nested too deeply"}, nil},
 		{"invalid utf-8", "text/plain", "a\xffb", []string{"a\uFFFDb"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,4 +81,61 @@ func TestSanitize(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzRender: whatever a body holds, the rendered HTML has only allowed
+// elements, no event handlers or style attributes, images only of the
+// article's attachments, and links only to attachments, anchors or
+// absolute http, https and mailto addresses with externalRel.
+func FuzzRender(f *testing.F) {
+	f.Add(uint8(0), evilHTML)
+	f.Add(uint8(1), "# T\n\n<script>x</script>![a](img/photo.png)[l](https://e.example/)")
+	f.Add(uint8(2), "plain <b>text</b>\n\npara")
+	f.Add(uint8(0), `<a href="img/photo.png">p</a><img src="img/photo.png"><a href=" javascript:x">j</a>`)
+	r := newRenderer()
+	atts := []bundle.Attachment{{Name: "img/photo.png", ContentType: "image/png"}}
+	attURL := func(name string) string { return "/att/ROOT/ID/" + name }
+	allowed := map[string]bool{}
+	for _, e := range strings.Fields(`a abbr acronym address article aside b bdi bdo big blockquote br caption center cite code col colgroup dd del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img ins kbd li mark nav ol p pre q rp rt ruby s samp section small span strike strong sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr`) {
+		allowed[e] = true
+	}
+	f.Fuzz(func(t *testing.T, kind uint8, body string) {
+		ct := []string{"text/html", "text/markdown", "text/plain"}[int(kind)%3]
+		out := r.render(&bundle.Article{ContentType: ct, Body: []byte(body), Attachments: atts}, attURL)
+		nodes, err := xhtml.ParseFragment(strings.NewReader(out), &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var check func(n *xhtml.Node)
+		check = func(n *xhtml.Node) {
+			if n.Type == xhtml.ElementNode {
+				if !allowed[n.Data] {
+					t.Fatalf("element <%s> in %q", n.Data, out)
+				}
+				for _, a := range n.Attr {
+					k := strings.ToLower(a.Key)
+					switch {
+					case strings.HasPrefix(k, "on"), k == "style", k == "srcset", k == "background", k == "poster", k == "formaction", k == "xlink:href":
+						t.Fatalf("attribute %s in %q", k, out)
+					case k == "src" && !(n.Data == "img" && a.Val == "/att/ROOT/ID/img/photo.png"):
+						t.Fatalf("src %q in %q", a.Val, out)
+					case k == "href":
+						v := strings.ToLower(strings.TrimSpace(a.Val))
+						scheme, _, _ := strings.Cut(v, ":")
+						ok := strings.HasPrefix(v, "#") || v == "/att/root/id/img/photo.png" ||
+							((scheme == "http" || scheme == "https" || scheme == "mailto" || strings.HasPrefix(v, "//")) && attr(n, "rel") == externalRel)
+						if !ok || n.Data != "a" {
+							t.Fatalf("href %q (rel %q) on <%s> in %q", a.Val, attr(n, "rel"), n.Data, out)
+						}
+					}
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				check(c)
+			}
+		}
+		for _, n := range nodes {
+			check(n)
+		}
+	})
 }
