@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/samizdat/samizdat/node"
@@ -283,5 +285,45 @@ func TestRefreshDropped(t *testing.T) {
 	}
 	if hits, err := f.idx.Search("harbour", "", 10); err != nil || len(hits) != 0 {
 		t.Errorf("after drop, Search(harbour) = %v, %v", hits, err)
+	}
+}
+
+// TestConcurrent: pages, attachments and search served while Refresh
+// runs; run it under -race.
+func TestConcurrent(t *testing.T) {
+	f := newFixture(t)
+	s := f.server(t, false, nil)
+	urls := []string{"/", articleHref(f.news.Root, idPlain), articleHref(f.news.Root, idMarkdown),
+		attachmentHref(f.news.Root, idMarkdown, "img/map.png"), "/search?q=harbour", "/publishers", articleHref(f.other.Root, idOther)}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				u := urls[(g+i)%len(urls)]
+				r := httptest.NewRequest("GET", u, nil)
+				r.Host = "127.0.0.1"
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, r)
+				if w.Code != 200 {
+					select {
+					case errs <- fmt.Sprintf("GET %s = %d", u, w.Code):
+					default:
+					}
+				}
+			}
+		}()
+	}
+	for range 5 {
+		if err := s.Refresh(context.Background()); err != nil {
+			t.Error(err)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
