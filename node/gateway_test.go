@@ -229,7 +229,7 @@ func TestGatewayOffline(t *testing.T) {
 		t.Fatal(err)
 	}
 	g.get(t, "/ipfs/"+b2.Root.String()+"?format=car", "")
-	if got := g.n.BlocksReceived(); got != 0 {
+	if got := g.n.Received().Blocks; got != 0 {
 		t.Errorf("the gateway's node received %d blocks from peers for an HTTP client", got)
 	}
 }

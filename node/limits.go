@@ -94,3 +94,18 @@ const (
 // each pause in writing it: the gateway reads only the local store, so
 // anything slower is a stuck client or disk.
 const gatewayTimeout = 30 * time.Second
+
+// Bounds on a samizdat: link, which a reader pastes from anywhere (a chat
+// message, a QR code): it is outside input.
+const (
+	// MaxLinkLen bounds a whole link: a publisher ID and MaxLinkPeers
+	// multiaddrs of a few hundred bytes each.
+	MaxLinkLen = 4 << 10
+
+	// MaxLinkPeers bounds the peers one link may name; a reader dials
+	// each, so a link must not make it dial hundreds.
+	MaxLinkPeers = 8
+
+	// maxLinkPeerLen bounds one peer multiaddr (with its /p2p/ part).
+	maxLinkPeerLen = 512
+)

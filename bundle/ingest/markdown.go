@@ -331,3 +331,13 @@ func lineNesting(line []byte) int {
 	}
 	return markers + colsAtMarker/2
 }
+
+// CheckMarkdown reports whether goldmark can render body in about linear
+// time: the nesting and work bounds ParseMarkdown applies, for a reader
+// about to render a Markdown body from a bundle it did not pack.
+func CheckMarkdown(body []byte) error {
+	if len(body) > maxMarkdownFileSize {
+		return fmt.Errorf("%w: markdown longer than %d bytes", ErrTooLarge, maxMarkdownFileSize)
+	}
+	return checkMarkdownCost(body)
+}

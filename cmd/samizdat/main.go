@@ -47,6 +47,7 @@ func commands() []command {
 		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
 		{"import", "--repo DIR FILE", "check an export file completely and add it to the repo", runImportCmd},
 		{"status", "--repo DIR [--json]", "show a node's peers, publishers and storage", runStatusCmd},
+		{"read", "--repo DIR [--port N] [--peer ADDR]... [--follow ID]... [--no-fetch]", "read followed publishers in a browser, at 127.0.0.1 only", runReadCmd},
 	}
 }
 

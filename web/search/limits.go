@@ -1,0 +1,19 @@
+package search
+
+// Bounds on what the index accepts and returns.
+const (
+	// MaxQueryLen bounds a query in bytes: longer queries are refused
+	// rather than expanded into thousands of terms.
+	MaxQueryLen = 256
+
+	// MaxLimit bounds the hits one search returns.
+	MaxLimit = 200
+
+	// maxIndexedText bounds the text of one article that is indexed; the
+	// rest of a very long article is not searchable, and indexing one
+	// article never needs more than this much memory for its text.
+	maxIndexedText = 256 << 10
+
+	// batchSize is how many articles go to the index in one batch.
+	batchSize = 1000
+)
