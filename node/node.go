@@ -45,6 +45,14 @@ type Config struct {
 	// it spends the operator's bandwidth on others' traffic, and only for
 	// nodes with a public address. Every node can use relays as a client.
 	RelayService bool
+	// Relays are circuit relays this node reserves a slot on when it
+	// cannot be reached directly, so that peers can still dial it through
+	// them (its addresses then include /p2p-circuit ones). BehindNAT says
+	// the operator knows it cannot be reached (a home box without port
+	// forwarding): reserve at once instead of waiting for AutoNAT's
+	// verdict from peers.
+	Relays    []peer.AddrInfo
+	BehindNAT bool
 	// UploadRate caps, in bytes per second, what the node sends on the
 	// bundle and block protocols, all peers together; 0 is no cap.
 	// Bitswap's traffic is not capped.
@@ -122,6 +130,12 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		// Only a node with a public address can relay; an operator who
 		// turns this on says that it has one, so AutoNAT is not waited for.
 		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+	}
+	if len(cfg.Relays) > 0 {
+		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(cfg.Relays))
+	}
+	if cfg.BehindNAT {
+		opts = append(opts, libp2p.ForceReachabilityPrivate())
 	}
 	if cfg.Serve {
 		// Answer other nodes' reachability checks (AutoNAT), so nodes

@@ -45,6 +45,9 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends whole bundles and blocks at (0: no cap; bitswap is not capped)")
 	httpAddr := fs.String("http", "", "also serve a trustless HTTP gateway (/ipfs/, /ipns/) on this address, e.g. 127.0.0.1:8080")
 	relay := fs.Bool("relay-service", false, "relay connections for peers that cannot be reached directly (uses your bandwidth)")
+	var relays multiFlag
+	fs.Var(&relays, "relay", "multiaddr of a circuit relay to reserve a slot on when this node cannot be reached directly; repeatable")
+	behindNAT := fs.Bool("behind-nat", false, "this node cannot be reached directly (no port forwarding): use the --relay peers at once")
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
 	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
 	fs.Var(&peers, "peer", "multiaddr of a peer to connect to; repeatable")
@@ -84,12 +87,20 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	relayInfos, err := parsePeers(relays)
+	if err != nil {
+		return err
+	}
+	if *behindNAT && len(relayInfos) == 0 {
+		return fmt.Errorf("%w: --behind-nat needs at least one --relay", errUsage)
+	}
 	dhtMode := node.DHTServer
 	if *noDHT {
 		dhtMode = node.DHTOff
 	}
 	n, err := node.New(ctx, repo, node.Config{Serve: true, Listen: listen, MDNS: !*noMDNS, Quota: *quota, Logger: e.log,
-		DHT: dhtMode, DHTPrefix: *dhtPrefix, Bootstrap: boot, RelayService: *relay, UploadRate: *upload})
+		DHT: dhtMode, DHTPrefix: *dhtPrefix, Bootstrap: boot, RelayService: *relay, UploadRate: *upload,
+		Relays: relayInfos, BehindNAT: *behindNAT})
 	if err != nil {
 		return err
 	}
