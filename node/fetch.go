@@ -26,6 +26,18 @@ type counters struct {
 	blocks, bytes atomic.Uint64
 }
 
+// Sent returns the bytes the node has sent to peers: bundle files and
+// blocks, by every protocol.
+func (n *Node) Sent() uint64 {
+	sent := n.sent.Load()
+	if n.bs != nil {
+		if st, err := n.bs.Stat(); err == nil {
+			sent += st.DataSent
+		}
+	}
+	return sent
+}
+
 // Received returns what the node has received from peers so far.
 func (n *Node) Received() Received {
 	r := Received{Blocks: n.recv.blocks.Load(), Bytes: n.recv.bytes.Load()}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/boxo/bitswap"
@@ -87,6 +88,7 @@ type Node struct {
 	upload  *rate.Limiter // nil: no cap
 
 	recv counters
+	sent atomic.Uint64 // bytes sent on the bundle and block protocols
 
 	sourcesMu sync.Mutex
 	sources   map[peer.ID]bool // peers a reader chose to fetch from

@@ -103,6 +103,9 @@ func TestFetchBundle(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), first) || info.Seq != 1 {
 		t.Fatalf("fetched bundle differs from the publisher's file")
 	}
+	if sent, recv := mirror.Sent(), reader.Received().Bytes; sent < uint64(len(first)) || recv < uint64(len(first)) {
+		t.Errorf("mirror sent %d bytes, reader received %d; the bundle file is %d", sent, recv, len(first))
+	}
 	before := reader.Received()
 
 	// Second bundle: only blocks not already held travel.

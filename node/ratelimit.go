@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"io"
+	"sync/atomic"
 
 	"golang.org/x/time/rate"
 )
@@ -35,8 +36,21 @@ func (r *rateWriter) Write(p []byte) (int, error) {
 
 // uploadWriter wraps w with the node's upload cap, if it has one.
 func (n *Node) uploadWriter(ctx context.Context, w io.Writer) io.Writer {
+	w = countingWriter{w, &n.sent}
 	if n.upload == nil {
 		return w
 	}
 	return &rateWriter{ctx: ctx, w: w, l: n.upload}
+}
+
+// countingWriter counts the bytes the node sends.
+type countingWriter struct {
+	w io.Writer
+	n *atomic.Uint64
+}
+
+func (c countingWriter) Write(p []byte) (int, error) {
+	k, err := c.w.Write(p)
+	c.n.Add(uint64(k))
+	return k, err
 }

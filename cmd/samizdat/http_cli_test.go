@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // publishedRepo packs the test corpus, publishes it into a repo offline,
@@ -131,19 +133,35 @@ func TestCLIServeHTTP(t *testing.T) {
 	mustRun(t, "export", "--repo", repo, "--publisher", id, "-o", exp)
 
 	mir := filepath.Join(dir, "mirror")
-	startServe(t, mir, "--http", "127.0.0.1:0")
+	startServe(t, mir, "--http", "127.0.0.1:0", "--http-pages", "--metrics", "127.0.0.1:0")
 	data, _ := os.ReadFile(filepath.Join(mir, "addrs"))
-	var base string
+	var base, metrics string
 	for line := range strings.Lines(string(data)) {
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "http "); ok {
 			base = rest
 		}
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "metrics "); ok {
+			metrics = rest
+		}
 	}
-	if base == "" {
-		t.Fatalf("serve --http wrote no http line: %q", data)
+	if base == "" || metrics == "" {
+		t.Fatalf("serve --http --metrics wrote no http or metrics line: %q", data)
+	}
+	if page := httpGet(t, base+"/publishers"); strings.Contains(page, id) {
+		t.Fatalf("the empty mirror's pages already show the publisher")
 	}
 	if r := mustRun(t, "import", "--repo", mir, exp); !strings.Contains(r.stdout, "head 1") {
 		t.Errorf("import into a running mirror: %q", r.stdout)
+	}
+	// The public pages take the imported bundle in, for browser-only
+	// readers; the metrics count it, and name no publisher.
+	waitFor(t, 30*time.Second, func() (string, bool) { return "", strings.Contains(httpGet(t, base+"/publishers"), id) })
+	if !strings.Contains(httpGet(t, base+"/publishers"), id) {
+		t.Errorf("the public reader pages never showed the imported publisher")
+	}
+	m := httpGet(t, metrics+"/metrics")
+	if !strings.Contains(m, "samizdat_bundles_held 1") || strings.Contains(m, id) {
+		t.Errorf("metrics: want samizdat_bundles_held 1 and no publisher ID; got\n%s", m)
 	}
 	out := filepath.Join(dir, "got")
 	mustRun(t, "get", "--publisher", id, "--http", base, "-o", out, "--timeout", "60s")
@@ -166,4 +184,20 @@ func TestCLIServeHTTP(t *testing.T) {
 	if orig, _ := os.ReadFile(exp); !bytes.Equal(again, orig) {
 		t.Errorf("export from the running mirror differs from the original export")
 	}
+}
+
+// httpGet returns the body of a GET of url; it fails the test on a
+// transport error or a status other than 200.
+func httpGet(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	return string(body)
 }

@@ -275,6 +275,7 @@ func (s *server) handleFiles(ctx context.Context, req controlRequest) (resp cont
 			if h, herr := s.repo.Heads().Get(res.Head.Publisher); herr == nil && h != nil && h.Seq == res.Head.Seq {
 				s.n.Announce(ctx, s.repo.Heads(), h)
 			}
+			s.refreshPages()
 		}
 		s.mu.Unlock()
 	case "export":
@@ -298,18 +299,32 @@ func (s *server) handleFiles(ctx context.Context, req controlRequest) (resp cont
 }
 
 // startGateway serves the node's trustless HTTP gateway on addr, if addr
-// is not empty, until stop is called; line is for the addrs file.
-func startGateway(e *env, n *node.Node, repo *node.Repo, addr string) (stop func(), line string, err error) {
+// is not empty, until stop is called; line is for the addrs file. With
+// pages, the public reader pages are served at / beside it.
+func startGateway(e *env, n *node.Node, repo *node.Repo, addr string, pages http.Handler) (stop func(), line string, err error) {
 	if addr == "" {
 		return func() {}, "", nil
 	}
-	h, err := n.Gateway(repo.Heads(), node.GatewayConfig{})
+	gw, err := n.Gateway(repo.Heads(), node.GatewayConfig{})
 	if err != nil {
 		return nil, "", err
 	}
+	h := gw
+	if pages != nil {
+		mux := http.NewServeMux()
+		mux.Handle("/ipfs/", gw)
+		mux.Handle("/ipns/", gw)
+		mux.Handle("/", pages)
+		h = mux
+	}
+	return startHTTP(e, "--http", addr, h)
+}
+
+// startHTTP serves h on addr until stop is called.
+func startHTTP(e *env, flagName, addr string, h http.Handler) (stop func(), line string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, "", fmt.Errorf("--http: %w", err)
+		return nil, "", fmt.Errorf("%s: %w", flagName, err)
 	}
 	// net/http's own error log names client addresses: discarded, as
 	// logs never say who read.
@@ -317,7 +332,7 @@ func startGateway(e *env, n *node.Node, repo *node.Repo, addr string) (stop func
 		ErrorLog: log.New(io.Discard, "", 0)}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("http gateway stopped", "err", err)
+			e.log.Error("http server stopped", "flag", flagName, "err", err)
 		}
 	}()
 	stop = func() {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,8 @@ import (
 	"github.com/samizdat/samizdat/internal/atomicfile"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
+	"github.com/samizdat/samizdat/web"
+	"github.com/samizdat/samizdat/web/search"
 )
 
 // Files a running node keeps in its repo besides node/'s own.
@@ -44,6 +47,8 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
 	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends whole bundles and blocks at (0: no cap; bitswap is not capped)")
 	httpAddr := fs.String("http", "", "also serve a trustless HTTP gateway (/ipfs/, /ipns/) on this address, e.g. 127.0.0.1:8080")
+	httpPages := fs.Bool("http-pages", false, "with --http, also serve the reader pages at / for browser-only readers (keeps a search index in the repo)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at /metrics on this address (totals only; e.g. 127.0.0.1:9100)")
 	relay := fs.Bool("relay-service", false, "relay connections for peers that cannot be reached directly (uses your bandwidth)")
 	var relays multiFlag
 	fs.Var(&relays, "relay", "multiaddr of a circuit relay to reserve a slot on when this node cannot be reached directly; repeatable")
@@ -111,11 +116,41 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	connectAll(ctx, e, n, infos)
-	stopHTTP, httpLine, err := startGateway(e, n, repo, *httpAddr)
+	if *httpPages && *httpAddr == "" {
+		return fmt.Errorf("%w: --http-pages needs --http ADDR", errUsage)
+	}
+	var pages *web.Server
+	if *httpPages {
+		idx, err := search.Open(filepath.Join(*repoDir, indexDir))
+		if err != nil {
+			return err
+		}
+		defer idx.Close()
+		if pages, err = web.New(ctx, web.Config{Node: n, Heads: repo.Heads(), Index: idx, Public: true, Logger: e.log}); err != nil {
+			return err
+		}
+		defer pages.Close()
+	}
+	var pagesHandler http.Handler
+	if pages != nil {
+		pagesHandler = pages
+	}
+	stopHTTP, httpLine, err := startGateway(e, n, repo, *httpAddr, pagesHandler)
 	if err != nil {
 		return err
 	}
 	defer stopHTTP()
+	metrics := &serveMetrics{}
+	if *metricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", metrics.handler(n, len(follow)))
+		stop, line, err := startHTTP(e, "--metrics", *metricsAddr, mux)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		httpLine += strings.Replace(line, "http ", "metrics ", 1)
+	}
 
 	var lines strings.Builder
 	for _, a := range n.Addrs() {
@@ -127,7 +162,10 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprint(e.stdout, lines.String())
 
-	srv := &server{repo: repo, n: n, key: key, log: e}
+	srv := &server{repo: repo, n: n, key: key, log: e, pages: pages, metrics: metrics, refresh: make(chan struct{}, 1)}
+	if pages != nil {
+		go srv.pagesLoop(ctx)
+	}
 	sock := filepath.Join(*repoDir, controlSocket)
 	os.Remove(sock) // stale from a crash: we hold the repo lock
 	ln, err := net.Listen("unix", sock)
@@ -180,11 +218,40 @@ func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo
 }
 
 type server struct {
-	mu   sync.Mutex // one publish or sync at a time
-	repo *node.Repo
-	n    *node.Node
-	key  ed25519.PrivateKey
-	log  *env
+	mu      sync.Mutex // one publish or sync at a time
+	repo    *node.Repo
+	n       *node.Node
+	key     ed25519.PrivateKey
+	log     *env
+	pages   *web.Server   // nil without --http-pages
+	refresh chan struct{} // asks pagesLoop to index new bundles
+	metrics *serveMetrics
+}
+
+// refreshPages asks for the public pages and their index to take in new
+// or dropped bundles, without waiting: a sync that may be holding an
+// announcement does not wait for indexing.
+func (s *server) refreshPages() {
+	if s.pages == nil {
+		return
+	}
+	select {
+	case s.refresh <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+func (s *server) pagesLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.refresh:
+			if err := s.pages.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.log.Warn("reader pages: refresh failed", "err", err)
+			}
+		}
+	}
 }
 
 // control answers requests on the local control socket: one JSON request
@@ -236,6 +303,7 @@ func (s *server) handle(ctx context.Context, req controlRequest) controlResponse
 		if err := s.n.Announce(ctx, s.repo.Heads(), h); err != nil {
 			s.log.log.Warn("announce failed", "err", err)
 		}
+		s.refreshPages()
 		return controlResponse{Seq: h.Seq}
 	case "status":
 		st, err := repoStatus(s.repo.Dir(), s.n)
@@ -328,9 +396,11 @@ func (s *server) follow(ctx context.Context, id string, every time.Duration) {
 	err := mirror.Follow(ctx, s.n, s.repo.Heads(), id, every, func(res *mirror.SyncResult, err error) {
 		switch {
 		case err != nil:
+			s.metrics.syncFailures.Add(1)
 			s.log.log.Warn("sync failed", "publisher", id, "err", err)
-		case len(res.Fetched) > 0:
+		case len(res.Fetched) > 0 || len(res.Dropped) > 0:
 			s.log.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
+			s.refreshPages()
 		}
 	})
 	if err != nil {
