@@ -102,7 +102,8 @@ func usage(w io.Writer) {
 }
 
 // parseFlags parses flags that may come before, between or after the
-// positional arguments, and returns the positional ones. -h prints the
+// positional arguments, and returns the positional ones; flags left unset
+// are taken from the repo's config file (see configFile). -h prints the
 // flags to help.
 func parseFlags(fs *flag.FlagSet, args []string, help io.Writer) ([]string, error) {
 	fs.SetOutput(io.Discard)
@@ -119,10 +120,10 @@ func parseFlags(fs *flag.FlagSet, args []string, help io.Writer) ([]string, erro
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return pos, nil
+			return pos, applyRepoConfig(fs)
 		}
 		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
+			return append(pos, args[1:]...), applyRepoConfig(fs)
 		}
 		pos = append(pos, args[0])
 		args = args[1:]
