@@ -94,6 +94,9 @@ type PackOptions struct {
 	NoDict bool
 	// TempDir holds the packer's spool files; empty means os.TempDir.
 	TempDir string
+	// Progress, if set, is called as Pack compresses article bodies, with
+	// the bytes done and the total, for a progress display.
+	Progress func(done, total int64)
 }
 
 // Packer builds a bundle from articles. Bodies are spooled to a temporary
@@ -436,7 +439,15 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 		return nil
 	}
 	var buf []byte // each body is compressed or copied into cluster before the next is read
+	var done, total int64
 	for _, it := range p.items {
+		total += int64(it.e.Size)
+	}
+	for _, it := range p.items {
+		if p.opts.Progress != nil {
+			p.opts.Progress(done, total)
+			done += int64(it.e.Size)
+		}
 		body, err := p.spoolReadInto(buf, it.off, it.e.Size)
 		if err != nil {
 			return err
@@ -481,6 +492,9 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 				return err
 			}
 		}
+	}
+	if p.opts.Progress != nil {
+		p.opts.Progress(total, total)
 	}
 	return flush()
 }

@@ -202,3 +202,28 @@ func TestOpenBlocks(t *testing.T) {
 		t.Errorf("OpenBlocks() without the envelope = %v, want ErrMissingBlock", err)
 	}
 }
+
+// TestPackProgress: Pack reports its progress from 0 to the total of the
+// article bodies, never backwards.
+func TestPackProgress(t *testing.T) {
+	arts := testArticles(12)
+	var want int64
+	for _, a := range arts {
+		want += int64(len(a.Body))
+	}
+	var calls [][2]int64
+	packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime, Progress: func(done, total int64) {
+		calls = append(calls, [2]int64{done, total})
+	}}, arts)
+	if len(calls) != len(arts)+1 {
+		t.Fatalf("Progress called %d times, want %d", len(calls), len(arts)+1)
+	}
+	for i, c := range calls {
+		if c[1] != want || (i > 0 && c[0] < calls[i-1][0]) {
+			t.Fatalf("call %d: %v (total of bodies %d)", i, c, want)
+		}
+	}
+	if last := calls[len(calls)-1]; last[0] != want {
+		t.Errorf("last call %v, want done = total = %d", last, want)
+	}
+}

@@ -85,6 +85,7 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 	if size > maxBundleFile {
 		return fmt.Errorf("%w: bundle file of %d bytes", bundle.ErrTooLarge, size)
 	}
+	n.recv.expected.Add(size)
 	tmp, err := os.CreateTemp(n.repo.bundles.dir, ".fetch-*")
 	if err != nil {
 		return err

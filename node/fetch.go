@@ -19,11 +19,15 @@ import (
 type Received struct {
 	Blocks uint64 // verified blocks, by any protocol
 	Bytes  uint64 // bytes of block data and bundle files, verified or not
+	// Expected is the bytes of the whole bundle files peers have begun to
+	// send, for a progress display; blocks asked for one by one are not
+	// in it, their sizes being unknown until they arrive.
+	Expected uint64
 }
 
 // counters are a node's receive counters.
 type counters struct {
-	blocks, bytes atomic.Uint64
+	blocks, bytes, expected atomic.Uint64
 }
 
 // Sent returns the bytes the node has sent to peers: bundle files and
@@ -40,7 +44,7 @@ func (n *Node) Sent() uint64 {
 
 // Received returns what the node has received from peers so far.
 func (n *Node) Received() Received {
-	r := Received{Blocks: n.recv.blocks.Load(), Bytes: n.recv.bytes.Load()}
+	r := Received{Blocks: n.recv.blocks.Load(), Bytes: n.recv.bytes.Load(), Expected: n.recv.expected.Load()}
 	if n.bs != nil {
 		if st, err := n.bs.Stat(); err == nil {
 			r.Blocks += st.BlocksReceived

@@ -61,7 +61,6 @@ func TestRepoConfig(t *testing.T) {
 	}
 }
 
-
 // TestRepoConfigCLI: a setting in the repo's config file reaches the
 // command through the binary.
 func TestRepoConfigCLI(t *testing.T) {

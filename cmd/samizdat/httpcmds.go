@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
@@ -48,7 +49,14 @@ func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string
 	}
 	defer n.Close()
 	t0 := time.Now()
-	res, err := mirror.SyncHTTP(ctx, n, repo.Heads(), id, mirror.HTTPSource{URLs: urls})
+	client := mirror.NewHTTPClient(mirror.ProxyFunc(os.Getenv))
+	var count byteCounter
+	client.Transport = countingTransport{client.Transport, &count}
+	stop := startProgress(e, "fetching", func() (int64, int64, string) {
+		return count.done.Load(), count.expected.Load(), fmt.Sprintf("%d URLs", len(urls))
+	})
+	res, err := mirror.SyncHTTP(ctx, n, repo.Heads(), id, mirror.HTTPSource{URLs: urls, Client: client})
+	stop()
 	switch {
 	case res == nil:
 		return err
@@ -185,7 +193,7 @@ func runImportCmd(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	msg, err := viaRepo(ctx, e, *repoDir, controlRequest{Op: "import", Path: abs}, func(n *node.Node, repo *node.Repo) (string, error) {
-		res, err := importFile(ctx, n, repo, abs)
+		res, err := importFile(ctx, e, n, repo, abs)
 		if err != nil {
 			return "", err
 		}
@@ -198,7 +206,9 @@ func runImportCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func importFile(ctx context.Context, n *node.Node, repo *node.Repo, path string) (*mirror.SyncResult, error) {
+// importFile imports the export file at path; e, if not nil, gets a
+// progress display.
+func importFile(ctx context.Context, e *env, n *node.Node, repo *node.Repo, path string) (*mirror.SyncResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -208,7 +218,10 @@ func importFile(ctx context.Context, n *node.Node, repo *node.Repo, path string)
 	if err != nil {
 		return nil, err
 	}
-	res, err := mirror.Import(ctx, n, repo.Heads(), f, st.Size())
+	var read atomic.Int64
+	stop := startProgress(e, "importing", func() (int64, int64, string) { return read.Load(), st.Size(), "" })
+	res, err := mirror.Import(ctx, n, repo.Heads(), countingReaderAt{f, &read}, st.Size())
+	stop()
 	if err != nil {
 		return nil, fmt.Errorf("%s: nothing imported: %w", path, err)
 	}
@@ -269,7 +282,7 @@ func (s *server) handleFiles(ctx context.Context, req controlRequest) (resp cont
 	case "import":
 		s.mu.Lock()
 		var res *mirror.SyncResult
-		if res, err = importFile(ctx, s.n, s.repo, req.Path); err == nil {
+		if res, err = importFile(ctx, nil, s.n, s.repo, req.Path); err == nil {
 			msg = importMessage(res)
 			// Tell the followers of this publisher, if the head is new.
 			if h, herr := s.repo.Heads().Get(res.Head.Publisher); herr == nil && h != nil && h.Seq == res.Head.Seq {
@@ -341,4 +354,57 @@ func startHTTP(e *env, flagName, addr string, h http.Handler) (stop func(), line
 		srv.Shutdown(ctx)
 	}
 	return stop, fmt.Sprintf("http http://%s\n", ln.Addr()), nil
+}
+
+// byteCounter counts response bytes for a progress display.
+type byteCounter struct {
+	done, expected atomic.Int64
+}
+
+// countingTransport counts the bytes of every response body, and adds
+// each declared length to what is expected.
+type countingTransport struct {
+	rt http.RoundTripper
+	c  *byteCounter
+}
+
+func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > 0 {
+		t.c.expected.Add(resp.ContentLength)
+	}
+	resp.Body = countingBody{resp.Body, &t.c.done}
+	return resp, nil
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b countingBody) Read(p []byte) (int, error) {
+	k, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(k))
+	return k, err
+}
+
+// countingReaderAt records the furthest offset read, for a progress
+// display of a file checked front to back.
+type countingReaderAt struct {
+	r   io.ReaderAt
+	max *atomic.Int64
+}
+
+func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	k, err := c.r.ReadAt(p, off)
+	for end := off + int64(k); ; {
+		cur := c.max.Load()
+		if end <= cur || c.max.CompareAndSwap(cur, end) {
+			break
+		}
+	}
+	return k, err
 }

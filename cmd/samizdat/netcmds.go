@@ -190,7 +190,12 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	// bootstrap list or a changed --peer does not strand the reader.
 	n.DialRemembered(ctx)
 	t0 := time.Now()
+	stop := startProgress(e, "fetching", func() (int64, int64, string) {
+		r := n.Received()
+		return int64(r.Bytes), int64(r.Expected), fmt.Sprintf("%d blocks, %d peers", r.Blocks, len(n.Sources()))
+	})
 	res, err := mirror.Sync(ctx, n, repo.Heads(), id, n.Sources())
+	stop()
 	if res != nil {
 		n.RememberPeers()
 	}

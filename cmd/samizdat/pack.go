@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
@@ -94,21 +95,31 @@ func runPack(ctx context.Context, e *env, o packOptions) (*bundle.Info, error) {
 	if now := uint64(opts.Created.Unix()); o.seq == 0 && opts.Seq < now {
 		opts.Seq = now
 	}
+	var packed, toPack, read, articles atomic.Int64
+	opts.Progress = func(done, total int64) { packed.Store(done); toPack.Store(total) }
 	p, err := bundle.NewPacker(opts)
 	if err != nil {
 		return nil, err
 	}
 	defer p.Close()
 	warn := func(path, reason string) { e.log.Warn("skipped input", "file", path, "reason", reason) }
+	stop := startProgress(e, "reading", func() (int64, int64, string) {
+		return read.Load(), -1, fmt.Sprintf("%d articles", articles.Load())
+	})
 	err = ingest.Walk(o.inputs, ingest.Options{Warn: warn}, func(a *bundle.Article) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		read.Add(int64(len(a.Body)))
+		articles.Add(1)
 		return p.Add(a)
 	})
+	stop()
 	if err != nil {
 		return nil, err
 	}
+	stop = startProgress(e, "packing", func() (int64, int64, string) { return packed.Load(), toPack.Load(), "" })
+	defer stop()
 	var info *bundle.Info
 	err = atomicfile.Write(o.out, 0o644, func(w io.Writer) error {
 		var err error

@@ -302,13 +302,16 @@ func (r *reader) syncAll(ctx context.Context) (fetched, failed int) {
 			r.n.Connect(cctx, *ai)
 			ccancel()
 		}
-		res, err := mirror.Sync(ctx, r.n, r.repo.Heads(), l.Publisher, r.n.Host.Network().Peers())
+		res, err := mirror.Sync(ctx, r.n, r.repo.Heads(), l.Publisher, r.n.Sources())
 		if res != nil {
 			fetched += len(res.Fetched)
 		}
 		if err != nil {
 			failed++ // the error names the publisher: not logged
 		}
+	}
+	if failed < len(r.followed()) {
+		r.n.RememberPeers() // the peers that worked, for the next start
 	}
 	return fetched, failed
 }
