@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samizdat/samizdat/node"
 )
 
 // publishedRepo packs the test corpus, publishes it into a repo offline,
@@ -200,4 +202,34 @@ func httpGet(t *testing.T, url string) string {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
 	return string(body)
+}
+
+// TestCLILink: a publisher prints a samizdat: link (and its QR code) from
+// its running node; a reader given only that link gets the bundle.
+func TestCLILink(t *testing.T) {
+	dir := t.TempDir()
+	id, file, repo := publishedRepo(t, dir)
+	startServe(t, repo)
+	r := mustRun(t, "link", "--repo", repo, "--qr")
+	lines := strings.Split(r.stdout, "\n")
+	l, err := node.ParseLink(lines[0])
+	if err != nil || l.Publisher != id || len(l.Peers) == 0 || !strings.HasPrefix(lines[0], "samizdat:") {
+		t.Fatalf("link printed %q: %+v, %v", lines[0], l, err)
+	}
+	if len(lines) < 10 || !strings.ContainsAny(r.stdout, "█▀▄") {
+		t.Errorf("no QR code after the link: %q", r.stdout)
+	}
+	out := filepath.Join(dir, "got")
+	mustRun(t, "get", "--publisher", lines[0], "-o", out, "--timeout", "60s")
+	files, _ := filepath.Glob(filepath.Join(out, "*.bundle"))
+	want, _ := os.ReadFile(file)
+	if len(files) != 1 {
+		t.Fatalf("get with the link wrote %v", files)
+	}
+	if got, _ := os.ReadFile(files[0]); !bytes.Equal(got, want) {
+		t.Errorf("bundle fetched through the link differs")
+	}
+	if r := samizdat(t, "link", "--repo", filepath.Join(dir, "empty")); r.code == 0 {
+		t.Errorf("link for a repo with no publisher succeeded: %q", r.stdout)
+	}
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
 )
@@ -120,7 +119,7 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 
 func runGetCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
-	publisher := fs.String("publisher", "", "publisher ID")
+	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers are used as --peer)")
 	out := fs.String("o", "", "directory for the bundle files")
 	repoDir := fs.String("repo", "", "keep fetched blocks in this repository (default: a temporary one)")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
@@ -137,10 +136,11 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	if *publisher == "" || *out == "" || len(pos) != 0 {
 		return fmt.Errorf("%w: --publisher ID and -o DIR are required", errUsage)
 	}
-	id, err := bundle.NormalizePublisherID(*publisher)
+	link, err := node.ParseLink(*publisher)
 	if err != nil {
 		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
+	id := link.Publisher
 	if len(httpURLs) > 0 {
 		if len(peers)+len(bootstrap) > 0 {
 			return fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
@@ -149,7 +149,7 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 		defer cancel()
 		return getHTTP(ctx, e, id, *out, *repoDir, httpURLs)
 	}
-	infos, err := parsePeers(peers)
+	infos, err := parsePeers(append(peers, link.Peers...))
 	if err != nil {
 		return err
 	}

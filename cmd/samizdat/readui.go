@@ -59,6 +59,10 @@ func runReadCmd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors; repeatable")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
+	share := fs.Bool("share", false, "also serve what this reader holds to others, as a mirror does (tells them, and the LAN, what it holds)")
+	var listen multiFlag
+	fs.Var(&listen, "listen", "with --share: multiaddr to listen on; repeatable (default: any TCP and QUIC port)")
+	noMDNS := fs.Bool("no-mdns", false, "with --share: do not advertise on, or discover neighbours in, the local network")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -110,11 +114,27 @@ func runReadCmd(ctx context.Context, e *env, args []string) error {
 	if len(boot) > 0 {
 		cfg.DHT, cfg.DHTPrefix, cfg.Bootstrap = node.DHTClient, *dhtPrefix, boot
 	}
+	if *share {
+		// A reader turned mirror for its neighbours: it serves and is
+		// found on the LAN, so it gives up the reader's privacy.
+		cfg.Serve, cfg.MDNS, cfg.Listen = true, !*noMDNS, listen
+		if len(cfg.Listen) == 0 {
+			cfg.Listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+		}
+	} else if len(listen) > 0 || *noMDNS {
+		return fmt.Errorf("%w: --listen and --no-mdns go with --share", errUsage)
+	}
 	n, err := node.New(ctx, repo, cfg)
 	if err != nil {
 		return err
 	}
 	defer n.Close()
+	if *share {
+		n.ServeHeads(repo.Heads())
+		for _, a := range n.Addrs() {
+			fmt.Fprintf(e.stdout, "sharing at %s\n", a)
+		}
+	}
 	r.n = n
 	idx, err := search.Open(filepath.Join(*repoDir, indexDir))
 	if err != nil {

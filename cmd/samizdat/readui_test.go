@@ -100,8 +100,10 @@ func TestCLIRead(t *testing.T) {
 	if strings.Contains(stderr.String(), id) {
 		t.Errorf("read logged the publisher ID:\n%s", stderr.String())
 	}
-	// The repo reopens: with --no-fetch it shows what it holds at once.
-	cmd2 := exec.Command(binary, "read", "--repo", readRepo, "--port", "0", "--no-fetch")
+	// The repo reopens: with --no-fetch it shows what it holds at once;
+	// with --share it serves it to a neighbour.
+	cmd2 := exec.Command(binary, "read", "--repo", readRepo, "--port", "0", "--no-fetch",
+		"--share", "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns")
 	out2, err := cmd2.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -113,11 +115,30 @@ func TestCLIRead(t *testing.T) {
 		cmd2.Process.Signal(syscall.SIGINT)
 		cmd2.Wait()
 	}()
-	line, err = bufio.NewReader(out2).ReadString('\n')
-	if err != nil {
-		t.Fatalf("second read printed nothing: %v", err)
+	br := bufio.NewReader(out2)
+	var shared string
+	for {
+		line, err = br.ReadString('\n')
+		if err != nil {
+			t.Fatalf("second read printed no reading line: %v", err)
+		}
+		if a, ok := strings.CutPrefix(strings.TrimSpace(line), "sharing at "); ok {
+			shared = a
+			continue
+		}
+		break
 	}
 	base = strings.TrimPrefix(strings.TrimSpace(line), "reading at ")
+	if shared == "" {
+		t.Fatal("read --share printed no sharing address")
+	}
+	got := filepath.Join(dir, "from-neighbour")
+	mustRun(t, "get", "--publisher", id, "--peer", shared, "-o", got, "--timeout", "60s")
+	if files, _ := filepath.Glob(filepath.Join(got, "*.bundle")); len(files) != 1 {
+		t.Errorf("get from a sharing reader wrote %v", files)
+	} else if a, _ := os.ReadFile(files[0]); !bytes.Equal(a, mustRead(t, file)) {
+		t.Errorf("bundle from the sharing reader differs")
+	}
 	resp, err = http.Get(base)
 	if err != nil {
 		t.Fatal(err)
@@ -130,4 +151,13 @@ func TestCLIRead(t *testing.T) {
 	if r := samizdat(t, "read", "--repo", t.TempDir(), "--port", "-1"); r.code != 2 {
 		t.Errorf("read --port -1: exit %d, want 2", r.code)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }

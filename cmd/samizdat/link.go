@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/node"
+	qrcode "github.com/skip2/go-qrcode"
+)
+
+// runLinkCmd prints a samizdat: link for a publisher a repo carries, with
+// the addresses the repo's running node listens on, for a publisher to
+// hand out as text or as a QR code.
+func runLinkCmd(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("link", flag.ContinueOnError)
+	repoDir := fs.String("repo", "", "the repository of a running serve")
+	publisher := fs.String("publisher", "", "the publisher (default: the repo's only one)")
+	qr := fs.Bool("qr", false, "also print the link as a QR code")
+	var extra multiFlag
+	fs.Var(&extra, "peer", "a multiaddr to put in the link besides the repo's own (a public address); repeatable")
+	pos, err := parseFlags(fs, args, e.stdout)
+	if err != nil {
+		return err
+	}
+	if *repoDir == "" || len(pos) != 0 {
+		return fmt.Errorf("%w: --repo DIR is required", errUsage)
+	}
+	id := *publisher
+	if id == "" {
+		heads, err := node.PeekHeads(*repoDir)
+		if err != nil {
+			return err
+		}
+		switch ids := heads.List(); len(ids) {
+		case 1:
+			id = ids[0]
+		case 0:
+			return fmt.Errorf("%s holds no publisher's head yet", *repoDir)
+		default:
+			return fmt.Errorf("%w: %s holds %d publishers: give --publisher", errUsage, *repoDir, len(ids))
+		}
+	}
+	if id, err = bundle.NormalizePublisherID(id); err != nil {
+		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
+	}
+	peers := append([]string(nil), extra...)
+	peers = append(peers, linkAddrs(*repoDir)...)
+	if len(peers) > node.MaxLinkPeers {
+		peers = peers[:node.MaxLinkPeers]
+	}
+	link := node.Link{Publisher: id, Peers: peers}.String()
+	if _, err := node.ParseLink(link); err != nil {
+		return fmt.Errorf("the link would not parse: %w", err)
+	}
+	fmt.Fprintln(e.stdout, link)
+	if *qr {
+		code, err := qrcode.New(link, qrcode.Medium)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(e.stdout, code.ToSmallString(false))
+	}
+	return nil
+}
+
+// linkAddrs returns the libp2p addresses from the repo's addrs file
+// (written by serve), those a reader elsewhere can dial first: public,
+// then private, then loopback ones.
+func linkAddrs(dir string) []string {
+	data, err := os.ReadFile(filepath.Join(dir, addrsFile))
+	if err != nil {
+		return nil
+	}
+	var public, private, loopback []string
+	for line := range strings.Lines(string(data)) {
+		s, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+		if !ok {
+			continue
+		}
+		a, err := ma.NewMultiaddr(s)
+		if err != nil {
+			continue
+		}
+		switch {
+		case manet.IsIPLoopback(a):
+			loopback = append(loopback, s)
+		case manet.IsPublicAddr(a):
+			public = append(public, s)
+		default:
+			private = append(private, s)
+		}
+	}
+	return append(append(public, private...), loopback...)
+}
