@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"bytes"
+	"maps"
 	"errors"
 	"io"
 
@@ -225,5 +226,47 @@ func TestPackProgress(t *testing.T) {
 	}
 	if last := calls[len(calls)-1]; last[0] != want {
 		t.Errorf("last call %v, want done = total = %d", last, want)
+	}
+}
+
+// TestOpenBlocksPrefetch: the prefetch hint names exactly the pages and
+// the dictionary, once, after the manifest is verified, and the bundle
+// opens as with OpenBlocks.
+func TestOpenBlocksPrefetch(t *testing.T) {
+	data := packBytes(t, PackOptions{Key: testKey(1), Seq: 4, Created: testTime}, testArticles(300))
+	file, err := openBytes(data, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []cid.Cid
+	var hints [][]cid.Cid
+	get := func(c cid.Cid) ([]byte, error) { asked = append(asked, c); return file.Block(c) }
+	b, err := OpenBlocksPrefetch(file.Root, get, func(cs []cid.Cid) {
+		if len(asked) < 2 {
+			t.Errorf("prefetch before the manifest was read (%d blocks asked)", len(asked))
+		}
+		hints = append(hints, cs)
+	}, OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hints) != 1 {
+		t.Fatalf("prefetch called %d times, want once", len(hints))
+	}
+	// meta is envelope, manifest, dictionary, pages (no authority here).
+	want := map[cid.Cid]bool{}
+	for _, c := range file.meta[2:] {
+		want[c] = true
+	}
+	got := map[cid.Cid]bool{}
+	for _, c := range hints[0] {
+		got[c] = true
+	}
+	if !maps.Equal(got, want) || len(want) == 0 {
+		t.Errorf("prefetch hint %v, want the dictionary and pages %v", hints[0], file.meta[2:])
+	}
+	var buf bytes.Buffer
+	if err := b.WriteCAR(&buf); err != nil || !bytes.Equal(buf.Bytes(), data) {
+		t.Errorf("bundle opened with prefetch differs: %v", err)
 	}
 }

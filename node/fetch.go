@@ -119,7 +119,24 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 		staged = append(staged, c)
 		return data, nil
 	}
-	b, err := bundle.OpenBlocks(root, get, opts)
+	// The pages and dictionary the manifest names: fetched all at once,
+	// requestWorkers at a time, instead of a round trip each.
+	prefetch := func(cs []cid.Cid) {
+		var missing []cid.Cid
+		for _, c := range cs {
+			if _, ok := n.staging.staged1(c); ok {
+				continue
+			}
+			if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
+				missing = append(missing, c)
+			}
+		}
+		if len(missing) > 1 {
+			got, _ := n.requestBlocks(ctx, missing) // what fails here, get asks again
+			staged = append(staged, got...)
+		}
+	}
+	b, err := bundle.OpenBlocksPrefetch(root, get, prefetch, opts)
 	if err != nil {
 		return nil, err
 	}
