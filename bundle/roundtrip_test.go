@@ -2,9 +2,9 @@ package bundle
 
 import (
 	"bytes"
-	"maps"
 	"errors"
 	"io"
+	"maps"
 
 	"crypto/ed25519"
 	"fmt"
