@@ -31,16 +31,8 @@ type counters struct {
 }
 
 // Sent returns the bytes the node has sent to peers: bundle files and
-// blocks, by every protocol.
-func (n *Node) Sent() uint64 {
-	sent := n.sent.Load()
-	if n.bs != nil {
-		if st, err := n.bs.Stat(); err == nil {
-			sent += st.DataSent
-		}
-	}
-	return sent
-}
+// blocks, by every protocol (bitswap's with its message framing).
+func (n *Node) Sent() uint64 { return n.sent.Load() }
 
 // Received returns what the node has received from peers so far.
 func (n *Node) Received() Received {

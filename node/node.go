@@ -55,8 +55,8 @@ type Config struct {
 	Relays    []peer.AddrInfo
 	BehindNAT bool
 	// UploadRate caps, in bytes per second, what the node sends on the
-	// bundle and block protocols, all peers together; 0 is no cap.
-	// Bitswap's traffic is not capped.
+	// bundle and block protocols and bitswap, all peers together; 0 is
+	// no cap.
 	UploadRate int64
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
@@ -80,7 +80,8 @@ type Node struct {
 	ps      *pubsub.PubSub
 	topics  topics
 	mesh    *meshTracer
-	stop    context.CancelFunc // ends the pubsub goroutines
+	stop    context.CancelFunc // ends the pubsub goroutines and life
+	life    context.Context    // lives until Close
 	mdns    interface{ Close() error }
 	dht     *dht.IpfsDHT
 	quota   int64
@@ -88,7 +89,7 @@ type Node struct {
 	upload  *rate.Limiter // nil: no cap
 
 	recv counters
-	sent atomic.Uint64 // bytes sent on the bundle and block protocols
+	sent atomic.Uint64 // bytes sent on the bundle and block protocols and bitswap
 
 	sourcesMu sync.Mutex
 	sources   map[peer.ID]bool // peers a reader chose to fetch from
@@ -159,7 +160,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
 	}
 	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
-	n.stop = stop
+	n.stop, n.life = stop, psctx
 	if n.ps, err = newPubSub(psctx, h, n.mesh); err != nil {
 		stop()
 		h.Close()
@@ -191,7 +192,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if cfg.Serve {
 		// Bitswap sends a node's wants to every connected peer, so only
 		// serving nodes run it; readers ask their chosen peers directly.
-		n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(h), nil, n.staging,
+		n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(bitswapHost{h, n}), nil, n.staging,
 			bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
 		)
 	}

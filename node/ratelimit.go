@@ -5,6 +5,11 @@ import (
 	"io"
 	"sync/atomic"
 
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+
 	"golang.org/x/time/rate"
 )
 
@@ -54,3 +59,28 @@ func (c countingWriter) Write(p []byte) (int, error) {
 	c.n.Add(uint64(k))
 	return k, err
 }
+
+// bitswapHost is the host bitswap sees on a serving node: every stream it
+// opens (bitswap sends blocks on streams it opens to the asking peer)
+// writes through the node's upload counter and cap, so --max-upload
+// bounds bitswap too.
+type bitswapHost struct {
+	host.Host
+	n *Node
+}
+
+func (h bitswapHost) NewStream(ctx context.Context, p peer.ID, pids ...protocol.ID) (network.Stream, error) {
+	s, err := h.Host.NewStream(ctx, p, pids...)
+	if err != nil {
+		return nil, err
+	}
+	return &uploadStream{Stream: s, w: h.n.uploadWriter(h.n.life, s)}, nil
+}
+
+// uploadStream is a stream whose writes go through an upload writer.
+type uploadStream struct {
+	network.Stream
+	w io.Writer
+}
+
+func (s *uploadStream) Write(p []byte) (int, error) { return s.w.Write(p) }

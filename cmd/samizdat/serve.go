@@ -45,7 +45,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer; repeatable (remembered peers are used too)")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's); a private one for a closed network")
 	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
-	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends whole bundles and blocks at (0: no cap; bitswap is not capped)")
+	upload := fs.Int64("max-upload", 0, "cap, in bytes per second, on what the node sends to peers, all protocols together (0: no cap)")
 	httpAddr := fs.String("http", "", "also serve a trustless HTTP gateway (/ipfs/, /ipns/) on this address, e.g. 127.0.0.1:8080")
 	httpPages := fs.Bool("http-pages", false, "with --http, also serve the reader pages at / for browser-only readers (keeps a search index in the repo)")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics at /metrics on this address (totals only; e.g. 127.0.0.1:9100)")
