@@ -289,6 +289,7 @@ func (s *server) handleFiles(ctx context.Context, req controlRequest) (resp cont
 				s.n.Announce(ctx, s.repo.Heads(), h)
 			}
 			s.refreshPages()
+			settle()
 		}
 		s.mu.Unlock()
 	case "export":

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -228,6 +229,11 @@ type server struct {
 	metrics *serveMetrics
 }
 
+// settle hands the memory a burst of work (a publish, an import, a sync
+// that fetched) used back to the system at once, rather than over the
+// runtime's next minutes: an idle mirror on a small box stays small.
+func settle() { debug.FreeOSMemory() }
+
 // refreshPages asks for the public pages and their index to take in new
 // or dropped bundles, without waiting: a sync that may be holding an
 // announcement does not wait for indexing.
@@ -304,6 +310,7 @@ func (s *server) handle(ctx context.Context, req controlRequest) controlResponse
 			s.log.log.Warn("announce failed", "err", err)
 		}
 		s.refreshPages()
+		settle()
 		return controlResponse{Seq: h.Seq}
 	case "status":
 		st, err := repoStatus(s.repo.Dir(), s.n)
@@ -401,6 +408,7 @@ func (s *server) follow(ctx context.Context, id string, every time.Duration) {
 		case len(res.Fetched) > 0 || len(res.Dropped) > 0:
 			s.log.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
 			s.refreshPages()
+			settle()
 		}
 	})
 	if err != nil {
