@@ -43,16 +43,18 @@ type Bundle struct {
 	// key other than the root signed, it is the document that authorized it.
 	Authority *Authority
 
-	src      blockSource
-	closer   io.Closer
-	path     string
-	entries  []entry
-	byID     map[string]int
-	dict     []byte
-	dictID   uint32
-	dec      *zstd.Decoder
-	manifest cid.Cid
-	meta     []cid.Cid // envelope, authority, manifest, dictionary, pages
+	src     blockSource
+	closer  io.Closer
+	path    string
+	entries []entry
+	byID    map[string]int
+	dict    []byte
+	dictID  uint32
+	dec     *zstd.Decoder
+	// sharedDec: dec belongs to the bundle this one was received from.
+	sharedDec bool
+	manifest  cid.Cid
+	meta      []cid.Cid // envelope, authority, manifest, dictionary, pages
 
 	refOnce sync.Once
 	refs    map[cid.Cid]struct{}
@@ -90,7 +92,7 @@ func OpenReader(r io.ReaderAt, size int64, opts OpenOptions) (*Bundle, error) {
 
 // Close releases the bundle's file.
 func (b *Bundle) Close() error {
-	if b.dec != nil {
+	if b.dec != nil && !b.sharedDec {
 		b.dec.Close()
 	}
 	if b.closer != nil {

@@ -26,8 +26,8 @@ type ReceiveFile interface {
 // metadata); Receive returns the same bundle reading from f, without
 // decoding its metadata again. Bytes after the last block are refused.
 //
-// On success the returned bundle takes b's place: they share decoding
-// state, and b must not be read again. On error, f holds a prefix of what r sent, verified only up to the
+// The returned bundle shares b's decoding state: it reads articles only
+// until b is closed, and closing it leaves b alone. On error, f holds a prefix of what r sent, verified only up to the
 // failing section: the caller discards it.
 func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 	want := b.Blocks()
@@ -99,11 +99,11 @@ func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 		dict:      b.dict,
 		dictID:    b.dictID,
 		dec:       b.dec,
+		sharedDec: true,
 		manifest:  b.manifest,
 		meta:      b.meta,
 	}
 	out.Size = off
-	b.dec = nil // now out's
 	return out, nil
 }
 

@@ -167,6 +167,7 @@ func FuzzReceive(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer b.Close()
 		var sink rwBuf
 		if _, err := b.Receive(bytes.NewReader(in), &sink); err == nil && !bytes.Equal(sink.Bytes(), data) {
 			t.Fatal("Receive accepted a stream that is not the bundle's canonical file")

@@ -370,12 +370,7 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	var verified []*bundle.Bundle
-	defer func() {
-		for _, b := range verified {
-			b.Close()
-		}
-	}()
+	var verified []cid.Cid // checked, closed again: a file may carry thousands
 	for i, root := range cat.Bundles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -394,17 +389,25 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 		if err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", root, err)
 		}
-		verified = append(verified, b)
-		if err := b.CheckBlocks(); err != nil {
+		err = b.CheckBlocks()
+		b.Close()
+		if err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", root, err)
 		}
+		verified = append(verified, root)
 	}
 	// All checked: store.
-	for _, b := range verified {
-		if err := n.AddBundle(ctx, b); err != nil {
+	for _, root := range verified {
+		b, err := bundle.OpenBlocks(root, f.block, bundle.OpenOptions{Publisher: h.Publisher})
+		if err != nil {
+			return nil, fmt.Errorf("bundle %s: %w", root, err)
+		}
+		err = n.AddBundle(ctx, b) // writes the file, checking every block again
+		b.Close()
+		if err != nil {
 			return nil, err
 		}
-		res.Fetched = append(res.Fetched, b.Root)
+		res.Fetched = append(res.Fetched, root)
 	}
 	if err := n.AdmitBlock(ctx, h.Catalog, catData); err != nil {
 		return nil, err
@@ -412,7 +415,9 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 	if err := n.SyncBlocks(); err != nil {
 		return nil, err
 	}
-	if _, err := heads.Offer(h); err != nil {
+	// A newer head stored meanwhile (a sync running beside the import)
+	// wins; the imported bundles stay, as SyncHead keeps them.
+	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
 		return res, err
 	}
 	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {

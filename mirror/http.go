@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,7 +39,8 @@ type HTTPSource struct {
 	// bundle's body; 0 is 30 seconds.
 	Timeout time.Duration
 	// TempDir receives bundle bodies while they are checked; "" is
-	// os.TempDir(). They are never held in memory.
+	// os.TempDir(), which may be in memory (tmpfs): give a directory on
+	// the repo's disk.
 	TempDir string
 }
 
@@ -80,6 +82,11 @@ func NewHTTPClient(proxy func(*http.Request) (*url.URL, error)) *http.Client {
 		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return fmt.Errorf("redirect to a %q URL", req.URL.Scheme)
+		}
+		// Never from https down to http: the path names the publisher or
+		// the bundle, which a plaintext request would show the network.
+		if req.URL.Scheme == "http" && slices.ContainsFunc(via, func(r *http.Request) bool { return r.URL.Scheme == "https" }) {
+			return errors.New("redirect from https to http")
 		}
 		return nil
 	}}
@@ -154,7 +161,9 @@ func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher st
 	if err := n.SyncBlocks(); err != nil {
 		return nil, err
 	}
-	if _, err := heads.Offer(h); err != nil {
+	// A newer head stored meanwhile wins; the bundles fetched stay, as
+	// SyncHead keeps them.
+	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
 		return res, err
 	}
 	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {

@@ -483,3 +483,33 @@ func mustCid(t *testing.T, s string) cid.Cid {
 	}
 	return c
 }
+
+// TestHTTPNoDowngrade: a redirect from https to http is refused before the
+// plaintext request is made; http to https, and within https, is followed.
+func TestHTTPNoDowngrade(t *testing.T) {
+	var plainHits atomic.Int32
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { plainHits.Add(1) }))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/down":
+			http.Redirect(w, r, plain.URL+"/ipns/x", http.StatusFound)
+		case "/same":
+			http.Redirect(w, r, "/ok", http.StatusFound)
+		}
+	}))
+	defer secure.Close()
+	c := NewHTTPClient(nil)
+	c.Transport.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig
+	if _, err := c.Get(secure.URL + "/down"); err == nil || !strings.Contains(err.Error(), "https to http") {
+		t.Errorf("https → http redirect: %v, want it refused", err)
+	}
+	if plainHits.Load() != 0 {
+		t.Errorf("the plaintext server was asked %d times", plainHits.Load())
+	}
+	resp, err := c.Get(secure.URL + "/same")
+	if err != nil {
+		t.Fatalf("https → https redirect: %v", err)
+	}
+	resp.Body.Close()
+}

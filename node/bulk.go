@@ -86,11 +86,16 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 		return fmt.Errorf("%w: bundle file of %d bytes", bundle.ErrTooLarge, size)
 	}
 	n.recv.expected.Add(size)
+	adopted := false
+	defer func() {
+		if !adopted {
+			n.recv.expected.Add(-size) // not coming after all (wraps back)
+		}
+	}()
 	tmp, err := os.CreateTemp(n.repo.bundles.dir, ".fetch-*")
 	if err != nil {
 		return err
 	}
-	adopted := false
 	defer func() {
 		if !adopted {
 			tmp.Close()
@@ -109,7 +114,7 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 	}
 	adopted = true
 	n.recv.blocks.Add(uint64(len(got.Blocks())))
-	return got.Close() // the decoder; the file is the store's now
+	return nil
 }
 
 // deadlineReader gives each read stallTimeout: a trickling peer is cut off.

@@ -132,6 +132,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if err != nil {
 		return nil, err
 	}
+	defer b.Close() // its decoder
 	missing := 0
 	for _, c := range b.Blocks() {
 		if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
@@ -149,7 +150,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 				return nil, ctx.Err()
 			}
 			if !errors.Is(err, errBulkUnavailable) {
-				n.log.Debug("bundle transfer failed; trying another peer", "err", err)
+				n.log.Debug("bundle transfer failed; trying another peer", "kind", errKind(err))
 			}
 		}
 	}
@@ -391,4 +392,22 @@ func (c countingReader) Read(p []byte) (int, error) {
 	k, err := c.r.Read(p)
 	c.n.Add(uint64(k))
 	return k, err
+}
+
+// errKind names the kind of a fetch error for a log line: the error's own
+// text names blocks, which would say what was fetched.
+func errKind(err error) string {
+	for _, k := range []struct {
+		err  error
+		kind string
+	}{
+		{bundle.ErrHashMismatch, "hash mismatch"}, {bundle.ErrTruncated, "truncated"},
+		{bundle.ErrTooLarge, "too large"}, {bundle.ErrMalformed, "malformed"},
+		{bundle.ErrInvalid, "invalid"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
+	} {
+		if errors.Is(err, k.err) {
+			return k.kind
+		}
+	}
+	return "transport"
 }

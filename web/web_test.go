@@ -188,7 +188,7 @@ func checkHeaders(t testing.TB, h http.Header) {
 	if strings.Contains(csp, "script-src") || strings.Contains(csp, "http") || strings.Contains(csp, "*") {
 		t.Errorf("Content-Security-Policy = %q allows too much", csp)
 	}
-	for k, want := range map[string]string{"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"} {
+	for k, want := range map[string]string{"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff", "X-DNS-Prefetch-Control": "off"} {
 		if got := h.Get(k); got != want {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}

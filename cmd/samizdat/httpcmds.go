@@ -49,13 +49,19 @@ func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string
 	}
 	defer n.Close()
 	t0 := time.Now()
+	// Bundle bodies wait on the repo's disk while they are checked, not
+	// in a tmpfs; what a killed get left there goes now.
+	stale, _ := filepath.Glob(filepath.Join(dir, "samizdat-http-*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
 	client := mirror.NewHTTPClient(mirror.ProxyFunc(os.Getenv))
 	var count byteCounter
 	client.Transport = countingTransport{client.Transport, &count}
 	stop := startProgress(e, "fetching", func() (int64, int64, string) {
 		return count.done.Load(), count.expected.Load(), fmt.Sprintf("%d URLs", len(urls))
 	})
-	res, err := mirror.SyncHTTP(ctx, n, repo.Heads(), id, mirror.HTTPSource{URLs: urls, Client: client})
+	res, err := mirror.SyncHTTP(ctx, n, repo.Heads(), id, mirror.HTTPSource{URLs: urls, Client: client, TempDir: dir})
 	stop()
 	switch {
 	case res == nil:
@@ -65,7 +71,7 @@ func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string
 	case !n.HasBundle(ctx, res.Bundles[0]):
 		return fmt.Errorf("the newest bundle could not be had: %w", err)
 	case err != nil:
-		e.log.Warn("some older bundles could not be had", "err", err)
+		e.log.Warn("some older bundles could not be had", "missing", missingBundles(ctx, n, res))
 	}
 	paths, err := mirror.WriteBundles(ctx, n, res, out)
 	if err != nil {

@@ -55,6 +55,9 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 	if len(peers) > node.MaxLinkPeers {
 		peers = peers[:node.MaxLinkPeers]
 	}
+	for len(peers) > 0 && len(node.Link{Publisher: id, Peers: peers}.String()) > node.MaxLinkLen {
+		peers = peers[:len(peers)-1] // the least reachable go first
+	}
 	link := node.Link{Publisher: id, Peers: peers}.String()
 	if _, err := node.ParseLink(link); err != nil {
 		return fmt.Errorf("the link would not parse: %w", err)

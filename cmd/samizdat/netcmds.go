@@ -210,7 +210,7 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("the newest bundle could not be had: %w", err)
 	case err != nil:
 		// Older bundles a mirror no longer keeps: report, keep the rest.
-		e.log.Warn("some older bundles could not be had", "err", err)
+		e.log.Warn("some older bundles could not be had", "missing", missingBundles(ctx, n, res))
 	}
 	paths, err := mirror.WriteBundles(ctx, n, res, *out)
 	if err != nil {
@@ -225,4 +225,16 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, p)
 	}
 	return nil
+}
+
+// missingBundles counts the bundles of a sync's catalog the node lacks
+// (logged instead of the error, which names them).
+func missingBundles(ctx context.Context, n *node.Node, res *mirror.SyncResult) int {
+	missing := 0
+	for _, root := range res.Bundles {
+		if !n.HasBundle(ctx, root) {
+			missing++
+		}
+	}
+	return missing
 }

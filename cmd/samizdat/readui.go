@@ -297,7 +297,7 @@ func (r *reader) fetch(ctx context.Context, every time.Duration) {
 			r.e.log.Info("some publishers could not be synced; retrying later", "failed", failed)
 		}
 		if err := r.srv.Refresh(ctx); err != nil && ctx.Err() == nil {
-			r.e.log.Warn("reader refresh failed", "err", err)
+			r.e.log.Warn("reader refresh failed") // the error may name a bundle: not logged
 		}
 		if !t.Stop() {
 			select {
@@ -315,9 +315,11 @@ func (r *reader) syncAll(ctx context.Context) (fetched, failed int) {
 	for _, l := range r.followed() {
 		for _, a := range l.Peers {
 			ai, err := peer.AddrInfoFromString(a)
-			if err != nil || len(r.n.Host.Network().ConnsToPeer(ai.ID)) > 0 {
+			if err != nil {
 				continue
 			}
+			// Even when already connected (a DHT neighbour, say): Connect
+			// makes a link's peer a source, one the reader asks.
 			cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
 			r.n.Connect(cctx, *ai)
 			ccancel()

@@ -164,9 +164,7 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	fmt.Fprint(e.stdout, lines.String())
 
 	srv := &server{repo: repo, n: n, key: key, log: e, pages: pages, metrics: metrics, refresh: make(chan struct{}, 1)}
-	if pages != nil {
-		go srv.pagesLoop(ctx)
-	}
+
 	sock := filepath.Join(*repoDir, controlSocket)
 	os.Remove(sock) // stale from a crash: we hold the repo lock
 	ln, err := net.Listen("unix", sock)
@@ -176,6 +174,9 @@ func runServeCmd(ctx context.Context, e *env, args []string) error {
 	defer os.Remove(sock)
 	defer ln.Close()
 	var wg sync.WaitGroup
+	if pages != nil {
+		wg.Go(func() { srv.pagesLoop(ctx) }) // done before the index closes
+	}
 	wg.Add(1)
 	go func() { defer wg.Done(); srv.control(ctx, ln) }()
 	if key != nil {
@@ -209,10 +210,11 @@ func parsePeers(addrs []string) ([]peer.AddrInfo, error) {
 }
 
 func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo) {
-	for _, ai := range infos {
+	for i, ai := range infos {
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		if err := n.Connect(cctx, ai); err != nil {
-			e.log.Warn("could not connect to a given peer", "err", err)
+			// By position, not address: a reader's log names no mirror.
+			e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))
 		}
 		cancel()
 	}
