@@ -84,8 +84,17 @@ type Server struct {
 	csrf    *http.CrossOriginProtection
 
 	refreshMu sync.Mutex // one Refresh at a time
-	mu        sync.RWMutex
-	st        *state // guarded by mu; replaced whole by Refresh
+	// listings caches each held bundle's article list (bundles never
+	// change), so a Refresh opens only new bundles. Guarded by refreshMu.
+	listings map[cid.Cid]*listing
+	mu       sync.RWMutex
+	st       *state // guarded by mu; replaced whole by Refresh
+}
+
+// listing is what Refresh takes from one bundle.
+type listing struct {
+	name     string // the publisher document's name, if any
+	articles []bundle.ArticleInfo
 }
 
 // state is what Refresh computed from the node: a snapshot the pages read.
@@ -217,6 +226,28 @@ func loopbackHost(hostport string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// listing returns a held bundle's article list, opening the bundle only
+// the first time. The caller holds refreshMu.
+func (s *Server) listing(root cid.Cid) (*listing, error) {
+	if ls, ok := s.listings[root]; ok {
+		return ls, nil
+	}
+	b, release, err := s.bundles.acquire(root)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	ls := &listing{articles: b.List()}
+	if b.Authority != nil {
+		ls.name = b.Authority.Name
+	}
+	if s.listings == nil {
+		s.listings = make(map[cid.Cid]*listing)
+	}
+	s.listings[root] = ls
+	return ls, nil
+}
+
 // Refresh brings the server up to date with the bundles the node holds
 // and the heads it trusts: it lists their articles, adds new bundles to
 // the search index and removes dropped ones.
@@ -250,15 +281,15 @@ func (s *Server) Refresh(ctx context.Context) error {
 			st.pubOrder = append(st.pubOrder, in.Publisher)
 		}
 		p.Bundles++
-		b, release, err := s.bundles.acquire(in.Root)
+		ls, err := s.listing(in.Root)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if p.Name == "" && b.Authority != nil {
-			p.Name = b.Authority.Name
+		if p.Name == "" {
+			p.Name = ls.name
 		}
-		for _, ai := range b.List() {
+		for _, ai := range ls.articles {
 			k := key{in.Publisher, ai.ID}
 			if seen[k] {
 				continue
@@ -271,11 +302,20 @@ func (s *Server) Refresh(ctx context.Context) error {
 			st.articles = append(st.articles, l)
 		}
 		if s.cfg.Index != nil && !s.cfg.Index.Has(in.Root) {
-			if err := s.cfg.Index.AddBundle(b); err != nil {
+			if b, release, err := s.bundles.acquire(in.Root); err != nil {
 				errs = append(errs, err)
+			} else {
+				if err := s.cfg.Index.AddBundle(b); err != nil {
+					errs = append(errs, err)
+				}
+				release()
 			}
 		}
-		release()
+	}
+	for root := range s.listings {
+		if !heldSet[root] {
+			delete(s.listings, root)
+		}
 	}
 	if s.cfg.Index != nil {
 		for _, root := range s.cfg.Index.Indexed() {
