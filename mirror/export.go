@@ -409,18 +409,7 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 		}
 		res.Fetched = append(res.Fetched, root)
 	}
-	if err := n.AdmitBlock(ctx, h.Catalog, catData); err != nil {
-		return nil, err
-	}
-	if err := n.SyncBlocks(); err != nil {
-		return nil, err
-	}
-	// A newer head stored meanwhile (a sync running beside the import)
-	// wins; the imported bundles stay, as SyncHead keeps them.
-	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
-		return res, err
-	}
-	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {
+	if err := storeHead(ctx, n, heads, h, catData, res); err != nil {
 		return res, err
 	}
 	return res, nil

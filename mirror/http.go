@@ -155,18 +155,7 @@ func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher st
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	if err := n.AdmitBlock(ctx, h.Catalog, data); err != nil {
-		return nil, err
-	}
-	if err := n.SyncBlocks(); err != nil {
-		return nil, err
-	}
-	// A newer head stored meanwhile wins; the bundles fetched stay, as
-	// SyncHead keeps them.
-	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
-		return res, err
-	}
-	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {
+	if err := storeHead(ctx, n, heads, h, data, res); err != nil {
 		return res, err
 	}
 	return res, nil

@@ -182,22 +182,31 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 	if len(errs) > 0 {
 		return res, errors.Join(errs...)
 	}
-	// The head is stored, and served, only once its content is held,
-	// durably.
-	if err := n.AdmitBlock(ctx, h.Catalog, data); err != nil {
-		return nil, err
-	}
-	if err := n.SyncBlocks(); err != nil {
-		return nil, err
-	}
-	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
-		return nil, err
-	}
-	if res.Dropped, err = Enforce(ctx, n, heads); err != nil {
+	if err := storeHead(ctx, n, heads, h, data, res); err != nil {
 		return res, err
 	}
 	advertise(ctx, n, h, res.Bundles)
 	return res, nil
+}
+
+// storeHead finishes a sync, an HTTP sync or an import once every bundle
+// of h's catalog that is to be held is held: the catalog block, then a
+// sync of the store, then the head, last, so a stored head never names
+// content a crash could take away; then the quota. A newer head stored
+// meanwhile (another sync beside this one) wins, and the bundles stay.
+func storeHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head, catalog []byte, res *SyncResult) error {
+	if err := n.AdmitBlock(ctx, h.Catalog, catalog); err != nil {
+		return err
+	}
+	if err := n.SyncBlocks(); err != nil {
+		return err
+	}
+	if _, err := heads.Offer(h); err != nil && !errors.Is(err, node.ErrRollback) && !errors.Is(err, node.ErrEquivocated) {
+		return err
+	}
+	var err error
+	res.Dropped, err = Enforce(ctx, n, heads)
+	return err
 }
 
 // WriteBundles writes the held bundle files of the catalog res describes
