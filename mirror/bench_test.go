@@ -123,6 +123,9 @@ func BenchmarkFetchVsHTTP(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		if err := reader.SyncBlocks(); err != nil { // durable, as before a head is stored
+			b.Fatal(err)
+		}
 		p2p += time.Since(t0)
 		reader.stop()
 	}

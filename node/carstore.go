@@ -32,6 +32,9 @@ type bundleStore struct {
 	// byFile lists each file's blocks, so that removing one file can
 	// re-point blocks it shares with another (unchanged articles).
 	byFile map[*os.File]map[cid.Cid]blockAt
+
+	pending sync.WaitGroup // adopted files being synced and renamed
+	failed  error          // what pending work failed; guarded by mu
 }
 
 type blockAt struct {
@@ -100,30 +103,52 @@ func (s *bundleStore) load(path string) error {
 }
 
 // adopt keeps a received bundle file that has been verified and is
-// canonical: it is synced and renamed into place, and indexed from the
-// open bundle, without being copied or decoded again.
+// canonical, indexed from the open bundle without being copied or decoded
+// again. It is served at once; its fsync and rename into place run in the
+// background, overlapping the next transfer, and flush waits for them.
+// Until then it keeps its temporary dot-name, which a restart deletes: a
+// crash before the flush loses the file (it is fetched again), never
+// leaves a torn one under a bundle's name.
 func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
-	if err := f.Sync(); err != nil {
-		return err
-	}
 	path := filepath.Join(s.dir, b.Root.String()+".car")
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	if err := atomicfile.SyncDir(s.dir); err != nil {
-		return err
-	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if old, ok := s.files[b.Root]; ok {
 		s.unindexFile(old)
 		old.Close()
 	}
 	s.files[b.Root] = f
-	s.paths[f] = path
+	s.paths[f] = f.Name()
 	s.info[b.Root] = b.Info
 	s.indexFile(f, b)
+	s.mu.Unlock()
+	s.pending.Go(func() {
+		err := f.Sync()
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, held := s.paths[f]; !held {
+			return // dropped or replaced meanwhile
+		}
+		if err == nil {
+			err = os.Rename(f.Name(), path)
+		}
+		if err != nil {
+			s.failed = errors.Join(s.failed, err)
+			return
+		}
+		s.paths[f] = path
+	})
 	return nil
+}
+
+// flush waits for adopted files to be synced and renamed into place, and
+// syncs the directory; it returns (and forgets) what failed.
+func (s *bundleStore) flush() error {
+	s.pending.Wait()
+	s.mu.Lock()
+	err := s.failed
+	s.failed = nil
+	s.mu.Unlock()
+	return errors.Join(err, atomicfile.SyncDir(s.dir))
 }
 
 // indexFile records where f holds each block of b. The caller holds mu.
@@ -171,6 +196,7 @@ func (s *bundleStore) held() []bundle.Info {
 
 // drop removes a held bundle's file and index entries.
 func (s *bundleStore) drop(root cid.Cid) error {
+	s.pending.Wait() // a file being renamed has no settled name yet
 	s.mu.Lock()
 	f, ok := s.files[root]
 	path := ""
@@ -242,6 +268,7 @@ func (s *bundleStore) size(c cid.Cid) (int, bool) {
 }
 
 func (s *bundleStore) close() {
+	s.flush()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range s.files {

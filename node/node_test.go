@@ -103,6 +103,17 @@ func TestFetchBundle(t *testing.T) {
 	if !bytes.Equal(got.Bytes(), first) || info.Seq != 1 {
 		t.Fatalf("fetched bundle differs from the publisher's file")
 	}
+	// Received whole, the file is synced and renamed into place in the
+	// background; SyncBlocks (before any head is stored) waits for it.
+	if err := reader.SyncBlocks(); err != nil {
+		t.Fatal(err)
+	}
+	if onDisk, err := os.ReadFile(filepath.Join(reader.repo.Dir(), bundlesDir, b1.Root.String()+".car")); err != nil || !bytes.Equal(onDisk, first) {
+		t.Fatalf("after SyncBlocks the bundle file is not in place: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(reader.repo.Dir(), bundlesDir, ".*")); len(left) != 0 {
+		t.Errorf("temporary files left after SyncBlocks: %v", left)
+	}
 	if sent, recv := mirror.Sent(), reader.Received().Bytes; sent < uint64(len(first)) || recv < uint64(len(first)) {
 		t.Errorf("mirror sent %d bytes, reader received %d; the bundle file is %d", sent, recv, len(first))
 	}

@@ -142,8 +142,12 @@ func loadOrCreateKey(path string) (crypto.PrivKey, error) {
 	return crypto.UnmarshalEd25519PrivateKey(priv)
 }
 
-// SyncBlocks makes every block written so far durable.
+// SyncBlocks makes every block and bundle file written so far durable,
+// and puts received bundle files in place (see bundleStore.adopt).
 func (r *Repo) SyncBlocks() error {
+	if err := r.bundles.flush(); err != nil {
+		return err
+	}
 	return syncFS(filepath.Join(r.dir, blocksName))
 }
 
