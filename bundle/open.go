@@ -58,6 +58,9 @@ type Bundle struct {
 
 	refOnce sync.Once
 	refs    map[cid.Cid]struct{}
+
+	blocksOnce sync.Once
+	blocks     []cid.Cid // Blocks, computed once
 }
 
 type blockLoc struct {

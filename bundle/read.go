@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -153,6 +154,12 @@ func (b *Bundle) Dictionary() []byte { return b.dict }
 // reaches, metadata first. Blocks in the file that nothing references are
 // not listed.
 func (b *Bundle) Blocks() []cid.Cid {
+	b.blocksOnce.Do(func() { b.blocks = b.listBlocks() })
+	return slices.Clone(b.blocks)
+}
+
+// listBlocks computes Blocks.
+func (b *Bundle) listBlocks() []cid.Cid {
 	seen := make(map[cid.Cid]bool, len(b.meta)+len(b.entries))
 	out := make([]cid.Cid, 0, len(b.meta)+len(b.entries))
 	add := func(c cid.Cid) {

@@ -43,7 +43,9 @@ func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 	if !bytes.Equal(got, hdr) {
 		return nil, fmt.Errorf("%w: CAR header is not this bundle's", ErrMalformed)
 	}
-	if _, err := f.Write(got); err != nil {
+	// Sections are small (an article, a page): write in large chunks.
+	fw := bufio.NewWriterSize(f, 1<<20)
+	if _, err := fw.Write(got); err != nil {
 		return nil, err
 	}
 	off := int64(len(hdr))
@@ -74,10 +76,10 @@ func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 			return nil, err
 		}
 		vl := binary.PutUvarint(lenBuf[:], n)
-		if _, err := f.Write(lenBuf[:vl]); err != nil {
+		if _, err := fw.Write(lenBuf[:vl]); err != nil {
 			return nil, err
 		}
-		if _, err := f.Write(sec); err != nil {
+		if _, err := fw.Write(sec); err != nil {
 			return nil, err
 		}
 		off += int64(vl) + int64(len(key))
@@ -88,6 +90,9 @@ func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 		if err == nil {
 			return nil, fmt.Errorf("%w: bytes after the last block", ErrMalformed)
 		}
+		return nil, err
+	}
+	if err := fw.Flush(); err != nil {
 		return nil, err
 	}
 	out := &Bundle{
