@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -33,8 +34,11 @@ type bundleStore struct {
 	// re-point blocks it shares with another (unchanged articles).
 	byFile map[*os.File]map[cid.Cid]blockAt
 
-	pending sync.WaitGroup // adopted files being synced and renamed
-	failed  error          // what pending work failed; guarded by mu
+	// pending closes when an adopted file is synced and renamed; failed
+	// is what such work failed. Both guarded by mu. (A WaitGroup would
+	// forbid an adopt during a flush's wait.)
+	pending []chan struct{}
+	failed  error
 }
 
 type blockAt struct {
@@ -120,11 +124,17 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 	s.paths[f] = f.Name()
 	s.info[b.Root] = b.Info
 	s.indexFile(f, b)
+	done := make(chan struct{})
+	s.pending = append(s.pending, done)
 	s.mu.Unlock()
-	s.pending.Go(func() {
+	go func() {
 		err := f.Sync()
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		defer close(done)
+		defer func() { // no longer pending
+			s.pending = slices.DeleteFunc(s.pending, func(c chan struct{}) bool { return c == done })
+		}()
 		if _, held := s.paths[f]; !held {
 			return // dropped or replaced meanwhile
 		}
@@ -136,14 +146,24 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 			return
 		}
 		s.paths[f] = path
-	})
+	}()
 	return nil
+}
+
+// wait waits for the adopted files pending when it was called.
+func (s *bundleStore) wait() {
+	s.mu.Lock()
+	pending := slices.Clone(s.pending)
+	s.mu.Unlock()
+	for _, done := range pending {
+		<-done
+	}
 }
 
 // flush waits for adopted files to be synced and renamed into place, and
 // syncs the directory; it returns (and forgets) what failed.
 func (s *bundleStore) flush() error {
-	s.pending.Wait()
+	s.wait()
 	s.mu.Lock()
 	err := s.failed
 	s.failed = nil
@@ -196,7 +216,7 @@ func (s *bundleStore) held() []bundle.Info {
 
 // drop removes a held bundle's file and index entries.
 func (s *bundleStore) drop(root cid.Cid) error {
-	s.pending.Wait() // a file being renamed has no settled name yet
+	s.wait() // a file being renamed has no settled name yet
 	s.mu.Lock()
 	f, ok := s.files[root]
 	path := ""
