@@ -135,25 +135,8 @@ func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher st
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	var errs []error
-	full := false
-	for i, root := range cat.Bundles {
-		if n.HasBundle(ctx, root) {
-			continue
-		}
-		if q := n.Quota(); q > 0 && i > 0 && (full || n.BundleBytes() >= q || n.Dropped(root)) {
-			full = true
-			res.Skipped = append(res.Skipped, root)
-			continue
-		}
-		if err := src.bundle(ctx, n, publisher, root); err != nil {
-			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
-			continue
-		}
-		res.Fetched = append(res.Fetched, root)
-	}
-	if len(errs) > 0 {
-		return res, errors.Join(errs...)
+	if err := fetchMissing(ctx, n, res, func(root cid.Cid) error { return src.bundle(ctx, n, publisher, root) }); err != nil {
+		return res, err
 	}
 	if err := storeHead(ctx, n, heads, h, data, res); err != nil {
 		return res, err

@@ -158,35 +158,44 @@ func SyncHead(ctx context.Context, n *node.Node, heads *node.Heads, h *node.Head
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	var errs []error
-	full := false // the quota stopped the newest-first walk: older ones are skipped too
-	for i, root := range cat.Bundles {
-		if n.HasBundle(ctx, root) {
-			continue
-		}
-		// Newest first: when the quota is reached, older bundles are
-		// left to other mirrors, never fetched only to be dropped. The
-		// newest bundle is always fetched.
-		if q := n.Quota(); q > 0 && i > 0 && (full || n.BundleBytes() >= q || n.Dropped(root)) {
-			full = true
-			res.Skipped = append(res.Skipped, root)
-			continue
-		}
+	if err := fetchMissing(ctx, n, res, func(root cid.Cid) error {
 		discover(ctx, n, root)
-		if _, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard); err != nil {
-			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
-			continue
-		}
-		res.Fetched = append(res.Fetched, root)
-	}
-	if len(errs) > 0 {
-		return res, errors.Join(errs...)
+		_, err := n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard)
+		return err
+	}); err != nil {
+		return res, err
 	}
 	if err := storeHead(ctx, n, heads, h, data, res); err != nil {
 		return res, err
 	}
 	advertise(ctx, n, h, res.Bundles)
 	return res, nil
+}
+
+// fetchMissing fetches, with fetch, the bundles of res.Bundles (newest
+// first) that n lacks, into res.Fetched, within n's quota: once it is
+// reached, older bundles are left to other mirrors (res.Skipped), never
+// fetched only to be dropped; the newest is always fetched. It returns
+// the fetches that failed, joined.
+func fetchMissing(ctx context.Context, n *node.Node, res *SyncResult, fetch func(cid.Cid) error) error {
+	var errs []error
+	full := false // the quota stopped the walk: older ones are skipped too
+	for i, root := range res.Bundles {
+		if n.HasBundle(ctx, root) {
+			continue
+		}
+		if q := n.Quota(); q > 0 && i > 0 && (full || n.BundleBytes() >= q || n.Dropped(root)) {
+			full = true
+			res.Skipped = append(res.Skipped, root)
+			continue
+		}
+		if err := fetch(root); err != nil {
+			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
+			continue
+		}
+		res.Fetched = append(res.Fetched, root)
+	}
+	return errors.Join(errs...)
 }
 
 // storeHead finishes a sync, an HTTP sync or an import once every bundle
