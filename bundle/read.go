@@ -28,6 +28,15 @@ type ArticleInfo struct {
 	Attachments []AttachmentInfo
 }
 
+// Date is the article's date for ordering: when it was last updated if
+// known, else when it was published (zero if neither is known).
+func (a ArticleInfo) Date() time.Time {
+	if !a.Updated.IsZero() {
+		return a.Updated
+	}
+	return a.Published
+}
+
 // AttachmentInfo describes an attachment.
 type AttachmentInfo struct {
 	Name        string

@@ -297,7 +297,7 @@ func (s *Server) Refresh(ctx context.Context) error {
 			seen[k] = true
 			p.Articles++
 			l := listed{root: in.Root, publisher: in.Publisher, id: ai.ID, title: ai.Title, lang: ai.Lang,
-				base: langBase(ai.Lang), time: articleTime(ai), seq: in.Seq}
+				base: langBase(ai.Lang), time: ai.Date(), seq: in.Seq}
 			langs[l.base]++
 			st.articles = append(st.articles, l)
 		}
@@ -365,13 +365,6 @@ func (s *Server) state() *state {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.st
-}
-
-func articleTime(ai bundle.ArticleInfo) time.Time {
-	if !ai.Updated.IsZero() {
-		return ai.Updated
-	}
-	return ai.Published
 }
 
 func langBase(tag string) string {
@@ -626,7 +619,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if truncated {
-			a.Body = a.Body[:maxRenderedBody]
+			a.Body = search.CutUTF8(a.Body, maxRenderedBody)
 		}
 		body = s.render.render(a, func(name string) string { return attachmentHref(in.Root, id, name) })
 		s.bodies.put(key, body)

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -176,7 +177,7 @@ func (x *Index) AddBundle(b *bundle.Bundle) error {
 		}
 		docID := root + "/" + ai.ID
 		published := ""
-		if t := articleTime(ai); !t.IsZero() {
+		if t := ai.Date(); !t.IsZero() {
 			published = t.UTC().Format(time.RFC3339)
 		}
 		lang := strings.ToLower(ai.Lang)
@@ -329,22 +330,13 @@ func (x *Index) Size() (int64, error) {
 	return n, err
 }
 
-// articleTime is the time an article is listed under: its update, else
-// its publication.
-func articleTime(ai bundle.ArticleInfo) time.Time {
-	if !ai.Updated.IsZero() {
-		return ai.Updated
-	}
-	return ai.Published
-}
-
 // plainText returns the words of a body for indexing: HTML loses its
 // markup (and script and style contents); other types are indexed as
 // they are, since Markdown's markup is punctuation the tokenizer drops.
 // At most maxIndexedText bytes are returned.
 func plainText(contentType string, body []byte) string {
 	if contentType != "text/html" {
-		return string(body[:min(len(body), maxIndexedText)])
+		return string(CutUTF8(body, maxIndexedText))
 	}
 	var b strings.Builder
 	z := html.NewTokenizer(bytes.NewReader(body))
@@ -370,4 +362,17 @@ func plainText(contentType string, body []byte) string {
 	}
 	s := b.String()
 	return s[:min(len(s), maxIndexedText)]
+}
+
+// CutUTF8 returns at most the first n bytes of b, shortened further to
+// end on a character boundary, so Persian, Chinese or Cyrillic text is
+// never cut inside a character.
+func CutUTF8(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return b[:n]
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/ipfs/go-cid"
@@ -168,5 +169,24 @@ func TestAddRemoveReopen(t *testing.T) {
 	}
 	if n, err := x.Size(); err != nil || n == 0 {
 		t.Errorf("Size() = %d, %v", n, err)
+	}
+}
+
+func TestCutUTF8(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"abc", 5, "abc"},
+		{"abc", 2, "ab"},
+		{"سلام", 3, "س"},  // two bytes per letter: never half of one
+		{"新聞", 4, "新"},    // three bytes per character
+		{"Привет", 1, ""}, // not even one character fits
+		{"", 0, ""},
+	} {
+		if got := string(CutUTF8([]byte(tc.in), tc.n)); got != tc.want || !utf8.ValidString(got) {
+			t.Errorf("CutUTF8(%q, %d) = %q, want %q", tc.in, tc.n, got, tc.want)
+		}
 	}
 }
