@@ -301,29 +301,10 @@ func (s *Server) Refresh(ctx context.Context) error {
 			langs[l.base]++
 			st.articles = append(st.articles, l)
 		}
-		if s.cfg.Index != nil && !s.cfg.Index.Has(in.Root) {
-			if b, release, err := s.bundles.acquire(in.Root); err != nil {
-				errs = append(errs, err)
-			} else {
-				if err := s.cfg.Index.AddBundle(b); err != nil {
-					errs = append(errs, err)
-				}
-				release()
-			}
-		}
 	}
 	for root := range s.listings {
 		if !heldSet[root] {
 			delete(s.listings, root)
-		}
-	}
-	if s.cfg.Index != nil {
-		for _, root := range s.cfg.Index.Indexed() {
-			if !heldSet[root] {
-				if err := s.cfg.Index.RemoveBundle(root); err != nil {
-					errs = append(errs, err)
-				}
-			}
 		}
 	}
 	slices.SortStableFunc(st.articles, func(a, b listed) int {
@@ -354,6 +335,34 @@ func (s *Server) Refresh(ctx context.Context) error {
 	st.gen = s.st.gen + 1
 	s.st = st
 	s.mu.Unlock()
+	// The pages show the new articles now; search finds them once the
+	// (slower) indexing below is done.
+	if s.cfg.Index != nil {
+		for _, in := range infos {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if s.cfg.Index.Has(in.Root) {
+				continue
+			}
+			b, release, err := s.bundles.acquire(in.Root)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if err := s.cfg.Index.AddBundle(b); err != nil {
+				errs = append(errs, err)
+			}
+			release()
+		}
+		for _, root := range s.cfg.Index.Indexed() {
+			if !heldSet[root] {
+				if err := s.cfg.Index.RemoveBundle(root); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
 	if len(errs) > 0 {
 		// Counts only: which bundle failed would say what is held.
 		s.log.Warn("reader refresh: some bundles could not be read or indexed", "failures", len(errs))
