@@ -108,6 +108,30 @@ type ExportResult struct {
 	Missing []cid.Cid // listed by the catalog but not held, so not written
 }
 
+// heldCatalog returns publisher's stored head and the catalog it names,
+// which n must hold: what Export and WriteStatic carry elsewhere.
+func heldCatalog(ctx context.Context, n *node.Node, heads *node.Heads, publisher string) (*node.Head, []byte, *node.Catalog, error) {
+	h, err := heads.Get(publisher)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if h == nil {
+		return nil, nil, nil, ErrNoHead
+	}
+	if !n.HasBlock(ctx, h.Catalog) {
+		return nil, nil, nil, fmt.Errorf("catalog %s is not held", h.Catalog)
+	}
+	data, err := n.GetBlock(ctx, h.Catalog)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cat, err := node.ParseCatalog(publisher, h.Catalog, data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return h, data, cat, nil
+}
+
 // Export writes everything n holds of publisher, its head included, to w
 // as one export file, for carrying by hand: a reader imports it with
 // Import, which checks it all as a sync would. The catalog's newest bundle
@@ -117,21 +141,7 @@ func Export(ctx context.Context, n *node.Node, heads *node.Heads, publisher stri
 	if err != nil {
 		return nil, err
 	}
-	h, err := heads.Get(publisher)
-	if err != nil {
-		return nil, err
-	}
-	if h == nil {
-		return nil, ErrNoHead
-	}
-	if !n.HasBlock(ctx, h.Catalog) {
-		return nil, fmt.Errorf("catalog %s is not held", h.Catalog)
-	}
-	catData, err := n.GetBlock(ctx, h.Catalog)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := node.ParseCatalog(publisher, h.Catalog, catData)
+	h, catData, cat, err := heldCatalog(ctx, n, heads, publisher)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -78,24 +77,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	if res.Head.Seq != 2 || len(res.Fetched) != 2 {
 		t.Fatalf("Import() = head %d, fetched %d; want 2, 2", res.Head.Seq, len(res.Fetched))
 	}
-	if h, _ := n.heads.Get(f.publisher); h == nil || h.Seq != 2 {
-		t.Errorf("head after import = %+v, want sequence 2", h)
-	}
-	paths, err := WriteBundles(context.Background(), n.Node, res, t.TempDir())
-	if err != nil || len(paths) != 2 {
-		t.Fatalf("WriteBundles() = %v, %v", paths, err)
-	}
-	for _, p := range paths {
-		b, err := bundle.Open(p, bundle.OpenOptions{Publisher: f.publisher})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := os.ReadFile(p)
-		if !bytes.Equal(got, f.files[b.Seq]) {
-			t.Errorf("bundle %d differs after export and import", b.Seq)
-		}
-		b.Close()
-	}
+	checkHeld(t, n, res, f.publisher, f.files)
 	// Importing again changes nothing and fails nothing.
 	if res, err := importBytes(n, f.exports[2]); err != nil || len(res.Fetched) != 0 {
 		t.Errorf("second Import() = fetched %v, %v; want none, nil", res, err)

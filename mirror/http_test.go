@@ -84,7 +84,14 @@ func (f *httpFixture) checkGot(t *testing.T, reader *testNode, res *SyncResult) 
 	if res.Head.Seq != 2 || len(res.Bundles) != 2 {
 		t.Fatalf("SyncHTTP() = head %d, %d bundles; want 2, 2", res.Head.Seq, len(res.Bundles))
 	}
-	if h, _ := reader.heads.Get(f.publisher); h == nil || h.Seq != 2 {
+	checkHeld(t, reader, res, f.publisher, f.files)
+}
+
+// checkHeld checks that reader stores the head of sequence 2 and writes
+// out both bundles res lists, byte-identical to files (by sequence).
+func checkHeld(t *testing.T, reader *testNode, res *SyncResult, publisher string, files map[uint64][]byte) {
+	t.Helper()
+	if h, _ := reader.heads.Get(publisher); h == nil || h.Seq != 2 {
 		t.Errorf("stored head = %+v, want sequence 2", h)
 	}
 	paths, err := WriteBundles(context.Background(), reader.Node, res, t.TempDir())
@@ -92,12 +99,12 @@ func (f *httpFixture) checkGot(t *testing.T, reader *testNode, res *SyncResult) 
 		t.Fatalf("WriteBundles() = %v, %v", paths, err)
 	}
 	for _, p := range paths {
-		b, err := bundle.Open(p, bundle.OpenOptions{Publisher: f.publisher})
+		b, err := bundle.Open(p, bundle.OpenOptions{Publisher: publisher})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, _ := os.ReadFile(p)
-		if !bytes.Equal(got, f.files[b.Seq]) {
+		if !bytes.Equal(got, files[b.Seq]) {
 			t.Errorf("bundle %d differs from the publisher's file", b.Seq)
 		}
 		b.Close()

@@ -54,21 +54,7 @@ func WriteStatic(ctx context.Context, n *node.Node, heads *node.Heads, dir strin
 }
 
 func writeStaticPublisher(ctx context.Context, n *node.Node, heads *node.Heads, dir, pub string) (*StaticResult, error) {
-	h, err := heads.Get(pub)
-	if err != nil {
-		return nil, err
-	}
-	if h == nil {
-		return nil, ErrNoHead
-	}
-	if !n.HasBlock(ctx, h.Catalog) {
-		return nil, fmt.Errorf("catalog %s is not held", h.Catalog)
-	}
-	data, err := n.GetBlock(ctx, h.Catalog)
-	if err != nil {
-		return nil, err
-	}
-	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	h, data, cat, err := heldCatalog(ctx, n, heads, pub)
 	if err != nil {
 		return nil, err
 	}
