@@ -95,6 +95,13 @@ func (s *bundleStore) load(path string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.hold(f, b)
+	return nil
+}
+
+// hold makes f, under its current name, the file of bundle b, replacing
+// any other. The caller holds mu.
+func (s *bundleStore) hold(f *os.File, b *bundle.Bundle) {
 	if old, ok := s.files[b.Root]; ok {
 		s.unindexFile(old)
 		old.Close()
@@ -103,7 +110,6 @@ func (s *bundleStore) load(path string) error {
 	s.paths[f] = f.Name()
 	s.info[b.Root] = b.Info
 	s.indexFile(f, b)
-	return nil
 }
 
 // adopt keeps a received bundle file that has been verified and is
@@ -116,14 +122,7 @@ func (s *bundleStore) load(path string) error {
 func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 	path := filepath.Join(s.dir, b.Root.String()+".car")
 	s.mu.Lock()
-	if old, ok := s.files[b.Root]; ok {
-		s.unindexFile(old)
-		old.Close()
-	}
-	s.files[b.Root] = f
-	s.paths[f] = f.Name()
-	s.info[b.Root] = b.Info
-	s.indexFile(f, b)
+	s.hold(f, b)
 	done := make(chan struct{})
 	s.pending = append(s.pending, done)
 	s.mu.Unlock()

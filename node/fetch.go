@@ -114,16 +114,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	// The pages and dictionary the manifest names: fetched all at once,
 	// requestWorkers at a time, instead of a round trip each.
 	prefetch := func(cs []cid.Cid) {
-		var missing []cid.Cid
-		for _, c := range cs {
-			if _, ok := n.staging.staged1(c); ok {
-				continue
-			}
-			if ok, _ := n.repo.Blockstore().Has(ctx, c); !ok {
-				missing = append(missing, c)
-			}
-		}
-		if len(missing) > 1 {
+		if missing := n.lacking(ctx, cs); len(missing) > 1 {
 			got, _ := n.requestBlocks(ctx, missing) // what fails here, get asks again
 			staged = append(staged, got...)
 		}
@@ -219,9 +210,8 @@ func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 	return n.fetchBlock(ctx, c)
 }
 
-// prefetch fetches and stages the blocks of cs the node lacks, and
-// returns the blocks it staged.
-func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
+// lacking returns the blocks of cs that are neither stored nor staged.
+func (n *Node) lacking(ctx context.Context, cs []cid.Cid) []cid.Cid {
 	var missing []cid.Cid
 	for _, c := range cs {
 		if _, ok := n.staging.staged1(c); ok {
@@ -231,6 +221,13 @@ func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, er
 			missing = append(missing, c)
 		}
 	}
+	return missing
+}
+
+// prefetch fetches and stages the blocks of cs the node lacks, and
+// returns the blocks it staged.
+func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
+	missing := n.lacking(ctx, cs)
 	if len(missing) == 0 {
 		return nil, nil
 	}
