@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
-	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/node/basicnode"
 )
 
@@ -98,18 +97,15 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 	if len(data) > MaxAuthoritySize {
 		return nil, fmt.Errorf("%w: publisher document of %d bytes", ErrTooLarge, len(data))
 	}
-	if err := checkBlock(c, data, cid.DagCBOR); err != nil {
+	if err := checkBlockOf(c, data, cid.DagCBOR); err != nil {
 		return nil, err
 	}
 	if err := checkVersion(data); err != nil {
 		return nil, err
 	}
-	doc, err := decodeNode[authority](data, protoAuthority)
+	doc, err := DecodeDAGCBOR[authority](protoAuthority, data, "publisher document")
 	if err != nil {
 		return nil, err
-	}
-	if again, err := encodeNode(doc, protoAuthority); err != nil || !bytes.Equal(again, data) {
-		return nil, fmt.Errorf("%w: publisher document is not canonical dag-cbor", ErrMalformed)
 	}
 	pl := &doc.Payload
 	if pl.Type != typeAuthority {
@@ -158,7 +154,7 @@ func ParseAuthorityFile(data []byte) (*Authority, error) {
 	if len(data) > MaxAuthoritySize {
 		return nil, fmt.Errorf("%w: publisher document of %d bytes", ErrTooLarge, len(data))
 	}
-	c, err := prefixCBOR.Sum(data)
+	c, err := PrefixDAGCBOR.Sum(data)
 	if err != nil {
 		return nil, err
 	}
@@ -205,28 +201,6 @@ func Newer(a, b *Authority) *Authority {
 	return b
 }
 
-// checkBlock verifies that data hashes to c and that c has the expected codec.
-func checkBlock(c cid.Cid, data []byte, codec uint64) error {
-	if !c.Defined() {
-		return fmt.Errorf("%w: undefined cid", ErrMalformed)
-	}
-	p := c.Prefix()
-	if p.Codec != codec {
-		return fmt.Errorf("%w: block %s has codec 0x%x, want 0x%x", ErrWrongType, c, p.Codec, codec)
-	}
-	if p.Version != 1 || p.MhType != prefixRaw.MhType {
-		return fmt.Errorf("%w: block %s is not a CIDv1 sha2-256 block", ErrWrongType, c)
-	}
-	sum, err := p.Sum(data)
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if !sum.Equals(c) {
-		return fmt.Errorf("%w: %s", ErrHashMismatch, c)
-	}
-	return nil
-}
-
 // checkVersion reads the payload's "v" field with a schema-free decode
 // before the object is decoded against this version's schema, so that a
 // future version's object is reported as such rather than as malformed.
@@ -238,8 +212,7 @@ func checkVersion(data []byte) (err error) {
 		}
 	}()
 	nb := basicnode.Prototype.Any.NewBuilder()
-	opts := dagcbor.DecodeOptions{AllowLinks: true, AllocationBudget: int64(len(data))*16 + 4096}
-	if opts.Decode(nb, bytes.NewReader(data)) != nil {
+	if decodeOptions(len(data)).Decode(nb, bytes.NewReader(data)) != nil {
 		return nil
 	}
 	pl, err := nb.Build().LookupByString("payload")

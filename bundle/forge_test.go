@@ -45,12 +45,12 @@ func takeApart(t testing.TB, data []byte, key ed25519.PrivateKey) *forged {
 		}
 		return buf
 	}
-	env, err := decodeNode[envelope](get(b.Root), protoEnvelope)
+	env, err := DecodeDAGCBOR[envelope](protoEnvelope, get(b.Root), "envelope")
 	if err != nil {
 		t.Fatal(err)
 	}
 	f.payload = env.Payload
-	m, err := decodeNode[manifest](get(b.manifest), protoManifest)
+	m, err := DecodeDAGCBOR[manifest](protoManifest, get(b.manifest), "manifest")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func (f *forged) build(t testing.TB) []byte {
 		t.Fatal(err)
 	}
 	if f.manifestRaw {
-		mc, _ = prefixRaw.Sum(mdata)
+		mc, _ = PrefixRaw.Sum(mdata)
 	}
 	blocks = append(blocks, blk{mc, mdata})
 	f.payload.Manifest = mc
@@ -115,7 +115,7 @@ func (f *forged) build(t testing.TB) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pfx := prefixCBOR
+	pfx := PrefixDAGCBOR
 	if f.rootCodec != 0 {
 		pfx.Codec = f.rootCodec
 	}
@@ -149,7 +149,7 @@ func (f *forged) build(t testing.TB) []byte {
 // putContent adds a content block and returns its CID.
 func (f *forged) putContent(t testing.TB, data []byte) cid.Cid {
 	t.Helper()
-	c, err := prefixRaw.Sum(data)
+	c, err := PrefixRaw.Sum(data)
 	if err != nil {
 		t.Fatal(err)
 	}

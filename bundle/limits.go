@@ -78,6 +78,17 @@ const (
 	MaxNameLen        = 1024 // attachment names and publisher names
 )
 
+// The dag-cbor decoder may allocate, in its own units (about a byte each),
+// dagCBORBudgetPerByte for every byte of the object plus dagCBORBudgetBase.
+// Counted that way, a well-formed object costs at most about 5 a byte (a
+// one-byte list entry costs 4, plus 1 for the list's declared length), so
+// every object fits, and none can make the decoder allocate more than a
+// small multiple of its own size, whatever lengths its headers declare.
+const (
+	dagCBORBudgetPerByte = 16
+	dagCBORBudgetBase    = 4096
+)
+
 // Manifest pages are cut when their entries reach pageTarget bytes
 // (estimated, before compression) or their spans pageMaxBlocks (an upper
 // bound on the page's distinct blocks). One entry is bounded by the field

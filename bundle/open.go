@@ -282,7 +282,7 @@ func (b *Bundle) readBlock(c cid.Cid, limit int, codec uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkBlock(c, data, codec); err != nil {
+	if err := checkBlockOf(c, data, codec); err != nil {
 		return nil, err
 	}
 	return data, nil
@@ -296,18 +296,15 @@ func (b *Bundle) verifyEnvelope(root cid.Cid, opts OpenOptions) error {
 	if err := checkVersion(data); err != nil {
 		return err
 	}
-	env, err := decodeNode[envelope](data, protoEnvelope)
+	// Only the canonical encoding is accepted, so one signed bundle has
+	// exactly one root CID.
+	env, err := DecodeDAGCBOR[envelope](protoEnvelope, data, "envelope")
 	if err != nil {
 		return err
 	}
 	pl := &env.Payload
 	if pl.Type != typeBundle {
 		return fmt.Errorf("%w: %.40q where a bundle envelope belongs", ErrWrongType, pl.Type)
-	}
-	// Only the canonical encoding is accepted, so one signed bundle has
-	// exactly one root CID.
-	if again, err := encodeNode(env, protoEnvelope); err != nil || !bytes.Equal(again, data) {
-		return fmt.Errorf("%w: envelope is not canonical dag-cbor", ErrMalformed)
 	}
 	rootKey, err := ParsePublisherID(pl.Publisher)
 	if err != nil || PublisherID(rootKey) != pl.Publisher {
@@ -377,12 +374,9 @@ func (b *Bundle) loadManifest() error {
 	if err != nil {
 		return err
 	}
-	m, err := decodeNode[manifest](data, protoManifest)
+	m, err := DecodeDAGCBOR[manifest](protoManifest, data, "manifest")
 	if err != nil {
 		return err
-	}
-	if again, err := encodeNode(m, protoManifest); err != nil || !bytes.Equal(again, data) {
-		return fmt.Errorf("%w: manifest is not canonical dag-cbor", ErrMalformed)
 	}
 	if m.V != FormatVersion {
 		return fmt.Errorf("%w: manifest version %d", ErrUnsupportedVersion, m.V)
@@ -575,7 +569,7 @@ func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *block
 		}
 		out = append(out, raw[s.Off:s.Off+s.Len]...)
 	}
-	if err := checkBlock(content, out, cid.Raw); err != nil {
+	if err := checkBlockOf(content, out, cid.Raw); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -633,7 +627,7 @@ func isRawSHA256(c cid.Cid) bool {
 		return false
 	}
 	p := c.Prefix()
-	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == prefixRaw.MhType && p.MhLength == 32
+	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == PrefixRaw.MhType && p.MhLength == 32
 }
 
 // carHeader returns the canonical CARv1 header for a single root.

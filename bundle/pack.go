@@ -316,7 +316,7 @@ type blockWriter struct {
 }
 
 func (bw *blockWriter) put(data []byte) (cid.Cid, error) {
-	c, err := prefixRaw.Sum(data)
+	c, err := PrefixRaw.Sum(data)
 	if err != nil {
 		return cid.Undef, err
 	}
@@ -397,7 +397,7 @@ func (p *Packer) Pack(w io.Writer) (*Info, error) {
 				return nil, err
 			}
 			ae := attachmentEntry{Name: at.name, ContentType: at.contentType, Size: at.size, Body: []span{}}
-			if ae.Cid, err = prefixRaw.Sum(raw); err != nil {
+			if ae.Cid, err = PrefixRaw.Sum(raw); err != nil {
 				return nil, err
 			}
 			for chunk := range slices.Chunk(raw, MaxBlockRaw) {
@@ -453,7 +453,7 @@ func (p *Packer) packBodies(bw *blockWriter) error {
 			return err
 		}
 		buf = body
-		if it.e.Cid, err = prefixRaw.Sum(body); err != nil {
+		if it.e.Cid, err = PrefixRaw.Sum(body); err != nil {
 			return err
 		}
 		it.e.Body = []span{}
@@ -561,7 +561,7 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 	var meta []blk
 	m := manifest{V: FormatVersion, Pages: []cid.Cid{}}
 	if dictBytes != nil {
-		c, err := prefixRaw.Sum(dictBytes)
+		c, err := PrefixRaw.Sum(dictBytes)
 		if err != nil {
 			return nil, err
 		}

@@ -107,12 +107,9 @@ func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
 // decodePageSize is decodePage that also returns the entries' decoded
 // size, refusing pages whose entries would exceed budget bytes.
 func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, error) {
-	pg, err := decodeNode[page](data, protoPage)
+	pg, err := DecodeDAGCBOR[page](protoPage, data, "manifest page")
 	if err != nil {
 		return nil, 0, err
-	}
-	if again, err := encodeNode(pg, protoPage); err != nil || !bytes.Equal(again, data) {
-		return nil, 0, fmt.Errorf("%w: manifest page is not canonical dag-cbor", ErrMalformed)
 	}
 	if len(pg.Blocks) > MaxPageBlocks {
 		return nil, 0, fmt.Errorf("%w: page lists %d blocks", ErrTooLarge, len(pg.Blocks))

@@ -72,7 +72,7 @@ func (b *Bundle) Receive(r io.Reader, f ReceiveFile) (*Bundle, error) {
 			return nil, fmt.Errorf("%w: section is not block %s, the next in canonical order", ErrMalformed, c)
 		}
 		data := sec[len(key):]
-		if err := checkBlock(c, data, c.Prefix().Codec); err != nil {
+		if err := CheckBlock(c, data); err != nil {
 			return nil, err
 		}
 		vl := binary.PutUvarint(lenBuf[:], n)

@@ -1,16 +1,10 @@
 package bundle
 
 import (
-	"bytes"
-	"fmt"
-
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime"
-	"github.com/ipld/go-ipld-prime/codec"
-	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/node/bindnode"
 	"github.com/ipld/go-ipld-prime/schema"
-	mh "github.com/multiformats/go-multihash"
 )
 
 // The IPLD schema of every dag-cbor object in a bundle. docs/bundle-format.md
@@ -276,55 +270,4 @@ func mustSchema() *schema.TypeSystem {
 		panic(err) // the schema is a constant; a test loads it
 	}
 	return ts
-}
-
-// The CID prefixes of the objects a bundle holds.
-var (
-	prefixCBOR = cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.SHA2_256, MhLength: -1}
-	prefixRaw  = cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_256, MhLength: -1}
-)
-
-// encodeNode encodes a Go value bound to proto as dag-cbor.
-func encodeNode(v any, proto schema.TypedPrototype) ([]byte, error) {
-	n := bindnode.Wrap(v, proto.Type())
-	var buf bytes.Buffer
-	// RFC 7049 order (shorter keys first) is DAG-CBOR's canonical map order.
-	opts := dagcbor.EncodeOptions{AllowLinks: true, MapSortMode: codec.MapSortMode_RFC7049}
-	if err := opts.Encode(n.Representation(), &buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// decodeNode decodes strict dag-cbor into a fresh value of proto's Go type.
-// The caller has checked data's size and hash.
-func decodeNode[T any](data []byte, proto schema.TypedPrototype) (v *T, err error) {
-	defer func() {
-		// The decoder is fuzzed upstream and here; this guards a reader
-		// against a decoder bug turning hostile bytes into a crash.
-		if r := recover(); r != nil {
-			v, err = nil, fmt.Errorf("%w: decoder panic: %v", ErrMalformed, r)
-		}
-	}()
-	nb := proto.Representation().NewBuilder()
-	opts := dagcbor.DecodeOptions{AllowLinks: true, AllocationBudget: int64(len(data))*16 + 4096}
-	if err := opts.Decode(nb, bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	n := nb.Build()
-	out, ok := bindnode.Unwrap(n).(*T)
-	if !ok {
-		return nil, fmt.Errorf("%w: unexpected node type", ErrMalformed)
-	}
-	return out, nil
-}
-
-// makeBlock encodes v and returns its CID and bytes.
-func makeBlock(v any, proto schema.TypedPrototype) (cid.Cid, []byte, error) {
-	data, err := encodeNode(v, proto)
-	if err != nil {
-		return cid.Undef, nil, err
-	}
-	c, err := prefixCBOR.Sum(data)
-	return c, data, err
 }

@@ -83,7 +83,7 @@ func TestTamper(t *testing.T) {
 			delete(f.content, firstBlock(f).Block)
 		}), OpenOptions{}, ErrMissingBlock},
 		{"manifest content cid lies", forge(good, root, func(f *forged) {
-			f.pages[0][0].Cid, _ = prefixRaw.Sum([]byte("something else"))
+			f.pages[0][0].Cid, _ = PrefixRaw.Sum([]byte("something else"))
 		}), OpenOptions{}, ErrHashMismatch},
 		{"manifest size lies", forge(good, root, func(f *forged) { f.pages[0][0].Size++ }), OpenOptions{}, ErrSizeMismatch},
 		{"envelope article count lies", forge(good, root, func(f *forged) { f.payload.Articles-- }), OpenOptions{}, ErrSizeMismatch},
@@ -122,7 +122,7 @@ func TestTamper(t *testing.T) {
 			s.Block = f.putContent(t, frame)
 		}), OpenOptions{}, ErrMalformed},
 		{"root-signed bundle with a dangling publisher document link", forge(good, root, func(f *forged) {
-			c, _ := prefixCBOR.Sum([]byte("nowhere"))
+			c, _ := PrefixDAGCBOR.Sum([]byte("nowhere"))
 			f.payload.Authority = &c
 		}), OpenOptions{}, ErrMissingBlock},
 		{"CARv2 container", carV2(t, good), OpenOptions{}, ErrUnsupportedVersion},
@@ -246,11 +246,11 @@ func TestPageStrictness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg, err := decodeNode[page](good, protoPage)
+	pg, err := DecodeDAGCBOR[page](protoPage, good, "manifest page")
 	if err != nil {
 		t.Fatal(err)
 	}
-	extra, _ := prefixRaw.Sum([]byte("unused"))
+	extra, _ := PrefixRaw.Sum([]byte("unused"))
 	pg.Blocks = append(pg.Blocks, extra)
 	_, unused, err := makeBlock(pg, protoPage)
 	if err != nil {
