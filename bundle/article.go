@@ -1,6 +1,12 @@
 package bundle
 
-import "time"
+import (
+	"fmt"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // Article is one article as ingested by a publisher, before packing, or as
 // read back from a verified bundle.
@@ -33,4 +39,68 @@ type Attachment struct {
 	Name        string
 	ContentType string
 	Data        []byte
+}
+
+// checkEntry checks an article's metadata against the format's bounds:
+// what Packer.Add refuses to pack and Open refuses to accept, with the same
+// errors either way. spans is the number of spans of the body and the
+// attachments together. The spans themselves, and what else only a
+// manifest has, the reader checks separately.
+func checkEntry(e *entry, spans int) error {
+	switch {
+	case e.Id == "" || len(e.Id) > MaxIDLen || !utf8.ValidString(e.Id):
+		return fmt.Errorf("%w: article id empty, over %d bytes or not UTF-8", ErrMalformed, MaxIDLen)
+	case len(e.Title) > MaxTitleLen || len(e.Lang) > MaxLangLen || len(e.Url) > MaxURLLen ||
+		len(e.Summary) > MaxSummaryLen || len(e.ContentType) > MaxContentTypeLen || len(e.Authors) > MaxAuthors:
+		return fmt.Errorf("%w: article field over its limit", ErrTooLarge)
+	case len(e.Attachments) > MaxAttachments:
+		return fmt.Errorf("%w: %d attachments, limit %d", ErrTooLarge, len(e.Attachments), MaxAttachments)
+	}
+	for _, a := range e.Authors {
+		if len(a) > MaxAuthorLen {
+			return fmt.Errorf("%w: author name over %d bytes", ErrTooLarge, MaxAuthorLen)
+		}
+	}
+	if !validUTF8(e.Title, e.Lang, e.Url, e.Summary, e.ContentType) || !validUTF8(e.Authors...) {
+		return fmt.Errorf("%w: article metadata is not valid UTF-8", ErrMalformed)
+	}
+	if spans > MaxSpans {
+		return fmt.Errorf("%w: %d spans for the article and its attachments, limit %d", ErrTooLarge, spans, MaxSpans)
+	}
+	names := make(map[string]bool, len(e.Attachments))
+	for _, a := range e.Attachments {
+		if err := checkName(a.Name); err != nil {
+			return fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if names[a.Name] {
+			return fmt.Errorf("%w: attachment %.80q twice", ErrMalformed, a.Name)
+		}
+		names[a.Name] = true
+		if !utf8.ValidString(a.ContentType) {
+			return fmt.Errorf("%w: attachment content type is not valid UTF-8", ErrMalformed)
+		}
+		if len(a.ContentType) > MaxContentTypeLen {
+			return fmt.Errorf("%w: attachment content type over %d bytes", ErrTooLarge, MaxContentTypeLen)
+		}
+	}
+	return nil
+}
+
+// checkName accepts clean, relative, slash-separated attachment names that
+// stay below the directory they are resolved against.
+func checkName(name string) error {
+	if name == "" || len(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "\\\x00") ||
+		path.IsAbs(name) || path.Clean(name) != name || name == "." || name == ".." || strings.HasPrefix(name, "../") {
+		return fmt.Errorf("%w: attachment name %.80q", ErrUnsafePath, name)
+	}
+	return nil
+}
+
+func validUTF8(ss ...string) bool {
+	for _, s := range ss {
+		if !utf8.ValidString(s) {
+			return false
+		}
+	}
+	return true
 }

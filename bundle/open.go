@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -444,7 +443,14 @@ func (b *Bundle) loadManifest() error {
 			if len(b.entries) >= b.Articles {
 				return fmt.Errorf("%w: manifest lists more articles than the envelope's %d", ErrSizeMismatch, b.Articles)
 			}
-			if err := b.checkEntry(e, spanInfo); err != nil {
+			spans := len(e.Body)
+			for _, a := range e.Attachments {
+				spans += len(a.Body)
+			}
+			if err := checkEntry(e, spans); err != nil {
+				return &Error{Object: e.Id, Err: err}
+			}
+			if err := b.checkEntrySpans(e, spanInfo); err != nil {
 				return &Error{Object: e.Id, Err: err}
 			}
 			if _, dup := b.byID[e.Id]; dup {
@@ -465,46 +471,12 @@ func (b *Bundle) loadManifest() error {
 	return nil
 }
 
-func (b *Bundle) checkEntry(e *entry, spanInfo map[cid.Cid][2]int64) error {
-	switch {
-	case e.Id == "" || len(e.Id) > MaxIDLen || !utf8.ValidString(e.Id):
-		return fmt.Errorf("%w: article id", ErrMalformed)
-	case len(e.Title) > MaxTitleLen || len(e.Lang) > MaxLangLen || len(e.Url) > MaxURLLen ||
-		len(e.Summary) > MaxSummaryLen || len(e.ContentType) > MaxContentTypeLen || len(e.Authors) > MaxAuthors:
-		return fmt.Errorf("%w: article field too long", ErrTooLarge)
-	case len(e.Attachments) > MaxAttachments:
-		return fmt.Errorf("%w: %d attachments", ErrTooLarge, len(e.Attachments))
-	}
-	for _, a := range e.Authors {
-		if len(a) > MaxAuthorLen {
-			return fmt.Errorf("%w: author name", ErrTooLarge)
-		}
-	}
-	if !validUTF8(e.Title, e.Lang, e.Url, e.Summary, e.ContentType) || !validUTF8(e.Authors...) {
-		return fmt.Errorf("%w: metadata is not valid UTF-8", ErrMalformed)
-	}
-	spans := len(e.Body)
-	for _, a := range e.Attachments {
-		spans += len(a.Body)
-	}
-	if spans > MaxSpans {
-		return fmt.Errorf("%w: %d spans", ErrTooLarge, spans)
-	}
+// checkEntrySpans checks the spans of an entry's body and attachments.
+func (b *Bundle) checkEntrySpans(e *entry, spanInfo map[cid.Cid][2]int64) error {
 	if err := b.checkSpans(e.Cid, e.Size, e.Body, spanInfo); err != nil {
 		return err
 	}
-	names := make(map[string]bool, len(e.Attachments))
 	for _, a := range e.Attachments {
-		if err := checkName(a.Name); err != nil {
-			return fmt.Errorf("%w: %w", ErrMalformed, err)
-		}
-		if names[a.Name] || !utf8.ValidString(a.ContentType) {
-			return fmt.Errorf("%w: attachment %.80q", ErrMalformed, a.Name)
-		}
-		if len(a.ContentType) > MaxContentTypeLen {
-			return fmt.Errorf("%w: attachment content type", ErrTooLarge)
-		}
-		names[a.Name] = true
 		if err := b.checkSpans(a.Cid, a.Size, a.Body, spanInfo); err != nil {
 			return err
 		}

@@ -11,11 +11,9 @@ import (
 	"io"
 	"math"
 	"os"
-	"path"
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
@@ -114,14 +112,9 @@ type Packer struct {
 }
 
 type packItem struct {
-	e    entry // Body, CID and Attachments spans are filled when packed
-	off  int64 // body in the spool
-	atts []packAttachment
-}
-
-type packAttachment struct {
-	name, contentType string
-	off, size         int64
+	e      entry   // the CIDs and spans of the body and attachments are filled when packed
+	off    int64   // body in the spool
+	attOff []int64 // each attachment's data in the spool
 }
 
 // NewPacker validates opts and creates the spool file.
@@ -168,8 +161,23 @@ func (p *Packer) Close() error { return p.spool.Close() }
 // Add validates an article and spools it. It fails with ErrDuplicateID if
 // the id was added before.
 func (p *Packer) Add(a *Article) error {
-	if err := checkArticle(a); err != nil {
+	e := entry{
+		Id: a.ID, Title: a.Title, Lang: a.Lang, Published: unixOrZero(a.Published), Updated: unixOrZero(a.Updated),
+		Url: a.URL, Authors: append([]string{}, a.Authors...), Summary: a.Summary, ContentType: a.ContentType,
+		Size: int64(len(a.Body)), Attachments: make([]attachmentEntry, 0, len(a.Attachments)),
+	}
+	if e.Lang == "" {
+		e.Lang = "und"
+	}
+	for _, at := range a.Attachments {
+		e.Attachments = append(e.Attachments, attachmentEntry{Name: at.Name, ContentType: at.ContentType, Size: int64(len(at.Data))})
+	}
+	if err := checkEntry(&e, packedSpans(a)); err != nil {
 		return &Error{Object: a.ID, Err: err}
+	}
+	if a.ContentType == "" {
+		// Writers must name it; readers accept an entry without one.
+		return &Error{Object: a.ID, Err: fmt.Errorf("%w: article has no content type", ErrMalformed)}
 	}
 	if _, dup := p.ids[a.ID]; dup {
 		return &Error{Object: a.ID, Err: ErrDuplicateID}
@@ -177,14 +185,7 @@ func (p *Packer) Add(a *Article) error {
 	if len(p.items) >= MaxArticles {
 		return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
 	}
-	it := &packItem{e: entry{
-		Id: a.ID, Title: a.Title, Lang: a.Lang, Published: unixOrZero(a.Published), Updated: unixOrZero(a.Updated),
-		Url: a.URL, Authors: append([]string{}, a.Authors...), Summary: a.Summary, ContentType: a.ContentType,
-		Size: int64(len(a.Body)), Attachments: []attachmentEntry{},
-	}}
-	if it.e.Lang == "" {
-		it.e.Lang = "und"
-	}
+	it := &packItem{e: e}
 	var err error
 	if it.off, err = p.spoolWrite(a.Body); err != nil {
 		return err
@@ -194,7 +195,7 @@ func (p *Packer) Add(a *Article) error {
 		if err != nil {
 			return err
 		}
-		it.atts = append(it.atts, packAttachment{name: at.Name, contentType: at.ContentType, off: off, size: int64(len(at.Data))})
+		it.attOff = append(it.attOff, off)
 	}
 	p.ids[a.ID] = struct{}{}
 	p.items = append(p.items, it)
@@ -235,62 +236,6 @@ func unixOrZero(t time.Time) int64 {
 		return 0
 	}
 	return t.Unix()
-}
-
-func checkArticle(a *Article) error {
-	switch {
-	case a.ID == "" || len(a.ID) > MaxIDLen || !utf8.ValidString(a.ID):
-		return fmt.Errorf("%w: article id empty, too long or not UTF-8", ErrMalformed)
-	case len(a.Title) > MaxTitleLen, len(a.Lang) > MaxLangLen, len(a.URL) > MaxURLLen,
-		len(a.Summary) > MaxSummaryLen, len(a.ContentType) > MaxContentTypeLen, len(a.Authors) > MaxAuthors:
-		return fmt.Errorf("%w: article field too long", ErrTooLarge)
-	case a.ContentType == "":
-		return fmt.Errorf("%w: article has no content type", ErrMalformed)
-	case len(a.Attachments) > MaxAttachments:
-		return fmt.Errorf("%w: more than %d attachments", ErrTooLarge, MaxAttachments)
-	}
-	spans := chunks(len(a.Body))
-	for _, at := range a.Attachments {
-		spans += chunks(len(at.Data))
-	}
-	if spans > MaxSpans {
-		return fmt.Errorf("%w: article and attachments need more than %d blocks", ErrTooLarge, MaxSpans)
-	}
-	for _, au := range a.Authors {
-		if len(au) > MaxAuthorLen {
-			return fmt.Errorf("%w: author name too long", ErrTooLarge)
-		}
-	}
-	if !validUTF8(a.Title, a.Lang, a.URL, a.Summary, a.ContentType) || !validUTF8(a.Authors...) {
-		return fmt.Errorf("%w: article metadata is not valid UTF-8", ErrMalformed)
-	}
-	names := make(map[string]bool, len(a.Attachments))
-	for _, at := range a.Attachments {
-		if err := checkName(at.Name); err != nil {
-			return err
-		}
-		if names[at.Name] {
-			return fmt.Errorf("%w: attachment %q twice", ErrMalformed, at.Name)
-		}
-		names[at.Name] = true
-		if !utf8.ValidString(at.ContentType) {
-			return fmt.Errorf("%w: attachment content type is not valid UTF-8", ErrMalformed)
-		}
-		if len(at.ContentType) > MaxContentTypeLen {
-			return fmt.Errorf("%w: attachment %q", ErrTooLarge, at.Name)
-		}
-	}
-	return nil
-}
-
-// checkName accepts clean, relative, slash-separated attachment names that
-// stay below the directory they are resolved against.
-func checkName(name string) error {
-	if name == "" || len(name) > MaxNameLen || !utf8.ValidString(name) || strings.ContainsAny(name, "\\\x00") ||
-		path.IsAbs(name) || path.Clean(name) != name || name == "." || name == ".." || strings.HasPrefix(name, "../") {
-		return fmt.Errorf("%w: attachment name %.80q", ErrUnsafePath, name)
-	}
-	return nil
 }
 
 // Info summarizes a bundle.
@@ -391,15 +336,16 @@ func (p *Packer) Pack(w io.Writer) (*Info, error) {
 		return nil, err
 	}
 	for _, it := range p.items {
-		for _, at := range it.atts {
-			raw, err := p.spoolRead(at.off, at.size)
+		for i, off := range it.attOff {
+			ae := &it.e.Attachments[i]
+			raw, err := p.spoolRead(off, ae.Size)
 			if err != nil {
 				return nil, err
 			}
-			ae := attachmentEntry{Name: at.name, ContentType: at.contentType, Size: at.size, Body: []span{}}
 			if ae.Cid, err = PrefixRaw.Sum(raw); err != nil {
 				return nil, err
 			}
+			ae.Body = []span{}
 			for chunk := range slices.Chunk(raw, MaxBlockRaw) {
 				s, err := bw.putContent(chunk, true)
 				if err != nil {
@@ -407,10 +353,6 @@ func (p *Packer) Pack(w io.Writer) (*Info, error) {
 				}
 				ae.Body = append(ae.Body, s)
 			}
-			if len(raw) == 0 {
-				ae.Body = []span{}
-			}
-			it.e.Attachments = append(it.e.Attachments, ae)
 		}
 	}
 	return p.write(w, bw, dictBytes)
@@ -719,14 +661,16 @@ func (c *countWriter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-func validUTF8(ss ...string) bool {
-	for _, s := range ss {
-		if !utf8.ValidString(s) {
-			return false
-		}
+// packedSpans returns the number of spans Pack gives an article and its
+// attachments: one per MaxBlockRaw bytes or part of it, and one for an
+// empty body (an empty attachment has none).
+func packedSpans(a *Article) int {
+	n := max(1, blocksFor(len(a.Body)))
+	for _, at := range a.Attachments {
+		n += blocksFor(len(at.Data))
 	}
-	return true
+	return n
 }
 
-// chunks returns the number of MaxBlockRaw blocks n bytes need alone.
-func chunks(n int) int { return max(1, (n+MaxBlockRaw-1)/MaxBlockRaw) }
+// blocksFor returns the number of MaxBlockRaw blocks n bytes need alone.
+func blocksFor(n int) int { return (n + MaxBlockRaw - 1) / MaxBlockRaw }
