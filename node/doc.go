@@ -1,11 +1,28 @@
 // Package node is the only code in samizdat that builds a libp2p host,
-// bitswap and the block store. Its API may change before v1.
+// bitswap, the DHT, gossipsub and the block store. Its API may change
+// before v1.
 //
-// A Node holds a Repo (a directory guarded by a lock file: the node's own
-// identity key, separate from any publisher key, and an on-disk block
-// store that checks every block against its CID when read) and a libp2p
-// host with bitswap. Blocks fetched from peers are staged in memory until
-// the bundle they belong to has been verified (signature, publisher
-// document, manifest, and each block's CID); only then are they admitted to
-// the on-disk store, so bad input from a peer never reaches the store.
+// A [Repo] is a directory guarded by a lock file: the node's own identity
+// key (never a publisher's), the bundles it holds as whole canonical
+// files, a block store for catalogs, the head store ([Heads]) and the
+// remembered peers. Every block read from it is checked against its CID.
+//
+// A [Node] is a libp2p host over a Repo. A serving node ([Config.Serve]: a
+// mirror or a publisher) serves what it holds over the bundle and block
+// protocols, bitswap and, once [Node.ServeHeads] is called, the head
+// protocol. A reader, the zero Config, listens on nothing, serves
+// nothing and runs no bitswap: it asks only its sources ([Node.Sources],
+// the peers it chose with [Node.Connect]), directly, for single blocks
+// ([BlockProtocol]) and whole bundle files ([BundleProtocol]).
+//
+// Nothing a peer sends is stored before it is verified. [Node.FetchBundle]
+// fetches a bundle's metadata block by block and verifies it
+// ([bundle.OpenBlocksPrefetch]). A bundle the node mostly lacks then comes
+// as one file, streamed to a temporary dot-file in the repo and checked
+// section by section against that metadata as it arrives
+// ([bundle.Bundle.Receive]), then synced and renamed into place; a failed
+// transfer is deleted. Otherwise the missing blocks come one by one (block
+// requests, or bitswap on a serving node), each checked against its CID
+// and held in a bounded in-memory staging area, never in the store, until
+// the bundle file is written from them with every block checked again.
 package node
