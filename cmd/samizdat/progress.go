@@ -42,6 +42,10 @@ func drawProgress(w io.Writer, desc string, poll progressFunc) (stop func()) {
 		progressbar.OptionThrottle(progressEvery),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSpinnerType(14),
+		// No spinner goroutine of the library's own: it reads the bar's
+		// state without its lock and outlives stop. The spinner turns on
+		// each draw instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 		progressbar.OptionSetPredictTime(true),
 		progressbar.OptionClearOnFinish(),
 	)
