@@ -34,6 +34,9 @@ var (
 	// ErrBadKey is returned for a key file or publisher ID that cannot be
 	// decoded.
 	ErrBadKey = errors.New("bad key")
+	// ErrAlreadyPacked is returned by Packer.Pack called a second time,
+	// and by Packer.Add after Pack: a Packer makes one bundle.
+	ErrAlreadyPacked = errors.New("packer has already packed its bundle")
 )
 
 type invalidError struct{ msg string }

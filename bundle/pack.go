@@ -109,6 +109,7 @@ type Packer struct {
 	items     []*packItem
 	ids       map[string]struct{}
 	total     int64 // body bytes
+	packed    bool  // Pack has begun: the items are sorted and spanned
 }
 
 type packItem struct {
@@ -159,8 +160,11 @@ func NewPacker(opts PackOptions) (*Packer, error) {
 func (p *Packer) Close() error { return p.spool.Close() }
 
 // Add validates an article and spools it. It fails with ErrDuplicateID if
-// the id was added before.
+// the id was added before, and with ErrAlreadyPacked after Pack.
 func (p *Packer) Add(a *Article) error {
+	if p.packed {
+		return ErrAlreadyPacked
+	}
 	e := entry{
 		Id: a.ID, Title: a.Title, Lang: a.Lang, Published: unixOrZero(a.Published), Updated: unixOrZero(a.Updated),
 		Url: a.URL, Authors: append([]string{}, a.Authors...), Summary: a.Summary, ContentType: a.ContentType,
@@ -291,11 +295,16 @@ func (bw *blockWriter) putContent(raw []byte, attachment bool) (span, error) {
 }
 
 // Pack packs the added articles and writes the bundle (a CARv1) to w.
-// It may be called once.
+// It may be called once: a later call returns ErrAlreadyPacked, whether
+// or not the first succeeded.
 func (p *Packer) Pack(w io.Writer) (*Info, error) {
+	if p.packed {
+		return nil, ErrAlreadyPacked
+	}
 	if len(p.items) == 0 {
 		return nil, errors.New("no articles to pack")
 	}
+	p.packed = true
 	dictBytes, err := p.dictionary()
 	if err != nil {
 		return nil, err
