@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -20,6 +21,7 @@ import (
 	"github.com/ipld/go-car/v2/storage"
 	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/zstd"
+	"github.com/samizdat/samizdat/internal/iocount"
 )
 
 // Level is a compression setting.
@@ -590,8 +592,8 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 		return nil, err
 	}
 
-	cw := &countWriter{w: w}
-	car, err := storage.NewWritable(cw, []cid.Cid{root}, carv2.WriteAsCarV1(true))
+	var size atomic.Int64
+	car, err := storage.NewWritable(iocount.Writer{W: w, N: &size}, []cid.Cid{root}, carv2.WriteAsCarV1(true))
 	if err != nil {
 		return nil, err
 	}
@@ -643,7 +645,7 @@ func (p *Packer) write(w io.Writer, bw *blockWriter, dictBytes []byte) (*Info, e
 	}
 	return &Info{
 		Root: root, Publisher: p.publisher, Signer: PublisherID(signer), Seq: p.opts.Seq,
-		Created: time.Unix(pl.Created, 0).UTC(), Articles: len(p.items), Bytes: bytes, Size: cw.n,
+		Created: time.Unix(pl.Created, 0).UTC(), Articles: len(p.items), Bytes: bytes, Size: size.Load(),
 	}, nil
 }
 
@@ -657,17 +659,6 @@ func entrySizeEstimate(e *entry) int {
 		n += 96 + len(a.Name) + len(a.ContentType) + perSpan*len(a.Body)
 	}
 	return n
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(b []byte) (int, error) {
-	n, err := c.w.Write(b)
-	c.n += int64(n)
-	return n, err
 }
 
 // packedSpans returns the number of spans Pack gives an article and its

@@ -52,7 +52,7 @@ func (n *Node) requestBlock(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, 
 	if status != bulkOK {
 		return nil, errNoBlock
 	}
-	n.recv.bytes.Add(uint64(len(data)))
+	n.recv.bytes.Add(int64(len(data)))
 	if sum, err := c.Prefix().Sum(data); err != nil || !sum.Equals(c) {
 		return nil, errors.New("peer sent a block that does not match its CID")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/iocount"
 )
 
 // BundleProtocol streams a whole bundle file, beside bitswap: one request,
@@ -70,7 +71,7 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 		return err
 	}
 	s.CloseWrite()
-	br := bufio.NewReaderSize(countingReader{&deadlineReader{s}, &n.recv.bytes}, 256<<10)
+	br := bufio.NewReaderSize(iocount.Reader{R: &deadlineReader{s}, N: &n.recv.bytes}, 256<<10)
 	status, err := br.ReadByte()
 	if err != nil {
 		return err
@@ -85,11 +86,11 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 	if size > maxBundleFile {
 		return fmt.Errorf("%w: bundle file of %d bytes", bundle.ErrTooLarge, size)
 	}
-	n.recv.expected.Add(size)
+	n.recv.expected.Add(int64(size))
 	adopted := false
 	defer func() {
 		if !adopted {
-			n.recv.expected.Add(-size) // not coming after all (wraps back)
+			n.recv.expected.Add(-int64(size)) // not coming after all
 		}
 	}()
 	tmp, err := os.CreateTemp(n.repo.bundles.dir, ".fetch-*")
@@ -113,7 +114,7 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 		return err
 	}
 	adopted = true
-	n.recv.blocks.Add(uint64(len(got.Blocks())))
+	n.recv.blocks.Add(int64(len(got.Blocks())))
 	return nil
 }
 

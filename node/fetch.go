@@ -27,16 +27,16 @@ type Received struct {
 
 // counters are a node's receive counters.
 type counters struct {
-	blocks, bytes, expected atomic.Uint64
+	blocks, bytes, expected atomic.Int64
 }
 
 // Sent returns the bytes the node has sent to peers: bundle files and
 // blocks, by every protocol (bitswap's with its message framing).
-func (n *Node) Sent() uint64 { return n.sent.Load() }
+func (n *Node) Sent() uint64 { return uint64(n.sent.Load()) }
 
 // Received returns what the node has received from peers so far.
 func (n *Node) Received() Received {
-	r := Received{Blocks: n.recv.blocks.Load(), Bytes: n.recv.bytes.Load(), Expected: n.recv.expected.Load()}
+	r := Received{Blocks: uint64(n.recv.blocks.Load()), Bytes: uint64(n.recv.bytes.Load()), Expected: uint64(n.recv.expected.Load())}
 	if n.bs != nil {
 		if st, err := n.bs.Stat(); err == nil {
 			r.Blocks += st.BlocksReceived
@@ -382,18 +382,6 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 		}
 	}
 	return staged, nil
-}
-
-// countingReader counts the bytes a peer sends.
-type countingReader struct {
-	r io.Reader
-	n *atomic.Uint64
-}
-
-func (c countingReader) Read(p []byte) (int, error) {
-	k, err := c.r.Read(p)
-	c.n.Add(uint64(k))
-	return k, err
 }
 
 // errKind names the kind of a fetch error for a log line: the error's own
