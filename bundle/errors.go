@@ -1,6 +1,9 @@
 package bundle
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrInvalid matches every error that says a bundle or publisher document
 // failed verification: errors.Is(err, ErrInvalid) is true for all the
@@ -26,8 +29,11 @@ var (
 
 // Errors that are not about verification.
 var (
-	// ErrNotFound is returned for an article id the bundle does not hold.
-	ErrNotFound = errors.New("no such article")
+	// ErrNotFound says an object is not held: an article or attachment
+	// a bundle does not have, a block it does not list, or a bundle, block
+	// or catalog a repo or a peer does not hold. Every such error matches
+	// it, with the object named in the message.
+	ErrNotFound = errors.New("not found")
 	// ErrUnsafePath is returned by Extract for a name that would escape
 	// the target directory.
 	ErrUnsafePath = errors.New("unsafe path")
@@ -37,6 +43,14 @@ var (
 	// ErrAlreadyPacked is returned by Packer.Pack called a second time,
 	// and by Packer.Add after Pack: a Packer makes one bundle.
 	ErrAlreadyPacked = errors.New("packer has already packed its bundle")
+)
+
+// ErrNotFound for an article id or attachment name a bundle lacks. The id
+// is left out: an error may end up in a log, and which article a reader
+// asked for is private.
+var (
+	errNoArticle    = fmt.Errorf("%w: no such article", ErrNotFound)
+	errNoAttachment = fmt.Errorf("%w: no such attachment", ErrNotFound)
 )
 
 type invalidError struct{ msg string }

@@ -76,7 +76,7 @@ func (b *Bundle) List() []ArticleInfo {
 func (b *Bundle) Lookup(id string) (ArticleInfo, error) {
 	i, ok := b.byID[id]
 	if !ok {
-		return ArticleInfo{}, ErrNotFound
+		return ArticleInfo{}, errNoArticle
 	}
 	return b.entries[i].info(), nil
 }
@@ -86,7 +86,7 @@ func (b *Bundle) Lookup(id string) (ArticleInfo, error) {
 func (b *Bundle) Body(id string) ([]byte, error) {
 	i, ok := b.byID[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, errNoArticle
 	}
 	e := &b.entries[i]
 	body, err := b.content(e.Cid, e.Size, e.Body, nil)
@@ -100,7 +100,7 @@ func (b *Bundle) Body(id string) ([]byte, error) {
 func (b *Bundle) Attachment(id, name string) ([]byte, error) {
 	i, ok := b.byID[id]
 	if !ok {
-		return nil, ErrNotFound
+		return nil, errNoArticle
 	}
 	for _, a := range b.entries[i].Attachments {
 		if a.Name == name {
@@ -111,7 +111,7 @@ func (b *Bundle) Attachment(id, name string) ([]byte, error) {
 			return data, nil
 		}
 	}
-	return nil, ErrNotFound
+	return nil, errNoAttachment
 }
 
 // Article returns an article with its body and attachments.
@@ -238,7 +238,7 @@ func (b *Bundle) WriteCAR(w io.Writer) error {
 // returned: a carrier cannot smuggle content into what a mirror serves.
 func (b *Bundle) Block(c cid.Cid) ([]byte, error) {
 	if !b.referenced(c) {
-		return nil, ErrNotFound
+		return nil, fmt.Errorf("%w: block %s is not in the bundle", ErrNotFound, c)
 	}
 	return b.readBlock(c, MaxBlockSize, c.Prefix().Codec)
 }

@@ -121,7 +121,7 @@ func TestRoundTrip(t *testing.T) {
 					t.Errorf("Article(%q) has %d attachments, want %d", a.ID, len(got.Attachments), len(a.Attachments))
 				}
 			}
-			if _, err := b.Body("nope"); err != ErrNotFound {
+			if _, err := b.Body("nope"); !errors.Is(err, ErrNotFound) {
 				t.Errorf("Body(nope) = %v, want ErrNotFound", err)
 			}
 			// Clusters never mix languages.

@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/samizdat/samizdat/bundle"
 )
 
 // BlockProtocol answers a request for one block with the block: one round
@@ -41,7 +42,7 @@ func (n *Node) serveBlocks() {
 	})
 }
 
-var errNoBlock = errors.New("peer does not have the block")
+var errNoBlock = fmt.Errorf("%w: the peer does not hold the block", bundle.ErrNotFound)
 
 // requestBlock asks one peer for one block and checks it against its CID.
 func (n *Node) requestBlock(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, error) {
@@ -53,8 +54,8 @@ func (n *Node) requestBlock(ctx context.Context, p peer.ID, c cid.Cid) ([]byte, 
 		return nil, errNoBlock
 	}
 	n.recv.bytes.Add(int64(len(data)))
-	if sum, err := c.Prefix().Sum(data); err != nil || !sum.Equals(c) {
-		return nil, errors.New("peer sent a block that does not match its CID")
+	if err := bundle.CheckBlock(c, data); err != nil {
+		return nil, err
 	}
 	n.recv.blocks.Add(1)
 	return data, nil

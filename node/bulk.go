@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -51,7 +50,7 @@ func (n *Node) serveBundles() {
 	})
 }
 
-var errBulkUnavailable = errors.New("peer does not have the bundle")
+var errBulkUnavailable = fmt.Errorf("%w: the peer does not hold the bundle", bundle.ErrNotFound)
 
 // fetchBulk asks one peer for the whole file of b, a bundle whose metadata
 // is already verified, and keeps it: each block is checked against its CID

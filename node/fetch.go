@@ -166,7 +166,7 @@ func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
 	}
 	r, size, ok := n.repo.bundles.open(root)
 	if !ok {
-		return fmt.Errorf("bundle %s is not held", root)
+		return fmt.Errorf("%w: bundle %s is not held", bundle.ErrNotFound, root)
 	}
 	_, err := io.Copy(w, io.NewSectionReader(r, 0, size))
 	return err
@@ -193,8 +193,8 @@ func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if sum, err := c.Prefix().Sum(blk.RawData()); err != nil || !sum.Equals(c) {
-		return nil, fmt.Errorf("block %s does not match its cid", c)
+	if err := bundle.CheckBlock(c, blk.RawData()); err != nil {
+		return nil, err
 	}
 	n.staging.discard([]cid.Cid{c}) // bitswap staged it; the caller decides
 	return blk.RawData(), nil
@@ -391,7 +391,7 @@ func errKind(err error) string {
 		err  error
 		kind string
 	}{
-		{bundle.ErrHashMismatch, "hash mismatch"}, {bundle.ErrTruncated, "truncated"},
+		{bundle.ErrNotFound, "not found"}, {bundle.ErrHashMismatch, "hash mismatch"}, {bundle.ErrTruncated, "truncated"},
 		{bundle.ErrTooLarge, "too large"}, {bundle.ErrMalformed, "malformed"},
 		{bundle.ErrInvalid, "invalid"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
 	} {
