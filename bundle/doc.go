@@ -41,6 +41,11 @@
 //     [Bundle.WriteCAR] for the one canonical file, [Bundle.Receive] to
 //     check a file streamed from elsewhere against a bundle already opened
 //     (with OpenBlocks, say).
+//   - Blocks of any samizdat object: [CheckBlock] checks a block against
+//     its CID; [EncodeDAGCBOR] and [DecodeDAGCBOR] are the one canonical
+//     DAG-CBOR encoding, and [PrefixDAGCBOR] and [PrefixRaw] the CID
+//     prefixes, that the node's catalogs and mirror's export files share
+//     with bundles. [ErrNotFound] means not held, whatever the object.
 //
 // The package never touches the network and never logs: OpenBlocks reads
 // only through the caller's getter, and failures are returned, never
