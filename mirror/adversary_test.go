@@ -28,8 +28,7 @@ func startAt(t *testing.T, dir string) *testNode {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	n.ServeHeads(repo.Heads())
-	return &testNode{n, repo.Heads(), repo}
+	return wrap(n, repo)
 }
 
 // TestMirrorKilledMidTransfer: two mirrors hold a bundle; one dies while
@@ -41,19 +40,19 @@ func TestMirrorKilledMidTransfer(t *testing.T) {
 	pub, m1, m2, reader := start(t, true), start(t, true), start(t, true), start(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+	if _, err := pub.as(key).Publish(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range []*testNode{m1, m2} {
 		link(t, m, pub)
-		if _, err := Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()}); err != nil {
+		if _, err := m.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	pub.Close()
 	link(t, reader, m1)
 	link(t, reader, m2)
-	h, err := reader.ResolveHead(ctx, reader.heads, []peer.ID{m1.Host.ID(), m2.Host.ID()}, publisher)
+	h, err := reader.ResolveHead(ctx, []peer.ID{m1.Host.ID(), m2.Host.ID()}, publisher)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,11 +63,11 @@ func TestMirrorKilledMidTransfer(t *testing.T) {
 		}
 		m1.Close()
 	}()
-	res, err := SyncHead(ctx, reader.Node, reader.heads, h)
+	res, err := reader.svc.syncHead(ctx, h, fromHere)
 	if err != nil || len(res.Fetched) != 1 {
 		t.Fatalf("SyncHead() = %+v, %v", res, err)
 	}
-	paths, err := WriteBundles(ctx, reader.Node, res, t.TempDir())
+	paths, err := reader.svc.WriteBundles(ctx, res, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,13 +87,13 @@ func TestDamagedMirror(t *testing.T) {
 	pub := start(t, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+	if _, err := pub.as(key).Publish(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
 	bad := startAt(t, dir)
 	link(t, bad, pub)
-	if _, err := Sync(ctx, bad.Node, bad.heads, publisher, []peer.ID{pub.Host.ID()}); err != nil {
+	if _, err := bad.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()}); err != nil {
 		t.Fatal(err)
 	}
 	bad.stop()
@@ -117,11 +116,11 @@ func TestDamagedMirror(t *testing.T) {
 	reader := start(t, false)
 	link(t, reader, restarted)
 	link(t, reader, pub)
-	res, err := Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{restarted.Host.ID(), pub.Host.ID()})
+	res, err := reader.svc.Sync(ctx, publisher, []peer.ID{restarted.Host.ID(), pub.Host.ID()})
 	if err != nil {
 		t.Fatalf("reader Sync() = %v", err)
 	}
-	paths, err := WriteBundles(ctx, reader.Node, res, t.TempDir())
+	paths, err := reader.svc.WriteBundles(ctx, res, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +136,7 @@ func TestDamagedMirror(t *testing.T) {
 	if restarted.HasBundle(ctx, b.Root) {
 		t.Fatalf("a damaged bundle passed for held after its check")
 	}
-	res, err = Sync(ctx, restarted.Node, restarted.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err = restarted.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil || len(res.Fetched) != 1 || !restarted.HasBundle(ctx, b.Root) {
 		t.Errorf("repair Sync() = %+v, %v", res, err)
 	}

@@ -151,7 +151,7 @@ func startB(b *testing.B, serve bool) *testNode {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tn := &testNode{n, repo.Heads(), repo}
+	tn := wrap(n, repo)
 	b.Cleanup(tn.stop)
 	return tn
 }
@@ -211,10 +211,9 @@ func BenchmarkReaderFirstArticle(b *testing.B) {
 	}
 	mir := startB(b, true)
 	ctx := context.Background()
-	if _, err := Publish(ctx, mir.Node, mir.heads, key, bb, time.Hour); err != nil {
+	if _, err := mir.as(key).Publish(ctx, bb); err != nil {
 		b.Fatal(err)
 	}
-	mir.ServeHeads(mir.heads)
 	var total time.Duration
 	for b.Loop() {
 		t0 := time.Now()
@@ -222,7 +221,7 @@ func BenchmarkReaderFirstArticle(b *testing.B) {
 		if err := reader.Connect(ctx, peer.AddrInfo{ID: mir.Host.ID(), Addrs: mir.Host.Addrs()}); err != nil {
 			b.Fatal(err)
 		}
-		h, err := reader.ResolveHead(ctx, reader.heads, []peer.ID{mir.Host.ID()}, publisher)
+		h, err := reader.ResolveHead(ctx, []peer.ID{mir.Host.ID()}, publisher)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -27,11 +27,8 @@ func startDHT(t *testing.T, mode node.DHTMode, serve bool, boot []peer.AddrInfo)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{n, repo.Heads(), repo}
+	tn := wrap(n, repo)
 	t.Cleanup(tn.stop)
-	if serve {
-		n.ServeHeads(repo.Heads())
-	}
 	return tn
 }
 
@@ -64,22 +61,22 @@ func TestDHTReader(t *testing.T) {
 	mir := startDHT(t, node.DHTServer, true, bootInfo)
 	waitDHT(t, ctx, boot, pub, mir)
 
-	if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+	if _, err := pub.as(key).Publish(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	// The mirror knows the publisher ID only; it finds the rest.
-	if _, err := Sync(ctx, mir.Node, mir.heads, publisher, nil); err != nil {
+	if _, err := mir.svc.Sync(ctx, publisher, nil); err != nil {
 		t.Fatalf("mirror Sync() via the DHT = %v", err)
 	}
 	pub.stop()
 
 	reader := startDHT(t, node.DHTClient, false, bootInfo)
 	waitDHT(t, ctx, reader)
-	res, err := Sync(ctx, reader.Node, reader.heads, publisher, nil)
+	res, err := reader.svc.Sync(ctx, publisher, nil)
 	if err != nil || len(res.Fetched) != 1 {
 		t.Fatalf("reader Sync() via the DHT = %+v, %v", res, err)
 	}
-	paths, err := WriteBundles(ctx, reader.Node, res, t.TempDir())
+	paths, err := reader.svc.WriteBundles(ctx, res, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

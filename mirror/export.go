@@ -2,21 +2,18 @@ package mirror
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	"github.com/ipfs/go-cid"
 	"github.com/ipld/go-ipld-prime"
-	"github.com/ipld/go-ipld-prime/codec"
-	"github.com/ipld/go-ipld-prime/codec/dagcbor"
 	"github.com/ipld/go-ipld-prime/node/bindnode"
 	"github.com/ipld/go-ipld-prime/schema"
-	mh "github.com/multiformats/go-multihash"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/iocount"
 	"github.com/samizdat/samizdat/node"
 )
 
@@ -64,41 +61,13 @@ var exportProto, carHeaderProto = func() (schema.TypedPrototype, schema.TypedPro
 		bindnode.Prototype((*wireCarHeader)(nil), ts.TypeByName("CarHeader"))
 }()
 
-var exportPrefix = cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.SHA2_256, MhLength: -1}
-
-func encodeCBOR(n schema.TypedNode) ([]byte, error) {
-	var buf bytes.Buffer
-	err := (dagcbor.EncodeOptions{AllowLinks: true, MapSortMode: codec.MapSortMode_RFC7049}).Encode(n.Representation(), &buf)
-	return buf.Bytes(), err
-}
-
 func encodeExport(e *wireExport) (cid.Cid, []byte, error) {
-	data, err := encodeCBOR(bindnode.Wrap(e, exportProto.Type()))
+	data, err := bundle.EncodeDAGCBOR(bindnode.Wrap(e, exportProto.Type()))
 	if err != nil {
 		return cid.Undef, nil, err
 	}
-	c, err := exportPrefix.Sum(data)
+	c, err := bundle.PrefixDAGCBOR.Sum(data)
 	return c, data, err
-}
-
-// decodeCBOR decodes data strictly into the prototype's Go value, with an
-// allocation budget, and requires the canonical encoding.
-func decodeCBOR(proto schema.TypedPrototype, data []byte, what string) (v any, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			v, err = nil, fmt.Errorf("%w: %s decoder panic", bundle.ErrMalformed, what)
-		}
-	}()
-	nb := proto.Representation().NewBuilder()
-	opts := dagcbor.DecodeOptions{AllowLinks: true, AllocationBudget: int64(len(data))*16 + 4096}
-	if err := opts.Decode(nb, bytes.NewReader(data)); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", bundle.ErrMalformed, what, err)
-	}
-	tn := nb.Build().(schema.TypedNode)
-	if again, err := encodeCBOR(tn); err != nil || !bytes.Equal(again, data) {
-		return nil, fmt.Errorf("%w: %s is not canonical dag-cbor", bundle.ErrMalformed, what)
-	}
-	return bindnode.Unwrap(tn), nil
 }
 
 // ExportResult says what Export wrote.
@@ -109,50 +78,43 @@ type ExportResult struct {
 }
 
 // heldCatalog returns publisher's stored head and the catalog it names,
-// which n must hold: what Export and WriteStatic carry elsewhere.
-func heldCatalog(ctx context.Context, n *node.Node, heads *node.Heads, publisher string) (*node.Head, []byte, *node.Catalog, error) {
-	h, err := heads.Get(publisher)
+// which the node must hold: what Export and WriteStatic carry elsewhere.
+func (s *Service) heldCatalog(ctx context.Context, publisher string) (*node.Head, []byte, *node.Catalog, error) {
+	h, err := s.Head(publisher)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if h == nil {
-		return nil, nil, nil, ErrNoHead
+	if !s.n.HasBlock(ctx, h.Catalog) {
+		return nil, nil, nil, fmt.Errorf("%w: catalog %s is not held", bundle.ErrNotFound, h.Catalog)
 	}
-	if !n.HasBlock(ctx, h.Catalog) {
-		return nil, nil, nil, fmt.Errorf("catalog %s is not held", h.Catalog)
-	}
-	data, err := n.GetBlock(ctx, h.Catalog)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cat, err := node.ParseCatalog(publisher, h.Catalog, data)
+	cat, data, err := s.catalog(ctx, h)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	return h, data, cat, nil
 }
 
-// Export writes everything n holds of publisher, its head included, to w
-// as one export file, for carrying by hand: a reader imports it with
+// Export writes everything the node holds of publisher, its head
+// included, to w as one export file, for carrying by hand: a reader imports it with
 // Import, which checks it all as a sync would. The catalog's newest bundle
 // must be held.
-func Export(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, w io.Writer) (*ExportResult, error) {
+func (s *Service) Export(ctx context.Context, publisher string, w io.Writer) (*ExportResult, error) {
 	publisher, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return nil, err
 	}
-	h, catData, cat, err := heldCatalog(ctx, n, heads, publisher)
+	h, catData, cat, err := s.heldCatalog(ctx, publisher)
 	if err != nil {
 		return nil, err
 	}
-	if len(cat.Bundles) == 0 || !n.HasBundle(ctx, cat.Bundles[0]) {
-		return nil, errors.New("the newest bundle is not held")
+	if len(cat.Bundles) == 0 || !s.n.HasBundle(ctx, cat.Bundles[0]) {
+		return nil, fmt.Errorf("%w: the newest bundle is not held", bundle.ErrNotFound)
 	}
 	root, exp, err := encodeExport(&wireExport{V: 1, Type: exportType, Publisher: publisher, Head: h.Bytes(), Catalog: h.Catalog})
 	if err != nil {
 		return nil, err
 	}
-	header, err := encodeCBOR(wrapHeader(root))
+	header, err := bundle.EncodeDAGCBOR(wrapHeader(root))
 	if err != nil {
 		return nil, err
 	}
@@ -167,11 +129,11 @@ func Export(ctx context.Context, n *node.Node, heads *node.Heads, publisher stri
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if !n.HasBundle(ctx, br) {
+		if !s.n.HasBundle(ctx, br) {
 			res.Missing = append(res.Missing, br)
 			continue
 		}
-		b, err := n.OpenBundle(br)
+		b, err := s.n.OpenBundle(br)
 		if err != nil {
 			return nil, err
 		}
@@ -227,7 +189,8 @@ func readExport(r io.ReaderAt, size int64) (*exportFile, error) {
 	if size > maxExportFile {
 		return nil, fmt.Errorf("%w: export file of %d bytes, limit %d", bundle.ErrTooLarge, size, int64(maxExportFile))
 	}
-	cr := &countReader{r: bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10)}
+	var off atomic.Int64
+	cr := iocount.Reader{R: bufio.NewReaderSize(io.NewSectionReader(r, 0, size), 64<<10), N: &off}
 	hl, err := binary.ReadUvarint(cr)
 	if err != nil {
 		return nil, fmt.Errorf("%w: export header", bundle.ErrTruncated)
@@ -239,11 +202,10 @@ func readExport(r io.ReaderAt, size int64) (*exportFile, error) {
 	if _, err := io.ReadFull(cr, hdr); err != nil {
 		return nil, fmt.Errorf("%w: export header", bundle.ErrTruncated)
 	}
-	v, err := decodeCBOR(carHeaderProto, hdr, "export header")
+	h, err := bundle.DecodeDAGCBOR[wireCarHeader](carHeaderProto, hdr, "export header")
 	if err != nil {
 		return nil, err
 	}
-	h := v.(*wireCarHeader)
 	if h.Version != 1 || len(h.Roots) != 1 {
 		return nil, fmt.Errorf("%w: export header: version %d, %d roots", bundle.ErrMalformed, h.Version, len(h.Roots))
 	}
@@ -260,7 +222,7 @@ func readExport(r io.ReaderAt, size int64) (*exportFile, error) {
 		if l == 0 || l > maxSection {
 			return nil, fmt.Errorf("%w: section of %d bytes", bundle.ErrMalformed, l)
 		}
-		start := cr.n
+		start := off.Load()
 		if _, err := io.ReadFull(cr, buf[:l]); err != nil {
 			return nil, fmt.Errorf("%w: section at %d", bundle.ErrTruncated, start)
 		}
@@ -297,8 +259,8 @@ func (f *exportFile) block(c cid.Cid) ([]byte, error) {
 	if _, err := f.r.ReadAt(data, s.off); err != nil {
 		return nil, fmt.Errorf("%w: block %s", bundle.ErrTruncated, c)
 	}
-	if sum, err := c.Prefix().Sum(data); err != nil || !sum.Equals(c) {
-		return nil, fmt.Errorf("%w: %s", bundle.ErrHashMismatch, c)
+	if err := bundle.CheckBlock(c, data); err != nil {
+		return nil, err
 	}
 	return data, nil
 }
@@ -310,17 +272,16 @@ func parseExportBlock(c cid.Cid, data []byte) (*node.Head, error) {
 	if len(data) > maxExportBlock {
 		return nil, fmt.Errorf("%w: export block of %d bytes", bundle.ErrTooLarge, len(data))
 	}
-	if p := c.Prefix(); p.Codec != cid.DagCBOR || p.MhType != mh.SHA2_256 {
-		return nil, fmt.Errorf("%w: export block cid %s", bundle.ErrWrongType, c)
+	if c.Defined() && c.Prefix().Codec != cid.DagCBOR {
+		return nil, fmt.Errorf("%w: export block cid %s is not dag-cbor", bundle.ErrWrongType, c)
 	}
-	if sum, err := c.Prefix().Sum(data); err != nil || !sum.Equals(c) {
-		return nil, fmt.Errorf("%w: export block", bundle.ErrHashMismatch)
+	if err := bundle.CheckBlock(c, data); err != nil {
+		return nil, fmt.Errorf("export block: %w", err)
 	}
-	v, err := decodeCBOR(exportProto, data, "export block")
+	e, err := bundle.DecodeDAGCBOR[wireExport](exportProto, data, "export block")
 	if err != nil {
 		return nil, err
 	}
-	e := v.(*wireExport)
 	if e.V != 1 {
 		return nil, fmt.Errorf("%w: export version %d", bundle.ErrUnsupportedVersion, e.V)
 	}
@@ -340,42 +301,18 @@ func parseExportBlock(c cid.Cid, data []byte) (*node.Head, error) {
 	return h, nil
 }
 
-// Import adds an export file's content to n: it checks the export block,
-// the head (signature by the publisher; not older than heads holds, nor
-// another catalog at the same sequence), the catalog, and every bundle in
-// the file completely (publisher pinned, every block against its CID)
-// before it stores anything; then it stores the bundles n lacks, the
-// catalog and, last, the head. Any failure stores nothing. The file's
-// newest bundle must be in it or held already; older ones it lacks are
-// reported as Skipped.
-func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt, size int64) (*SyncResult, error) {
-	f, err := readExport(r, size)
-	if err != nil {
-		return nil, err
-	}
-	data, err := f.block(f.root)
-	if err != nil {
-		return nil, err
-	}
-	h, err := parseExportBlock(f.root, data)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := heads.Get(h.Publisher)
-	if err != nil {
-		return nil, err
-	}
-	if cur != nil && h.Seq < cur.Seq {
-		return nil, fmt.Errorf("%w: sequence %d, %d held", node.ErrRollback, h.Seq, cur.Seq)
-	}
-	if cur != nil && h.Seq == cur.Seq && h.Catalog != cur.Catalog {
-		return nil, fmt.Errorf("%w: sequence %d", node.ErrEquivocated, h.Seq)
-	}
-	catData, err := f.block(h.Catalog)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, catData)
+// Import adds an export file's content to the node: it checks the export
+// block, the head (signed by the publisher; the head rule must not refuse
+// it against the stored one: no rollback, no other catalog at the stored
+// sequence), the catalog, and every bundle in the file completely
+// (publisher pinned, every block against its CID) before it stores
+// anything; then it stores the bundles the node lacks, the catalog and,
+// last, the head. A failure while checking stores nothing; a failure
+// while storing (a full disk, a crash) may leave some of the verified
+// bundles stored, but never the head. The file's newest bundle must be in
+// it or held already; older ones it lacks are reported as Skipped.
+func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncResult, error) {
+	f, h, catData, cat, err := s.openExport(r, size)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +322,7 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		if n.HasBundle(ctx, root) {
+		if s.n.HasBundle(ctx, root) {
 			continue
 		}
 		if _, ok := f.index[root]; !ok {
@@ -395,14 +332,8 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 			res.Skipped = append(res.Skipped, root)
 			continue
 		}
-		b, err := bundle.OpenBlocks(root, f.block, bundle.OpenOptions{Publisher: h.Publisher})
-		if err != nil {
-			return nil, fmt.Errorf("bundle %s: %w", root, err)
-		}
-		err = b.CheckBlocks()
-		b.Close()
-		if err != nil {
-			return nil, fmt.Errorf("bundle %s: %w", root, err)
+		if err := f.check(root, h.Publisher); err != nil {
+			return nil, err
 		}
 		verified = append(verified, root)
 	}
@@ -412,34 +343,55 @@ func Import(ctx context.Context, n *node.Node, heads *node.Heads, r io.ReaderAt,
 		if err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", root, err)
 		}
-		err = n.AddBundle(ctx, b) // writes the file, checking every block again
+		err = s.n.AddBundle(ctx, b) // writes the file, checking every block again
 		b.Close()
 		if err != nil {
 			return nil, err
 		}
 		res.Fetched = append(res.Fetched, root)
 	}
-	if err := storeHead(ctx, n, heads, h, catData, res); err != nil {
-		return res, err
+	res.Dropped, err = s.adopt(ctx, h, catData, fromHere)
+	return res, err
+}
+
+// openExport indexes an export file and checks its export block, its
+// head against the stored one by the head rule, and its catalog.
+func (s *Service) openExport(r io.ReaderAt, size int64) (*exportFile, *node.Head, []byte, *node.Catalog, error) {
+	f, err := readExport(r, size)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
-	return res, nil
-}
-
-type countReader struct {
-	r *bufio.Reader
-	n int64
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *countReader) ReadByte() (byte, error) {
-	b, err := c.r.ReadByte()
-	if err == nil {
-		c.n++
+	data, err := f.block(f.root)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
-	return b, err
+	h, err := parseExportBlock(f.root, data)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if _, err := s.heads.Check(h); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	catData, err := f.block(h.Catalog)
+	if err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("catalog: %w", err)
+	}
+	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, catData)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return f, h, catData, cat, nil
+}
+
+// check verifies one bundle of the file completely, publisher pinned.
+func (f *exportFile) check(root cid.Cid, publisher string) error {
+	b, err := bundle.OpenBlocks(root, f.block, bundle.OpenOptions{Publisher: publisher})
+	if err != nil {
+		return fmt.Errorf("bundle %s: %w", root, err)
+	}
+	defer b.Close()
+	if err := b.CheckBlocks(); err != nil {
+		return fmt.Errorf("bundle %s: %w", root, err)
+	}
+	return nil
 }

@@ -33,11 +33,11 @@ func newExportFixture(t testing.TB) *exportFixture {
 	for seq := uint64(1); seq <= 2; seq++ {
 		file, b := packN(t, key, seq, int64(seq), 12)
 		f.files[seq] = file
-		if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+		if _, err := pub.as(key).Publish(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 		var buf bytes.Buffer
-		res, err := Export(ctx, pub.Node, pub.heads, f.publisher, &buf)
+		res, err := pub.svc.Export(ctx, f.publisher, &buf)
 		if err != nil || len(res.Bundles) != int(seq) || res.Head.Seq != seq {
 			t.Fatalf("Export() = %+v, %v", res, err)
 		}
@@ -47,7 +47,7 @@ func newExportFixture(t testing.TB) *exportFixture {
 }
 
 func importBytes(n *testNode, data []byte) (*SyncResult, error) {
-	return Import(context.Background(), n.Node, n.heads, bytes.NewReader(data), int64(len(data)))
+	return n.svc.Import(context.Background(), bytes.NewReader(data), int64(len(data)))
 }
 
 // state is what an import may change: held bundles and the head.
@@ -84,7 +84,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 	}
 	// Exporting from the importer gives the same file.
 	var again bytes.Buffer
-	if _, err := Export(context.Background(), n.Node, n.heads, f.publisher, &again); err != nil || !bytes.Equal(again.Bytes(), f.exports[2]) {
+	if _, err := n.svc.Export(context.Background(), f.publisher, &again); err != nil || !bytes.Equal(again.Bytes(), f.exports[2]) {
 		t.Errorf("re-export differs (%v)", err)
 	}
 }
@@ -101,17 +101,16 @@ func rewrite(t *testing.T, data []byte, edit func(*wireExport)) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := decodeCBOR(exportProto, old, "export")
+	e, err := bundle.DecodeDAGCBOR[wireExport](exportProto, old, "export")
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := v.(*wireExport)
 	edit(e)
 	root, blk, err := encodeExport(e)
 	if err != nil {
 		t.Fatal(err)
 	}
-	hdr, err := encodeCBOR(wrapHeader(root))
+	hdr, err := bundle.EncodeDAGCBOR(wrapHeader(root))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +148,7 @@ func TestImportRejects(t *testing.T) {
 			e.Head = h.Bytes()
 		}), node.ErrBadHead},
 		{"catalog not the head's", rewrite(t, f.exports[2], func(e *wireExport) {
-			c, err := exportPrefix.Sum([]byte("another catalog"))
+			c, err := bundle.PrefixDAGCBOR.Sum([]byte("another catalog"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -238,11 +237,11 @@ func FuzzExportBlock(f *testing.F) {
 	}
 	f.Add(blk)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		v, err := decodeCBOR(exportProto, data, "export")
+		e, err := bundle.DecodeDAGCBOR[wireExport](exportProto, data, "export")
 		if err != nil {
 			return
 		}
-		_, again, err := encodeExport(v.(*wireExport))
+		_, again, err := encodeExport(e)
 		if err != nil || !bytes.Equal(again, data) {
 			t.Errorf("decoded export block does not re-encode to its bytes")
 		}

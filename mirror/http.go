@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/iocount"
 	"github.com/samizdat/samizdat/node"
 	"golang.org/x/net/http/httpproxy"
 )
@@ -94,16 +95,17 @@ func NewHTTPClient(proxy func(*http.Request) (*url.URL, error)) *http.Client {
 
 // SyncHTTP is Sync over plain HTTP(S), from trustless gateways (Node.
 // Gateway) or static copies (WriteStatic), for readers who can reach no
-// peer. It asks every URL for publisher's head and keeps the newest valid
-// one, never older than heads holds (a server offering an older one is
-// passed over: node.ErrRollback); then it fetches the catalog and every
-// bundle n lacks, asking the URLs in turn until one delivers each object
+// peer. It asks every URL for publisher's head and takes the one the head
+// rule prefers over the stored one (a URL whose head the rule refuses,
+// older or equivocating, is passed over: node.ErrRollback,
+// node.ErrEquivocated); then it fetches the catalog and every bundle the
+// node lacks, asking the URLs in turn until one delivers each object
 // intact. Everything is checked as Sync checks it: the head's signature
 // by the publisher, the catalog's hash, each bundle with the publisher
 // pinned and every block against its CID. A server that substitutes a
 // block, truncates or stalls is passed over for the next. The head is
 // stored once all its bundles are held.
-func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher string, src HTTPSource) (*SyncResult, error) {
+func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource) (*SyncResult, error) {
 	publisher, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return nil, err
@@ -122,11 +124,11 @@ func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher st
 	if src.Timeout <= 0 {
 		src.Timeout = httpTimeout
 	}
-	h, err := src.head(ctx, heads, publisher)
+	h, err := src.head(ctx, s.heads, publisher)
 	if err != nil {
 		return nil, err
 	}
-	data, err := src.catalog(ctx, n, h)
+	data, err := src.catalog(ctx, s.n, h)
 	if err != nil {
 		return nil, err
 	}
@@ -135,42 +137,38 @@ func SyncHTTP(ctx context.Context, n *node.Node, heads *node.Heads, publisher st
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	if err := fetchMissing(ctx, n, res, func(root cid.Cid) error { return src.bundle(ctx, n, publisher, root) }); err != nil {
+	if err := s.fetchMissing(ctx, res, func(root cid.Cid) error { return src.bundle(ctx, s.n, publisher, root) }); err != nil {
 		return res, err
 	}
-	if err := storeHead(ctx, n, heads, h, data, res); err != nil {
-		return res, err
-	}
-	return res, nil
+	res.Dropped, err = s.adopt(ctx, h, data, fromHere)
+	return res, err
 }
 
-// head asks every URL and returns the newest valid head that does not
-// roll heads back.
+// head asks every URL and returns the head the head rule prefers among
+// the stored one and the URLs' answers; URLs whose head the rule refuses
+// are errors, and when no URL gives an acceptable head, all of them are.
 func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher string) (*node.Head, error) {
-	cur, err := heads.Get(publisher)
-	if err != nil {
+	best, err := heads.Get(publisher)
+	if err != nil && !errors.Is(err, node.ErrBadHead) {
 		return nil, err
 	}
-	var best *node.Head
 	var errs []error
+	answered := false
 	for _, base := range src.URLs {
 		h, err := src.fetchHead(ctx, base, publisher)
-		switch {
-		case err != nil:
-		case cur != nil && h.Seq < cur.Seq:
-			err = fmt.Errorf("%w: sequence %d, %d held", node.ErrRollback, h.Seq, cur.Seq)
-		case cur != nil && h.Seq == cur.Seq && h.Catalog != cur.Catalog:
-			err = fmt.Errorf("%w: sequence %d", node.ErrEquivocated, h.Seq)
+		if err == nil {
+			var ok bool
+			if ok, err = node.Supersedes(best, h); ok {
+				best = h
+			}
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: head: %w", redact(base), err))
 			continue
 		}
-		if best == nil || h.Seq > best.Seq || h.Seq == best.Seq && h.Expires.After(best.Expires) && h.Catalog == best.Catalog {
-			best = h
-		}
+		answered = true
 	}
-	if best == nil {
+	if !answered {
 		return nil, fmt.Errorf("no valid head from %d URLs: %w", len(src.URLs), errors.Join(errs...))
 	}
 	return best, nil
@@ -293,7 +291,7 @@ func (src *HTTPSource) get(ctx context.Context, base, path, accept string, limit
 	}
 	var r io.Reader = io.LimitReader(resp.Body, limit+1)
 	if progress != nil {
-		r = &progressReader{r: r, f: progress}
+		r = iocount.Reader{R: r, Progress: progress}
 	}
 	m, err := io.Copy(w, r)
 	if err != nil {
@@ -303,19 +301,6 @@ func (src *HTTPSource) get(ctx context.Context, base, path, accept string, limit
 		return fmt.Errorf("%w: more than %d bytes", bundle.ErrTooLarge, limit)
 	}
 	return nil
-}
-
-type progressReader struct {
-	r io.Reader
-	f func()
-}
-
-func (p *progressReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 {
-		p.f()
-	}
-	return n, err
 }
 
 // redact returns a URL without user info, for error messages.

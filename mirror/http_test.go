@@ -45,21 +45,21 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	for seq := uint64(1); seq <= 2; seq++ {
 		file, b := packN(t, key, seq, int64(seq), 12)
 		f.files[seq], f.roots[seq] = file, b.Root.String()
-		if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+		if _, err := pub.as(key).Publish(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 		if seq == 1 {
-			if _, err := WriteStatic(ctx, pub.Node, pub.heads, v1, nil); err != nil {
+			if _, err := pub.svc.WriteStatic(ctx, v1, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	v2 := t.TempDir()
-	res, err := WriteStatic(ctx, pub.Node, pub.heads, v2, nil)
+	res, err := pub.svc.WriteStatic(ctx, v2, nil)
 	if err != nil || len(res) != 1 || res[0].Bundles != 2 {
 		t.Fatalf("WriteStatic() = %+v, %v", res, err)
 	}
-	gw, err := pub.Gateway(pub.heads, node.GatewayConfig{Timeout: 5 * time.Second})
+	gw, err := pub.Gateway(node.GatewayConfig{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +94,7 @@ func checkHeld(t *testing.T, reader *testNode, res *SyncResult, publisher string
 	if h, _ := reader.heads.Get(publisher); h == nil || h.Seq != 2 {
 		t.Errorf("stored head = %+v, want sequence 2", h)
 	}
-	paths, err := WriteBundles(context.Background(), reader.Node, res, t.TempDir())
+	paths, err := reader.svc.WriteBundles(context.Background(), res, t.TempDir())
 	if err != nil || len(paths) != 2 {
 		t.Fatalf("WriteBundles() = %v, %v", paths, err)
 	}
@@ -115,7 +115,7 @@ func syncHTTP(t *testing.T, reader *testNode, publisher string, timeout time.Dur
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return SyncHTTP(ctx, reader.Node, reader.heads, publisher, HTTPSource{URLs: urls, Timeout: timeout, TempDir: t.TempDir()})
+	return reader.svc.SyncHTTP(ctx, publisher, HTTPSource{URLs: urls, Timeout: timeout, TempDir: t.TempDir()})
 }
 
 func TestSyncHTTPGateway(t *testing.T) {
@@ -431,7 +431,7 @@ func TestSyncHTTPProxy(t *testing.T) {
 		reader := start(t, false)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		res, err := SyncHTTP(ctx, reader.Node, reader.heads, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
+		res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("SyncHTTP via SOCKS5 = %v", err)
 		}
@@ -462,7 +462,7 @@ func TestSyncHTTPProxy(t *testing.T) {
 		reader := start(t, false)
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		res, err := SyncHTTP(ctx, reader.Node, reader.heads, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
+		res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
 		if err != nil {
 			t.Fatalf("SyncHTTP via HTTP proxy = %v", err)
 		}

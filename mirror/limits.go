@@ -36,3 +36,21 @@ const (
 	// block.
 	maxSection = bundle.MaxBlockSize + 128
 )
+
+// Bounds on the work a service does on its own.
+const (
+	// syncTimeout bounds one of Follow's syncs, so a source that drips
+	// bytes cannot wedge a publisher's follow for good.
+	syncTimeout = 10 * time.Minute
+
+	// maxConcurrentSyncs bounds the syncs Follow runs at once on one
+	// service: a reader following hundreds of publishers does not dial
+	// and fetch for all of them at the same moment.
+	maxConcurrentSyncs = 4
+
+	// dialTimeout bounds one connection attempt to a link's peer.
+	dialTimeout = 15 * time.Second
+
+	// discoverTimeout bounds one DHT lookup.
+	discoverTimeout = 20 * time.Second
+)

@@ -17,8 +17,20 @@ import (
 
 type testNode struct {
 	*node.Node
+	svc   *Service
 	heads *node.Heads
 	repo  *node.Repo
+}
+
+// wrap makes a test node of n with a service that publishes nothing.
+func wrap(n *node.Node, repo *node.Repo) *testNode {
+	return &testNode{Node: n, svc: newService(n, Options{}), heads: n.Heads(), repo: repo}
+}
+
+// as returns a service of tn's node that publishes with key, heads valid
+// for an hour.
+func (tn *testNode) as(key ed25519.PrivateKey) *Service {
+	return newService(tn.Node, Options{Key: key, HeadValidity: time.Hour})
 }
 
 // stop ends the node and releases its repo, as a process exit would.
@@ -46,14 +58,7 @@ func start(t testing.TB, serve bool) *testNode {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { n.Close() })
-	heads, err := node.OpenHeads(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if serve {
-		n.ServeHeads(heads)
-	}
-	return &testNode{n, heads, repo}
+	return wrap(n, repo)
 }
 
 func link(t *testing.T, from, to *testNode) {
@@ -105,28 +110,28 @@ func TestPublisherGoesOffline(t *testing.T) {
 	pub, mir, reader := start(t, true), start(t, true), start(t, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := Publish(ctx, pub.Node, pub.heads, key, b1, time.Hour); err != nil {
+	if _, err := pub.as(key).Publish(ctx, b1); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Publish(ctx, pub.Node, pub.heads, key, b2, time.Hour)
+	h, err := pub.as(key).Publish(ctx, b2)
 	if err != nil || h.Seq != 2 {
 		t.Fatalf("Publish() = %+v, %v", h, err)
 	}
 
 	link(t, mir, pub)
-	res, err := Sync(ctx, mir.Node, mir.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err := mir.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil || len(res.Fetched) != 2 || res.Head.Seq != 2 {
 		t.Fatalf("mirror Sync() = %+v, %v", res, err)
 	}
 	pub.Close() // the publisher is blocked, or offline
 
 	link(t, reader, mir)
-	res, err = Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{mir.Host.ID()})
+	res, err = reader.svc.Sync(ctx, publisher, []peer.ID{mir.Host.ID()})
 	if err != nil || len(res.Fetched) != 2 || res.Head.Seq != 2 {
 		t.Fatalf("reader Sync() = %+v, %v", res, err)
 	}
 	dir := t.TempDir()
-	paths, err := WriteBundles(ctx, reader.Node, res, dir)
+	paths, err := reader.svc.WriteBundles(ctx, res, dir)
 	if err != nil || len(paths) != 2 {
 		t.Fatalf("WriteBundles() = %v, %v", paths, err)
 	}
@@ -143,7 +148,7 @@ func TestPublisherGoesOffline(t *testing.T) {
 		b.Close()
 	}
 	// A second sync fetches nothing.
-	res, err = Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{mir.Host.ID()})
+	res, err = reader.svc.Sync(ctx, publisher, []peer.ID{mir.Host.ID()})
 	if err != nil || len(res.Fetched) != 0 {
 		t.Errorf("second Sync() fetched %d bundles, %v; want none", len(res.Fetched), err)
 	}

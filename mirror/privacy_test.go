@@ -29,15 +29,15 @@ func TestReaderAnnouncesNothing(t *testing.T) {
 	pub, reader, neighbour := start(t, true), start(t, false), start(t, true)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+	if _, err := pub.as(key).Publish(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	link(t, reader, pub)
-	res, err := Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err := reader.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	paths, err := WriteBundles(ctx, reader.Node, res, t.TempDir())
+	paths, err := reader.svc.WriteBundles(ctx, res, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestReaderAsksOnlyChosenPeers(t *testing.T) {
 	defer cancel()
 	// Both serving nodes hold the bundle: the other peer could answer.
 	for _, n := range []*testNode{mir, other} {
-		if _, err := Publish(ctx, n.Node, n.heads, key, b, time.Hour); err != nil {
+		if _, err := n.as(key).Publish(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -112,7 +112,7 @@ func TestReaderAsksOnlyChosenPeers(t *testing.T) {
 		t.Fatal(err)
 	}
 	link(t, reader, mir) // the peer the reader chose
-	res, err := Sync(ctx, reader.Node, reader.heads, publisher, []peer.ID{mir.Host.ID()})
+	res, err := reader.svc.Sync(ctx, publisher, []peer.ID{mir.Host.ID()})
 	if err != nil || len(res.Fetched) != 1 {
 		t.Fatalf("Sync() = %+v, %v", res, err)
 	}

@@ -46,7 +46,7 @@ func TestTwentyNodes(t *testing.T) {
 		done    = make(chan struct{})
 	)
 	for i, n := range nodes[1:] {
-		go Follow(ctx, n.Node, n.heads, publisher, time.Hour, func(res *SyncResult, err error) {
+		go n.svc.Follow(ctx, publisher, FollowOptions{Every: time.Hour, Report: func(res *SyncResult, err error) {
 			if err != nil || res == nil || res.Head.Seq != 1 {
 				return
 			}
@@ -58,7 +58,7 @@ func TestTwentyNodes(t *testing.T) {
 					close(done)
 				}
 			}
-		})
+		}})
 	}
 	// Gossipsub forwards at once only to its mesh, built at heartbeats:
 	// wait until every node has grafted each neighbour (at most 5 here,
@@ -79,11 +79,8 @@ func TestTwentyNodes(t *testing.T) {
 	}
 	pub := nodes[0]
 	t0 := time.Now()
-	h, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pub.Announce(ctx, pub.heads, h); err != nil {
+	// Publish stores the head and announces it.
+	if _, err := pub.as(key).Publish(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	select {

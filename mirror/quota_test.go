@@ -23,7 +23,7 @@ func startQuota(t *testing.T, quota int64) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tn := &testNode{n, repo.Heads(), repo}
+	tn := wrap(n, repo)
 	t.Cleanup(tn.stop)
 	return tn
 }
@@ -41,7 +41,7 @@ func TestQuota(t *testing.T) {
 	publish := func(seq uint64) {
 		file, b := pack(t, key, seq, int64(seq))
 		sizes = append(sizes, int64(len(file)))
-		if _, err := Publish(ctx, pub.Node, pub.heads, key, b, time.Hour); err != nil {
+		if _, err := pub.as(key).Publish(ctx, b); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -51,7 +51,7 @@ func TestQuota(t *testing.T) {
 	quota := sizes[3] + sizes[2] + sizes[1]/2 // room for two and a half bundles
 	m := startQuota(t, quota)
 	link(t, m, pub)
-	res, err := Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err := m.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil {
 		t.Fatalf("Sync() = %v", err)
 	}
@@ -64,12 +64,12 @@ func TestQuota(t *testing.T) {
 		}
 	}
 	// Syncing again fetches nothing it dropped for the quota.
-	res, err = Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err = m.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil || len(res.Fetched) != 0 {
 		t.Errorf("second Sync() fetched %d bundles, %v; want none (no churn)", len(res.Fetched), err)
 	}
 	publish(5)
-	res, err = Sync(ctx, m.Node, m.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err = m.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if err != nil {
 		t.Fatalf("Sync() = %v", err)
 	}
@@ -88,7 +88,7 @@ func TestQuota(t *testing.T) {
 	// A quota smaller than the newest bundle: it is kept, and said.
 	tiny := startQuota(t, 10)
 	link(t, tiny, pub)
-	res, err = Sync(ctx, tiny.Node, tiny.heads, publisher, []peer.ID{pub.Host.ID()})
+	res, err = tiny.svc.Sync(ctx, publisher, []peer.ID{pub.Host.ID()})
 	if !errors.Is(err, ErrOverQuota) || !tiny.HasBundle(ctx, res.Bundles[0]) || len(tiny.HeldBundles()) != 1 {
 		t.Errorf("tiny quota: Sync() = %v, held %d; want the newest kept and an error", err, len(tiny.HeldBundles()))
 	}

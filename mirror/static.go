@@ -16,7 +16,7 @@ import (
 )
 
 // ErrNoHead says a repo holds no head for a publisher.
-var ErrNoHead = errors.New("no head held for this publisher")
+var ErrNoHead = node.ErrNoHead
 
 // StaticResult says what WriteStatic wrote for one publisher.
 type StaticResult struct {
@@ -26,16 +26,16 @@ type StaticResult struct {
 }
 
 // WriteStatic writes the HTTP layout of docs/protocol.md into dir, for a
-// plain web host or CDN to serve: for each publisher (nil: every one heads
-// holds), ipfs/<catalog CID> (the catalog block), ipfs/<bundle root> (each
+// plain web host or CDN to serve: for each publisher (nil: every one it
+// holds a head of), ipfs/<catalog CID> (the catalog block), ipfs/<bundle root> (each
 // held bundle's canonical file) and, last, ipns/<publisher ID> (the head),
 // so a reader never finds a head whose content is not there yet. Every file
 // is written atomically; bundle files already present (immutable, named by
 // CID) are not written again. index.html and README.txt say what the
 // directory is.
-func WriteStatic(ctx context.Context, n *node.Node, heads *node.Heads, dir string, publishers []string) ([]StaticResult, error) {
+func (s *Service) WriteStatic(ctx context.Context, dir string, publishers []string) ([]StaticResult, error) {
 	if publishers == nil {
-		publishers = heads.List()
+		publishers = s.heads.List()
 	}
 	for _, sub := range []string{"ipfs", "ipns"} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
@@ -44,7 +44,7 @@ func WriteStatic(ctx context.Context, n *node.Node, heads *node.Heads, dir strin
 	}
 	var out []StaticResult
 	for _, pub := range publishers {
-		r, err := writeStaticPublisher(ctx, n, heads, dir, pub)
+		r, err := s.writeStaticPublisher(ctx, dir, pub)
 		if err != nil {
 			return out, fmt.Errorf("publisher %s: %w", pub, err)
 		}
@@ -53,14 +53,14 @@ func WriteStatic(ctx context.Context, n *node.Node, heads *node.Heads, dir strin
 	return out, writeStaticIndex(dir, out)
 }
 
-func writeStaticPublisher(ctx context.Context, n *node.Node, heads *node.Heads, dir, pub string) (*StaticResult, error) {
-	h, data, cat, err := heldCatalog(ctx, n, heads, pub)
+func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*StaticResult, error) {
+	h, data, cat, err := s.heldCatalog(ctx, pub)
 	if err != nil {
 		return nil, err
 	}
 	r := &StaticResult{Head: h}
 	for _, root := range cat.Bundles {
-		if !n.HasBundle(ctx, root) {
+		if !s.n.HasBundle(ctx, root) {
 			continue
 		}
 		r.Bundles++
@@ -70,7 +70,7 @@ func writeStaticPublisher(ctx context.Context, n *node.Node, heads *node.Heads, 
 		} else if !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		b, err := n.OpenBundle(root)
+		b, err := s.n.OpenBundle(root)
 		if err != nil {
 			return nil, err
 		}

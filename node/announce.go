@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"sync"
 	"time"
 
@@ -91,8 +92,9 @@ func (n *Node) gate(publisher string) func(context.Context, *Head) error {
 
 // topic joins a publisher's topic once, with a validator that drops (and
 // scores against the sender) anything that is not a valid head of that
-// publisher, and ignores heads older than hs's high-water mark.
-func (n *Node) topic(publisher string, hs *Heads) (*pubsub.Topic, error) {
+// publisher, and ignores heads that the head rule (Supersedes) does not
+// let replace the repo's stored one.
+func (n *Node) topic(publisher string) (*pubsub.Topic, error) {
 	n.topics.mu.Lock()
 	defer n.topics.mu.Unlock()
 	if t, ok := n.topics.m[publisher]; ok {
@@ -110,7 +112,11 @@ func (n *Node) topic(publisher string, hs *Heads) (*pubsub.Topic, error) {
 		if from == n.Host.ID() {
 			return pubsub.ValidationAccept // our own announcement of a head we hold
 		}
-		if cur, err := hs.Get(publisher); err == nil && cur != nil && !newer(h, cur) {
+		if ok, err := n.repo.heads.Check(h); !ok {
+			if errors.Is(err, ErrEquivocated) {
+				// Signed by the publisher key, so not the relay's fault.
+				n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", h.Seq)
+			}
 			return pubsub.ValidationIgnore // old news: neither relayed nor punished
 		}
 		if gate := n.gate(publisher); gate != nil {
@@ -136,8 +142,8 @@ func (n *Node) topic(publisher string, hs *Heads) (*pubsub.Topic, error) {
 }
 
 // Announce publishes a head on its publisher's topic.
-func (n *Node) Announce(ctx context.Context, hs *Heads, h *Head) error {
-	t, err := n.topic(h.Publisher, hs)
+func (n *Node) Announce(ctx context.Context, h *Head) error {
+	t, err := n.topic(h.Publisher)
 	if err != nil {
 		return err
 	}
@@ -145,15 +151,15 @@ func (n *Node) Announce(ctx context.Context, hs *Heads, h *Head) error {
 }
 
 // Announcements subscribes to a publisher's announcements and delivers
-// every valid head newer than hs's high-water mark (at the time it
+// every valid head that may replace the stored one (at the time it
 // arrives) until ctx ends. Subscribing tells peers that this node follows
 // the publisher: mirrors do, private readers do not.
-func (n *Node) Announcements(ctx context.Context, hs *Heads, publisher string) (<-chan *Head, error) {
+func (n *Node) Announcements(ctx context.Context, publisher string) (<-chan *Head, error) {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return nil, err
 	}
-	t, err := n.topic(id, hs)
+	t, err := n.topic(id)
 	if err != nil {
 		return nil, err
 	}
@@ -188,10 +194,4 @@ func (n *Node) Announcements(ctx context.Context, hs *Heads, publisher string) (
 // publisher's topic.
 func (n *Node) TopicPeers(publisher string) int {
 	return len(n.ps.ListPeers(headTopic(publisher)))
-}
-
-// newer reports whether h supersedes cur: a higher sequence, or the same
-// head renewed with a later expiry.
-func newer(h, cur *Head) bool {
-	return h.Seq > cur.Seq || h.Seq == cur.Seq && h.Catalog == cur.Catalog && h.Expires.After(cur.Expires)
 }

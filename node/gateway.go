@@ -38,12 +38,12 @@ type GatewayConfig struct {
 
 // Gateway returns an IPFS trustless HTTP gateway over the node's store,
 // to mount at /ipfs/ and /ipns/: raw blocks (?format=raw), CARs
-// (?format=car) and, for each publisher hs holds a head of, that head
+// (?format=car) and, for each publisher it holds a head of, that head
 // (?format=ipns-record). It answers from the repo only: a request never
 // makes the node fetch anything from the network, and content it lacks
 // is a 404. It serves no deserialized content (no HTML, no files).
 // Only nodes that serve have one (ErrNotServing).
-func (n *Node) Gateway(hs *Heads, cfg GatewayConfig) (http.Handler, error) {
+func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 	if !n.serves {
 		return nil, ErrNotServing
 	}
@@ -56,7 +56,7 @@ func (n *Node) Gateway(hs *Heads, cfg GatewayConfig) (http.Handler, error) {
 	bs := n.repo.Blockstore()
 	// Offline: the block service never asks bitswap or anyone else.
 	bsvc := blockservice.New(bs, offline.Exchange(bs))
-	vs := headStore{hs}
+	vs := headStore{n.repo.heads}
 	// A name system that resolves only the stored heads: no DNSLink
 	// lookups, no DHT.
 	ns, err := namesys.NewNameSystem(vs, namesys.WithDNSResolver(noDNS{}))

@@ -58,7 +58,7 @@ func startGatewayOn(t *testing.T, n *Node) *gatewayFixture {
 	if _, err := n.repo.Heads().Offer(h); err != nil {
 		t.Fatal(err)
 	}
-	gw, err := n.Gateway(n.repo.Heads(), GatewayConfig{Timeout: 5 * time.Second})
+	gw, err := n.Gateway(GatewayConfig{Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestGatewayOffline(t *testing.T) {
 
 func TestGatewayReaderRefuses(t *testing.T) {
 	n := startNode(t, false)
-	if _, err := n.Gateway(n.repo.Heads(), GatewayConfig{}); !errors.Is(err, ErrNotServing) {
+	if _, err := n.Gateway(GatewayConfig{}); !errors.Is(err, ErrNotServing) {
 		t.Errorf("Gateway() on a reader = %v, want ErrNotServing", err)
 	}
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -24,6 +23,8 @@ var (
 	ErrBadHead     = errors.New("invalid head record")
 	ErrRollback    = errors.New("head is older than one already trusted")
 	ErrEquivocated = errors.New("two different heads with the same sequence number")
+	// ErrNoHead says no head of a publisher is held, or none was had.
+	ErrNoHead = errors.New("no head for this publisher")
 )
 
 // Head is a publisher's signed, sequence-numbered, expiring pointer to its
@@ -127,6 +128,9 @@ func OpenHeads(dir string) (*Heads, error) {
 
 func (hs *Heads) path(publisher string) string { return filepath.Join(hs.dir, publisher) }
 
+// Heads returns the node's head store: its repo's high-water marks.
+func (n *Node) Heads() *Heads { return n.repo.heads }
+
 // Get returns the stored head of publisher, or nil.
 func (hs *Heads) Get(publisher string) (*Head, error) {
 	id, err := bundle.NormalizePublisherID(publisher)
@@ -143,32 +147,89 @@ func (hs *Heads) Get(publisher string) (*Head, error) {
 	return ParseHead(id, data)
 }
 
-// Offer stores h if it is newer than the stored head. It returns
-// ErrRollback for an older head and ErrEquivocated for a different head
-// with the same sequence number (kept-first: evidence that the publisher
-// key signed twice); an identical head is accepted as a no-op.
+// Supersedes is the head rule: the one place that decides whether a
+// publisher's offered head replaces the held one (nil: none held). Every
+// path that stores, relays or prefers a head calls it, directly or
+// through Heads.Offer, Heads.Check or Newest.
+//
+//   - no head held: offered wins, expired or not;
+//   - a higher sequence wins, whatever either expiry (an expired head
+//     still says what the publisher signed last; readers see it stale);
+//   - a lower sequence is ErrRollback;
+//   - the same sequence naming another catalog is ErrEquivocated: the
+//     publisher key signed two heads with one number, and the held one
+//     stays (kept first, the other is evidence of key misuse);
+//   - the same sequence and catalog with a later expiry is a renewal
+//     and wins;
+//   - anything else (the same head, or one no later) changes nothing:
+//     false with a nil error.
+//
+// Heads of two publishers are never compared: that is ErrBadHead.
+func Supersedes(held, offered *Head) (bool, error) {
+	switch {
+	case held == nil:
+		return true, nil
+	case held.Publisher != offered.Publisher:
+		return false, fmt.Errorf("%w: heads of two publishers compared", ErrBadHead)
+	case offered.Seq > held.Seq:
+		return true, nil
+	case offered.Seq < held.Seq:
+		return false, fmt.Errorf("%w: sequence %d, trusted %d", ErrRollback, offered.Seq, held.Seq)
+	case offered.Catalog != held.Catalog:
+		return false, fmt.Errorf("%w: sequence %d", ErrEquivocated, offered.Seq)
+	default:
+		return offered.Expires.After(held.Expires), nil
+	}
+}
+
+// Newest returns the head that wins when the offered heads of one
+// publisher are taken in order against held (nil: none), by Supersedes:
+// nil when none is held or offered. errs are the offers refused, among
+// them the evidence of equivocation; heads that merely change nothing
+// are not errors.
+func Newest(held *Head, offered ...*Head) (best *Head, errs []error) {
+	best = held
+	for _, h := range offered {
+		ok, err := Supersedes(best, h)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if ok {
+			best = h
+		}
+	}
+	return best, errs
+}
+
+// Check applies Supersedes to h and the stored head without storing
+// anything: whether Offer would store h now.
+func (hs *Heads) Check(h *Head) (bool, error) {
+	cur, err := hs.held(h.Publisher)
+	if err != nil {
+		return false, err
+	}
+	return Supersedes(cur, h)
+}
+
+// held is Get for the rule: a stored head that no longer parses (a disk
+// that rotted) counts as none, so the next valid head replaces it.
+func (hs *Heads) held(publisher string) (*Head, error) {
+	cur, err := hs.Get(publisher)
+	if errors.Is(err, ErrBadHead) {
+		return nil, nil
+	}
+	return cur, err
+}
+
+// Offer stores h if Supersedes says it replaces the stored head, written
+// atomically and synced before Offer returns. It returns ErrRollback for
+// an older head and ErrEquivocated for another catalog at the stored
+// sequence; a head that changes nothing is (false, nil).
 func (hs *Heads) Offer(h *Head) (updated bool, err error) {
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
-	cur, err := hs.Get(h.Publisher)
-	if err != nil && !errors.Is(err, ErrBadHead) {
+	if ok, err := hs.Check(h); !ok {
 		return false, err
-	}
-	if cur != nil {
-		switch {
-		case h.Seq < cur.Seq:
-			return false, fmt.Errorf("%w: sequence %d, trusted %d", ErrRollback, h.Seq, cur.Seq)
-		case h.Seq == cur.Seq && !bytes.Equal(h.raw, cur.raw):
-			if h.Catalog != cur.Catalog {
-				return false, fmt.Errorf("%w: sequence %d", ErrEquivocated, h.Seq)
-			}
-			if !h.Expires.After(cur.Expires) {
-				return false, nil
-			}
-			// The publisher renewed the same head's validity.
-		case h.Seq == cur.Seq:
-			return false, nil
-		}
 	}
 	if err := atomicfile.WriteBytes(hs.path(h.Publisher), 0o600, h.raw); err != nil {
 		return false, err

@@ -28,8 +28,9 @@ const (
 	headBadReq   = 2
 )
 
-// ServeHeads answers head requests from hs.
-func (n *Node) ServeHeads(hs *Heads) {
+// ServeHeads answers head requests from the repo's stored heads.
+func (n *Node) ServeHeads() {
+	hs := n.repo.heads
 	n.Host.SetStreamHandler(HeadProtocol, func(s network.Stream) {
 		defer s.Close()
 		s.SetDeadline(time.Now().Add(headDeadline))
@@ -71,9 +72,6 @@ func readFrame(r *bufio.Reader, limit int) ([]byte, error) {
 	return buf, err
 }
 
-// errNoHead is returned by a peer that holds no head for the publisher.
-var errNoHead = errors.New("peer has no head for this publisher")
-
 // RequestHead asks one peer for publisher's head and checks it.
 func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*Head, error) {
 	status, rec, err := n.exchange(ctx, p, HeadProtocol, []byte(publisher), maxHeadSize, headDeadline)
@@ -81,7 +79,7 @@ func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*H
 		return nil, err
 	}
 	if status != headOK {
-		return nil, errNoHead
+		return nil, ErrNoHead
 	}
 	return ParseHead(publisher, rec)
 }
@@ -115,24 +113,22 @@ func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req [
 }
 
 // ResolveHead asks every peer in peers for publisher's head at once and
-// returns the valid head with the highest sequence number, or hs's own
-// head if that is as new: one stale or lying peer cannot hold a reader
-// back, and none can roll it back. It does not store the head: a caller
-// offers it to hs once it holds the content the head names.
-func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publisher string) (*Head, error) {
+// returns the head that wins by the head rule (Newest) over the stored
+// one and every valid answer: one stale or lying peer cannot hold a
+// reader back, and none can roll it back. It does not store the head: a
+// caller offers it once it holds the content the head names.
+func (n *Node) ResolveHead(ctx context.Context, peers []peer.ID, publisher string) (*Head, error) {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return nil, err
 	}
 	var (
-		mu   sync.Mutex
-		best *Head
-		wg   sync.WaitGroup
+		mu      sync.Mutex
+		offered []*Head
+		wg      sync.WaitGroup
 	)
 	for _, p := range peers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			h, err := n.RequestHead(ctx, p, id)
 			if err != nil {
 				// Never log what the peer sent, nor which publisher was asked.
@@ -140,27 +136,29 @@ func (n *Node) ResolveHead(ctx context.Context, hs *Heads, peers []peer.ID, publ
 				return
 			}
 			mu.Lock()
-			if best == nil || h.Seq > best.Seq || h.Seq == best.Seq && h.Expires.After(best.Expires) {
-				best = h
-			}
+			offered = append(offered, h)
 			mu.Unlock()
-		}()
+		})
 	}
 	wg.Wait()
-	cur, err := hs.Get(id)
-	if err != nil && !errors.Is(err, ErrBadHead) {
+	held, err := n.repo.heads.held(id)
+	if err != nil {
 		return nil, err
 	}
-	switch {
-	case best == nil && cur == nil:
-		return nil, fmt.Errorf("no peer gave a valid head for %s", id)
-	case best == nil, cur != nil && !newer(best, cur) && best.Catalog == cur.Catalog:
-		return cur, nil
-	case cur != nil && best.Seq < cur.Seq:
-		return cur, nil
-	case cur != nil && best.Seq == cur.Seq && best.Catalog != cur.Catalog:
-		n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", cur.Seq)
-		return cur, nil
+	best, errs := Newest(held, offered...)
+	n.reportEquivocation(errs)
+	if best == nil {
+		return nil, fmt.Errorf("%w: no peer gave a valid head for %s", ErrNoHead, id)
 	}
 	return best, nil
+}
+
+// reportEquivocation logs the evidence of key misuse among errs from the
+// head rule.
+func (n *Node) reportEquivocation(errs []error) {
+	for _, err := range errs {
+		if errors.Is(err, ErrEquivocated) {
+			n.log.Warn("two heads with one sequence number: evidence of publisher key misuse")
+		}
+	}
 }

@@ -89,7 +89,7 @@ type Node struct {
 	upload  *rate.Limiter // nil: no cap
 
 	recv counters
-	sent atomic.Uint64 // bytes sent on the bundle and block protocols and bitswap
+	sent atomic.Int64 // bytes sent on the bundle and block protocols and bitswap
 
 	sourcesMu sync.Mutex
 	sources   map[peer.ID]bool // peers a reader chose to fetch from
@@ -104,11 +104,71 @@ type Node struct {
 // New starts a node on repo. Transports: TCP, QUIC and WebSocket; security:
 // Noise and TLS; a resource manager with explicit limits and a connection
 // manager; relay client and hole punching on.
+//
+// Lifetimes: ctx bounds only the work New does before it returns (the
+// DHT's first bootstrap). Everything that outlives New (pubsub, bitswap,
+// the DHT, mDNS, protocol handlers) runs on the node's own lifetime, which
+// Close ends; cancelling ctx later stops none of it.
 func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	opts, err := hostOptions(repo, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h, err := libp2p.New(opts...)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), sources: make(map[peer.ID]bool), mesh: newMeshTracer(),
+		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
+	if cfg.UploadRate > 0 {
+		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
+	}
+	life, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
+	n.stop, n.life = stop, life
+	if n.ps, err = newPubSub(life, h, n.mesh); err != nil {
+		stop()
+		h.Close()
+		return nil, err
+	}
+	// Bitswap puts received blocks into the staging store; its server
+	// side reads only the verified repo store behind it.
+	if cfg.Serve {
+		n.serveBundles()
+		n.serveBlocks()
+	}
+	if cfg.DHT != DHTOff {
+		if n.dht, err = newDHT(h, cfg); err != nil {
+			stop()
+			h.Close()
+			return nil, err
+		}
+		if len(cfg.Bootstrap) > 0 {
+			if err := n.dht.Bootstrap(ctx); err != nil { // start-up work: the caller's ctx
+				log.Warn("DHT bootstrap failed", "err", err)
+			}
+		}
+	}
+	if cfg.MDNS {
+		if err := n.startMDNS(); err != nil {
+			log.Warn("local network discovery is off", "err", err)
+		}
+	}
+	if cfg.Serve {
+		// Bitswap sends a node's wants to every connected peer, so only
+		// serving nodes run it; readers ask their chosen peers directly.
+		n.bs = bitswap.New(life, bsnet.NewFromIpfsHost(bitswapHost{h, n}), nil, n.staging,
+			bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
+		)
+	}
+	return n, nil
+}
+
+// hostOptions returns the libp2p options of a node on repo with cfg.
+func hostOptions(repo *Repo, cfg Config) ([]libp2p.Option, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.Scale(rcmgrMemory, rcmgrFDs)))
@@ -150,53 +210,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	} else {
 		opts = append(opts, libp2p.NoListenAddrs)
 	}
-	h, err := libp2p.New(opts...)
-	if err != nil {
-		return nil, err
-	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), sources: make(map[peer.ID]bool), mesh: newMeshTracer(),
-		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
-	if cfg.UploadRate > 0 {
-		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
-	}
-	psctx, stop := context.WithCancel(context.Background()) // lives until Close, not the caller's ctx
-	n.stop, n.life = stop, psctx
-	if n.ps, err = newPubSub(psctx, h, n.mesh); err != nil {
-		stop()
-		h.Close()
-		return nil, err
-	}
-	// Bitswap puts received blocks into the staging store; its server
-	// side reads only the verified repo store behind it.
-	if cfg.Serve {
-		n.serveBundles()
-		n.serveBlocks()
-	}
-	if cfg.DHT != DHTOff {
-		if n.dht, err = newDHT(h, cfg); err != nil {
-			stop()
-			h.Close()
-			return nil, err
-		}
-		if len(cfg.Bootstrap) > 0 {
-			if err := n.dht.Bootstrap(ctx); err != nil {
-				log.Warn("DHT bootstrap failed", "err", err)
-			}
-		}
-	}
-	if cfg.MDNS {
-		if err := n.startMDNS(); err != nil {
-			log.Warn("local network discovery is off", "err", err)
-		}
-	}
-	if cfg.Serve {
-		// Bitswap sends a node's wants to every connected peer, so only
-		// serving nodes run it; readers ask their chosen peers directly.
-		n.bs = bitswap.New(ctx, bsnet.NewFromIpfsHost(bitswapHost{h, n}), nil, n.staging,
-			bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
-		)
-	}
-	return n, nil
+	return opts, nil
 }
 
 // Close stops bitswap and the host. It does not close the repo.
@@ -301,7 +315,7 @@ func (n *Node) HasBundle(ctx context.Context, root cid.Cid) bool {
 func (n *Node) CheckBundle(ctx context.Context, root cid.Cid) error {
 	r, size, ok := n.repo.bundles.open(root)
 	if !ok {
-		return fmt.Errorf("bundle %s is not held", root)
+		return fmt.Errorf("%w: bundle %s is not held", bundle.ErrNotFound, root)
 	}
 	b, err := bundle.OpenReader(r, size, bundle.OpenOptions{})
 	if err == nil {

@@ -3,13 +3,12 @@ package node
 import (
 	"context"
 	"io"
-	"sync/atomic"
 
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
-
+	"github.com/samizdat/samizdat/internal/iocount"
 	"golang.org/x/time/rate"
 )
 
@@ -41,23 +40,11 @@ func (r *rateWriter) Write(p []byte) (int, error) {
 
 // uploadWriter wraps w with the node's upload cap, if it has one.
 func (n *Node) uploadWriter(ctx context.Context, w io.Writer) io.Writer {
-	w = countingWriter{w, &n.sent}
+	w = iocount.Writer{W: w, N: &n.sent}
 	if n.upload == nil {
 		return w
 	}
 	return &rateWriter{ctx: ctx, w: w, l: n.upload}
-}
-
-// countingWriter counts the bytes the node sends.
-type countingWriter struct {
-	w io.Writer
-	n *atomic.Uint64
-}
-
-func (c countingWriter) Write(p []byte) (int, error) {
-	k, err := c.w.Write(p)
-	c.n.Add(uint64(k))
-	return k, err
 }
 
 // bitswapHost is the host bitswap sees on a serving node: every stream it

@@ -208,7 +208,7 @@ func (r *followRecorder) follow(_ context.Context, l node.Link) error {
 
 func (f *fixture) server(t testing.TB, public bool, follow func(context.Context, node.Link) error) *Server {
 	t.Helper()
-	s, err := New(context.Background(), Config{Node: f.n, Heads: f.repo.Heads(), Index: f.idx, Public: public, Follow: follow})
+	s, err := New(context.Background(), Config{Node: f.n, Index: f.idx, Public: public, Follow: follow})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,24 +141,7 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 						continue
 					}
 				case atom.A:
-					href := strings.TrimSpace(attr(c, "href"))
-					u, err := url.Parse(href)
-					switch {
-					case href == "" || err != nil:
-						delAttr(c, "href")
-					case strings.HasPrefix(href, "#"):
-						// An anchor within the article.
-					case u.Scheme != "" || u.Host != "":
-						setAttr(c, "rel", externalRel)
-					default:
-						if a, ok := find(href); ok {
-							setAttr(c, "href", attURL(a.Name))
-							delAttr(c, "rel")
-						} else {
-							delAttr(c, "href")
-							delAttr(c, "rel")
-						}
-					}
+					rewriteLink(c, find, attURL)
 					delAttr(c, "target")
 				}
 			}
@@ -178,6 +161,29 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 		}
 	}
 	return b.String()
+}
+
+// rewriteLink edits one sanitized link: an anchor stays; an absolute
+// link gets externalRel; a link to an attachment points at the reader's
+// copy; any other relative link loses its href.
+func rewriteLink(c *xhtml.Node, find func(string) (bundle.Attachment, bool), attURL func(string) string) {
+	href := strings.TrimSpace(attr(c, "href"))
+	u, err := url.Parse(href)
+	switch {
+	case href == "" || err != nil:
+		delAttr(c, "href")
+	case strings.HasPrefix(href, "#"):
+		// An anchor within the article.
+	case u.Scheme != "" || u.Host != "":
+		setAttr(c, "rel", externalRel)
+	default:
+		if a, ok := find(href); ok {
+			setAttr(c, "href", attURL(a.Name))
+		} else {
+			delAttr(c, "href")
+		}
+		delAttr(c, "rel")
+	}
 }
 
 func attr(n *xhtml.Node, key string) string {

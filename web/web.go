@@ -49,11 +49,9 @@ var assets embed.FS
 // Config configures a Server. Node is required; the zero value of every
 // other field works.
 type Config struct {
-	// Node holds the bundles shown.
+	// Node holds the bundles shown, and each publisher's newest head
+	// (for freshness) in its head store.
 	Node *node.Node
-	// Heads gives each publisher's newest head, for freshness; nil shows
-	// none.
-	Heads *node.Heads
 	// Index is the full-text index; nil disables search. The server adds
 	// held bundles to it and removes dropped ones on Refresh.
 	Index *search.Index
@@ -255,30 +253,59 @@ func (s *Server) Refresh(ctx context.Context) error {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	infos := s.cfg.Node.HeldBundles()
-	st := &state{held: make(map[cid.Cid]bundle.Info, len(infos)), publishers: map[string]*publisher{}}
 	heldSet := make(map[cid.Cid]bool, len(infos))
 	for _, in := range infos {
-		st.held[in.Root] = in
 		heldSet[in.Root] = true
 	}
 	s.bundles.retain(heldSet)
+	st, errs, err := s.list(ctx, infos)
+	if err != nil {
+		return err
+	}
+	for root := range s.listings {
+		if !heldSet[root] {
+			delete(s.listings, root)
+		}
+	}
+	s.mu.Lock()
+	st.gen = s.st.gen + 1
+	s.st = st
+	s.mu.Unlock()
+	// The pages show the new articles now; search finds them once the
+	// (slower) indexing below is done.
+	ierrs, err := s.index(ctx, infos, heldSet)
+	if err != nil {
+		return err
+	}
+	if errs = append(errs, ierrs...); len(errs) > 0 {
+		// Counts only: which bundle failed would say what is held.
+		s.log.Warn("reader refresh: some bundles could not be read or indexed", "failures", len(errs))
+	}
+	return nil
+}
+
+// list builds the pages' state from the held bundles and the stored
+// heads: errs are the bundles that could not be listed; err is ctx's.
+func (s *Server) list(ctx context.Context, infos []bundle.Info) (st *state, errs []error, err error) {
+	st = &state{held: make(map[cid.Cid]bundle.Info, len(infos)), publishers: map[string]*publisher{}}
+	for _, in := range infos {
+		st.held[in.Root] = in
+	}
 	// Newest bundles first, so the newest copy of an article wins.
+	infos = slices.Clone(infos)
 	slices.SortFunc(infos, func(a, b bundle.Info) int {
 		return cmp.Or(strings.Compare(a.Publisher, b.Publisher), cmp.Compare(b.Seq, a.Seq))
 	})
 	type key struct{ pub, id string }
 	seen := make(map[key]bool)
 	langs := map[string]int{}
-	var errs []error
 	for _, in := range infos {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, nil, err
 		}
-		p := st.publishers[in.Publisher]
-		if p == nil {
-			p = &publisher{ID: in.Publisher, LastUpdate: in.Created}
-			st.publishers[in.Publisher] = p
-			st.pubOrder = append(st.pubOrder, in.Publisher)
+		p := st.publisher(in.Publisher)
+		if p.Bundles == 0 {
+			p.LastUpdate = in.Created
 		}
 		p.Bundles++
 		ls, err := s.listing(in.Root)
@@ -302,11 +329,6 @@ func (s *Server) Refresh(ctx context.Context) error {
 			st.articles = append(st.articles, l)
 		}
 	}
-	for root := range s.listings {
-		if !heldSet[root] {
-			delete(s.listings, root)
-		}
-	}
 	slices.SortStableFunc(st.articles, func(a, b listed) int {
 		return cmp.Or(b.time.Compare(a.time), cmp.Compare(b.seq, a.seq), strings.Compare(a.id, b.id))
 	})
@@ -315,59 +337,58 @@ func (s *Server) Refresh(ctx context.Context) error {
 	}
 	slices.SortFunc(st.langs, func(a, b langCount) int { return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Tag, b.Tag)) })
 	// Heads of every publisher the repo trusts, held bundles or not.
-	if s.cfg.Heads != nil {
-		for _, id := range s.cfg.Heads.List() {
-			h, err := s.cfg.Heads.Get(id)
-			if err != nil || h == nil {
-				continue
-			}
-			p := st.publishers[id]
-			if p == nil {
-				p = &publisher{ID: id}
-				st.publishers[id] = p
-				st.pubOrder = append(st.pubOrder, id)
-			}
-			p.Head = h
+	heads := s.cfg.Node.Heads()
+	for _, id := range heads.List() {
+		if h, err := heads.Get(id); err == nil && h != nil {
+			st.publisher(id).Head = h
 		}
 	}
 	slices.Sort(st.pubOrder)
-	s.mu.Lock()
-	st.gen = s.st.gen + 1
-	s.st = st
-	s.mu.Unlock()
-	// The pages show the new articles now; search finds them once the
-	// (slower) indexing below is done.
-	if s.cfg.Index != nil {
-		for _, in := range infos {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if s.cfg.Index.Has(in.Root) {
-				continue
-			}
-			b, release, err := s.bundles.acquire(in.Root)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			if err := s.cfg.Index.AddBundle(b); err != nil {
-				errs = append(errs, err)
-			}
-			release()
+	return st, errs, nil
+}
+
+// publisher returns the state's entry for id, adding it if new.
+func (st *state) publisher(id string) *publisher {
+	p := st.publishers[id]
+	if p == nil {
+		p = &publisher{ID: id}
+		st.publishers[id] = p
+		st.pubOrder = append(st.pubOrder, id)
+	}
+	return p
+}
+
+// index adds the held bundles the search index lacks and removes the
+// ones no longer held: errs are the bundles that failed; err is ctx's.
+func (s *Server) index(ctx context.Context, infos []bundle.Info, held map[cid.Cid]bool) (errs []error, err error) {
+	if s.cfg.Index == nil {
+		return nil, nil
+	}
+	for _, in := range infos {
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
-		for _, root := range s.cfg.Index.Indexed() {
-			if !heldSet[root] {
-				if err := s.cfg.Index.RemoveBundle(root); err != nil {
-					errs = append(errs, err)
-				}
+		if s.cfg.Index.Has(in.Root) {
+			continue
+		}
+		b, release, err := s.bundles.acquire(in.Root)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if err := s.cfg.Index.AddBundle(b); err != nil {
+			errs = append(errs, err)
+		}
+		release()
+	}
+	for _, root := range s.cfg.Index.Indexed() {
+		if !held[root] {
+			if err := s.cfg.Index.RemoveBundle(root); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
-	if len(errs) > 0 {
-		// Counts only: which bundle failed would say what is held.
-		s.log.Warn("reader refresh: some bundles could not be read or indexed", "failures", len(errs))
-	}
-	return nil
+	return errs, nil
 }
 
 func (s *Server) state() *state {
@@ -617,21 +638,13 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, http.StatusNotFound, "Not found", "This reader holds no such article.")
 		return
 	}
-	body, cached := s.bodies.get(key)
 	truncated := ai.Size > maxRenderedBody
-	if !cached {
-		a, err := b.Article(id)
-		if err != nil {
-			// No id in the log: it would say what someone read.
-			s.log.Warn("reader: an article failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
-			s.errorPage(w, http.StatusInternalServerError, "Cannot read", "This article could not be read or failed verification.")
-			return
-		}
-		if truncated {
-			a.Body = search.CutUTF8(a.Body, maxRenderedBody)
-		}
-		body = s.render.render(a, func(name string) string { return attachmentHref(in.Root, id, name) })
-		s.bodies.put(key, body)
+	body, err := s.articleBody(b, in.Root, id, key, truncated)
+	if err != nil {
+		// No id in the log: it would say what someone read.
+		s.log.Warn("reader: an article failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
+		s.errorPage(w, http.StatusInternalServerError, "Cannot read", "This article could not be read or failed verification.")
+		return
 	}
 	heading := ai.Title
 	if heading == "" {
@@ -666,6 +679,25 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	}
 	s.bodies.put(pageKey, page)
 	writeHTML(w, http.StatusOK, page)
+}
+
+// articleBody returns an article's rendered body, cut to
+// maxRenderedBody when truncated, from the cache under key or verified,
+// rendered and cached now.
+func (s *Server) articleBody(b *bundle.Bundle, root cid.Cid, id, key string, truncated bool) (string, error) {
+	if body, ok := s.bodies.get(key); ok {
+		return body, nil
+	}
+	a, err := b.Article(id)
+	if err != nil {
+		return "", err
+	}
+	if truncated {
+		a.Body = search.CutUTF8(a.Body, maxRenderedBody)
+	}
+	body := s.render.render(a, func(name string) string { return attachmentHref(root, id, name) })
+	s.bodies.put(key, body)
+	return body, nil
 }
 
 // inlineImages are the attachment types served as themselves and shown

@@ -41,151 +41,188 @@ func runDemoCmd(ctx context.Context, e *env, args []string) error {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}
-	step := func(format string, a ...any) { fmt.Fprintf(e.stdout, format+"\n", a...) }
-	start := time.Now()
+	d := &demo{e: e, work: work, start: time.Now(), close: func() {}}
+	defer d.close()
+	for _, step := range []func(context.Context) error{
+		func(context.Context) error { return d.generate(*n) },
+		d.makeKey, d.pack, d.startNodes, d.publish, d.mirror, d.read, d.show,
+	} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	d.step("\ndone in %v. Next: samizdat ls %s (run with --dir to keep the files)", since(d.start), d.got[0])
+	return nil
+}
 
+// demo is the state the demo's steps pass on.
+type demo struct {
+	e     *env
+	work  string
+	start time.Time
+	src   string            // the generated articles
+	key   string            // the publisher key file
+	id    string            // the publisher ID
+	out   string            // the packed bundle
+	nodes []*mirror.Service // publisher, mirror-1, mirror-2, reader
+	close func()            // stops every node
+	got   []string          // the bundle files the reader wrote
+}
+
+func (d *demo) step(format string, a ...any) { fmt.Fprintf(d.e.stdout, format+"\n", a...) }
+
+func (d *demo) generate(n int) error {
 	t0 := time.Now()
-	docs := corpus.Generate(1, *n, 2<<10, 20<<10)
-	src := filepath.Join(work, "articles")
-	inBytes, err := corpus.WriteDir(src, docs)
+	docs := corpus.Generate(1, n, 2<<10, 20<<10)
+	d.src = filepath.Join(d.work, "articles")
+	inBytes, err := corpus.WriteDir(d.src, docs)
 	if err != nil {
 		return err
 	}
-	step("1. generated %d articles in 9 languages (%d bytes) in %s  [%v]", len(docs), inBytes, src, since(t0))
+	d.step("1. generated %d articles in 9 languages (%d bytes) in %s  [%v]", len(docs), inBytes, d.src, since(t0))
+	return nil
+}
 
+func (d *demo) makeKey(context.Context) error {
 	key, err := bundle.GenerateKey()
 	if err != nil {
 		return err
 	}
-	keyPath := filepath.Join(work, "publisher.key")
+	d.key = filepath.Join(d.work, "publisher.key")
 	pem, err := bundle.MarshalPrivateKey(key)
 	if err != nil {
 		return err
 	}
-	if err := atomicfile.WriteBytes(keyPath, 0o600, pem); err != nil {
+	if err := atomicfile.WriteBytes(d.key, 0o600, pem); err != nil {
 		return err
 	}
-	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
-	step("2. publisher key %s\n   publisher ID %s", keyPath, id)
+	d.id = bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	d.step("2. publisher key %s\n   publisher ID %s", d.key, d.id)
+	return nil
+}
 
-	t0 = time.Now()
-	out := filepath.Join(work, "news.bundle")
-	info, err := runPack(ctx, e, packOptions{key: keyPath, out: out, level: "fastest", inputs: []string{src}})
+func (d *demo) pack(ctx context.Context) error {
+	t0 := time.Now()
+	d.out = filepath.Join(d.work, "news.bundle")
+	info, err := runPack(ctx, d.e, packOptions{key: d.key, out: d.out, level: "fastest", inputs: []string{d.src}})
 	if err != nil {
 		return err
 	}
-	step("3. packed %s: %d articles, %d -> %d bytes (%.2fx), signed  [%v]", filepath.Base(out), info.Articles, info.Bytes, info.Size,
+	d.step("3. packed %s: %d articles, %d -> %d bytes (%.2fx), signed  [%v]", filepath.Base(d.out), info.Articles, info.Bytes, info.Size,
 		float64(info.Bytes)/float64(info.Size), since(t0))
+	return nil
+}
 
-	// Four nodes on loopback, each with its own repo.
-	start4 := func(name string, serve bool) (*node.Node, *node.Repo, error) {
-		repo, err := node.OpenRepo(filepath.Join(work, name))
-		if err != nil {
-			return nil, nil, err
-		}
-		cfg := node.Config{Serve: serve}
-		if serve {
-			cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
-		}
-		nd, err := node.New(ctx, repo, cfg)
-		if err != nil {
-			repo.Close()
-			return nil, nil, err
-		}
-		if serve {
-			nd.ServeHeads(repo.Heads())
-		}
-		return nd, repo, nil
-	}
-	type member struct {
-		n    *node.Node
-		repo *node.Repo
-	}
-	var nodes []member
-	defer func() {
-		for _, m := range nodes {
-			m.n.Close()
-			m.repo.Close()
-		}
-	}()
-	for _, s := range []struct {
-		name  string
-		serve bool
-	}{{"publisher", true}, {"mirror-1", true}, {"mirror-2", true}, {"reader", false}} {
-		nd, repo, err := start4(s.name, s.serve)
-		if err != nil {
-			return err
-		}
-		nodes = append(nodes, member{nd, repo})
-	}
-	pub, m1, m2, reader := nodes[0], nodes[1], nodes[2], nodes[3]
-	connect := func(from, to member) error {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		return from.n.Connect(cctx, peer.AddrInfo{ID: to.n.Host.ID(), Addrs: to.n.Host.Addrs()})
-	}
-	step("4. started a publisher, two mirrors and a reader on 127.0.0.1 (TCP and QUIC)")
-
-	t0 = time.Now()
-	b, err := bundle.Open(out, bundle.OpenOptions{Publisher: id})
+// startNodes starts four nodes on loopback, each with its own repo; the
+// publisher's service holds the key.
+func (d *demo) startNodes(ctx context.Context) error {
+	key, err := loadKey(d.key)
 	if err != nil {
 		return err
 	}
-	h, err := mirror.Publish(ctx, pub.n, pub.repo.Heads(), key, b, mirror.DefaultHeadValidity)
-	b.Close()
-	if err != nil {
-		return err
-	}
-	step("5. published: head %d, valid until %s  [%v]", h.Seq, h.Expires.UTC().Format(time.RFC3339), since(t0))
-
-	for i, m := range []member{m1, m2} {
-		t0 = time.Now()
-		if err := connect(m, pub); err != nil {
-			return err
+	var closers []func()
+	d.close = func() {
+		for _, c := range closers {
+			c()
 		}
-		res, err := mirror.Sync(ctx, m.n, m.repo.Heads(), id, []peer.ID{pub.n.Host.ID()})
+	}
+	for _, name := range []string{"publisher", "mirror-1", "mirror-2", "reader"} {
+		cfg, opts := node.Config{}, mirror.Options{}
+		if name != "reader" {
+			cfg.Serve, cfg.Listen = true, []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+		}
+		if name == "publisher" {
+			opts.Key = key
+		}
+		svc, _, closeAll, err := openService(ctx, filepath.Join(d.work, name), cfg, opts)
 		if err != nil {
 			return err
 		}
-		step("6.%d mirror-%d followed the publisher: head %d, %d bundle(s) fetched and verified  [%v]", i+1, i+1, res.Head.Seq, len(res.Fetched), since(t0))
+		closers = append(closers, closeAll)
+		d.nodes = append(d.nodes, svc)
 	}
-	pub.n.Close()
-	step("7. the publisher goes offline (blocked)")
+	d.step("4. started a publisher, two mirrors and a reader on 127.0.0.1 (TCP and QUIC)")
+	return nil
+}
 
-	t0 = time.Now()
-	for _, m := range []member{m1, m2} {
-		if err := connect(reader, m); err != nil {
+func (d *demo) publish(ctx context.Context) error {
+	t0 := time.Now()
+	h, err := d.nodes[0].PublishFile(ctx, d.out)
+	if err != nil {
+		return err
+	}
+	d.step("5. published: head %d, valid until %s  [%v]", h.Seq, h.Expires.UTC().Format(time.RFC3339), since(t0))
+	return nil
+}
+
+// connect dials to's node from from's.
+func connect(ctx context.Context, from, to *mirror.Service) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n := to.Node()
+	return from.Node().Connect(ctx, peer.AddrInfo{ID: n.Host.ID(), Addrs: n.Host.Addrs()})
+}
+
+// mirror has both mirrors sync from the publisher, which then goes
+// offline.
+func (d *demo) mirror(ctx context.Context) error {
+	pub := d.nodes[0]
+	for i, m := range d.nodes[1:3] {
+		t0 := time.Now()
+		if err := connect(ctx, m, pub); err != nil {
 			return err
 		}
+		res, err := m.Sync(ctx, d.id, []peer.ID{pub.Node().Host.ID()})
+		if err != nil {
+			return err
+		}
+		d.step("6.%d mirror-%d followed the publisher: head %d, %d bundle(s) fetched and verified  [%v]", i+1, i+1, res.Head.Seq, len(res.Fetched), since(t0))
 	}
-	res, err := mirror.Sync(ctx, reader.n, reader.repo.Heads(), id, []peer.ID{m1.n.Host.ID(), m2.n.Host.ID()})
-	if err != nil {
-		return err
-	}
-	paths, err := mirror.WriteBundles(ctx, reader.n, res, filepath.Join(work, "reader-got"))
-	if err != nil {
-		return err
-	}
-	step("8. the reader asked both mirrors, took head %d, fetched %d bundle(s), verified, wrote %s  [%v]",
-		res.Head.Seq, len(res.Fetched), paths[0], since(t0))
+	pub.Node().Close()
+	d.step("7. the publisher goes offline (blocked)")
+	return nil
+}
 
-	got, err := bundle.Open(paths[0], bundle.OpenOptions{Publisher: id})
+func (d *demo) read(ctx context.Context) error {
+	t0 := time.Now()
+	reader := d.nodes[3]
+	var peers []peer.ID
+	for _, m := range d.nodes[1:3] {
+		if err := connect(ctx, reader, m); err != nil {
+			return err
+		}
+		peers = append(peers, m.Node().Host.ID())
+	}
+	res, err := reader.Sync(ctx, d.id, peers)
+	if err != nil {
+		return err
+	}
+	if d.got, err = reader.WriteBundles(ctx, res, filepath.Join(d.work, "reader-got")); err != nil {
+		return err
+	}
+	d.step("8. the reader asked both mirrors, took head %d, fetched %d bundle(s), verified, wrote %s  [%v]",
+		res.Head.Seq, len(res.Fetched), d.got[0], since(t0))
+	return nil
+}
+
+// show reads a few articles offline from the reader's bundle file.
+func (d *demo) show(context.Context) error {
+	got, err := bundle.Open(d.got[0], bundle.OpenOptions{Publisher: d.id})
 	if err != nil {
 		return err
 	}
 	defer got.Close()
 	list := got.List()
-	step("9. reading offline, each article decompressed alone and checked against the signed manifest:")
+	d.step("9. reading offline, each article decompressed alone and checked against the signed manifest:")
 	for i := 0; i < len(list) && i < 5; i++ {
 		a := list[(i*len(list))/5]
-		t0 = time.Now()
+		t0 := time.Now()
 		body, err := got.Body(a.ID)
 		if err != nil {
 			return err
 		}
-		step("   [%s] %s (%d bytes, %v)", a.Lang, a.Title, len(body), since(t0))
+		d.step("   [%s] %s (%d bytes, %v)", a.Lang, a.Title, len(body), since(t0))
 	}
-	step("\ndone in %v. Next: samizdat ls %s (run with --dir to keep the files)", since(start), paths[0])
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samizdat/samizdat/internal/control"
 	"github.com/samizdat/samizdat/node"
 )
 
@@ -32,7 +33,7 @@ func publishedRepo(t *testing.T, dir string) (id, file, repo string) {
 
 func headSeq(t *testing.T, repo string) uint64 {
 	t.Helper()
-	var st status
+	var st control.Status
 	if err := json.Unmarshal([]byte(mustRun(t, "status", "--repo", repo, "--json").stdout), &st); err != nil {
 		t.Fatal(err)
 	}

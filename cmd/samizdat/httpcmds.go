@@ -17,6 +17,8 @@ import (
 
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/internal/control"
+	"github.com/samizdat/samizdat/internal/iocount"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
 )
@@ -29,25 +31,17 @@ import (
 // getHTTP is `samizdat get --http URL...`: a reader over plain HTTP(S),
 // through the proxy the environment names.
 func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string) error {
-	dir := repoDir
-	if dir == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "samizdat-get-*"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	}
-	repo, err := node.OpenRepo(dir)
+	dir, cleanup, err := getRepoDir(repoDir)
 	if err != nil {
 		return err
 	}
-	defer repo.Close()
+	defer cleanup()
 	// A reader node: listens on nothing, serves nothing, dials no one.
-	n, err := node.New(ctx, repo, node.Config{Logger: e.log})
+	svc, _, closeAll, err := openService(ctx, dir, node.Config{Logger: e.log}, mirror.Options{Logger: e.log})
 	if err != nil {
 		return err
 	}
-	defer n.Close()
+	defer closeAll()
 	t0 := time.Now()
 	// Bundle bodies wait on the repo's disk while they are checked, not
 	// in a tmpfs; what a killed get left there goes now.
@@ -61,23 +55,45 @@ func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string
 	stop := startProgress(e, "fetching", func() (int64, int64, string) {
 		return count.done.Load(), count.expected.Load(), fmt.Sprintf("%d URLs", len(urls))
 	})
-	res, err := mirror.SyncHTTP(ctx, n, repo.Heads(), id, mirror.HTTPSource{URLs: urls, Client: client, TempDir: dir})
+	res, err := svc.SyncHTTP(ctx, id, mirror.HTTPSource{URLs: urls, Client: client, TempDir: dir})
 	stop()
+	return finishGet(ctx, e, svc, res, err, out, func(res *mirror.SyncResult) string {
+		return fmt.Sprintf("%d fetched over HTTP, in %v", len(res.Fetched), time.Since(t0).Round(time.Millisecond))
+	})
+}
+
+// getRepoDir returns dir, or a temporary directory that cleanup removes.
+func getRepoDir(dir string) (string, func(), error) {
+	if dir != "" {
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "samizdat-get-*")
+	if err != nil {
+		return "", nil, err
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
+}
+
+// finishGet ends a get over any path: the newest bundle must be held
+// (older ones a mirror no longer keeps are reported, the rest kept);
+// the bundles are written to out and listed. how says how they came.
+func finishGet(ctx context.Context, e *env, svc *mirror.Service, res *mirror.SyncResult, err error, out string, how func(*mirror.SyncResult) string) error {
+	n := svc.Node()
 	switch {
 	case res == nil:
 		return err
 	case len(res.Bundles) == 0:
-		return fmt.Errorf("publisher %s lists no bundles", id)
+		return fmt.Errorf("publisher %s lists no bundles", res.Head.Publisher)
 	case !n.HasBundle(ctx, res.Bundles[0]):
 		return fmt.Errorf("the newest bundle could not be had: %w", err)
 	case err != nil:
 		e.log.Warn("some older bundles could not be had", "missing", missingBundles(ctx, n, res))
 	}
-	paths, err := mirror.WriteBundles(ctx, n, res, out)
+	paths, err := svc.WriteBundles(ctx, res, out)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "publisher %s: head %d (%s); %d bundles, %d fetched over HTTP, in %v\n", id, res.Head.Seq, freshness(res.Head), len(res.Bundles), len(res.Fetched), time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(e.stdout, "publisher %s: head %d (%s); %d bundles, %s\n", res.Head.Publisher, res.Head.Seq, freshness(res.Head), len(res.Bundles), how(res))
 	for _, p := range paths {
 		fmt.Fprintln(e.stdout, p)
 	}
@@ -112,8 +128,8 @@ func runPublishStaticCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := viaRepo(ctx, e, *repoDir, controlRequest{Op: "publish-static", Path: abs, Publishers: ids}, func(n *node.Node, repo *node.Repo) (string, error) {
-		return writeStatic(ctx, n, repo, abs, ids)
+	msg, err := viaRepo(ctx, e, *repoDir, control.Request{Op: "publish-static", Path: abs, Publishers: ids}, func(svc *mirror.Service) (string, error) {
+		return writeStatic(ctx, svc, abs, ids)
 	})
 	if err != nil {
 		return err
@@ -122,8 +138,8 @@ func runPublishStaticCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func writeStatic(ctx context.Context, n *node.Node, repo *node.Repo, dir string, ids []string) (string, error) {
-	res, err := mirror.WriteStatic(ctx, n, repo.Heads(), dir, ids)
+func writeStatic(ctx context.Context, svc *mirror.Service, dir string, ids []string) (string, error) {
+	res, err := svc.WriteStatic(ctx, dir, ids)
 	if err != nil {
 		return "", err
 	}
@@ -157,8 +173,8 @@ func runExportCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := viaRepo(ctx, e, *repoDir, controlRequest{Op: "export", Path: abs, Publishers: ids}, func(n *node.Node, repo *node.Repo) (string, error) {
-		return exportFile(ctx, n, repo, ids[0], abs)
+	msg, err := viaRepo(ctx, e, *repoDir, control.Request{Op: "export", Path: abs, Publishers: ids}, func(svc *mirror.Service) (string, error) {
+		return exportFile(ctx, svc, ids[0], abs)
 	})
 	if err != nil {
 		return err
@@ -167,11 +183,11 @@ func runExportCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func exportFile(ctx context.Context, n *node.Node, repo *node.Repo, id, path string) (string, error) {
+func exportFile(ctx context.Context, svc *mirror.Service, id, path string) (string, error) {
 	var res *mirror.ExportResult
 	err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		var err error
-		res, err = mirror.Export(ctx, n, repo.Heads(), id, w)
+		res, err = svc.Export(ctx, id, w)
 		return err
 	})
 	if err != nil {
@@ -198,8 +214,8 @@ func runImportCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	msg, err := viaRepo(ctx, e, *repoDir, controlRequest{Op: "import", Path: abs}, func(n *node.Node, repo *node.Repo) (string, error) {
-		res, err := importFile(ctx, e, n, repo, abs)
+	msg, err := viaRepo(ctx, e, *repoDir, control.Request{Op: "import", Path: abs}, func(svc *mirror.Service) (string, error) {
+		res, err := importFile(ctx, e, svc, abs)
 		if err != nil {
 			return "", err
 		}
@@ -214,7 +230,7 @@ func runImportCmd(ctx context.Context, e *env, args []string) error {
 
 // importFile imports the export file at path; e, if not nil, gets a
 // progress display.
-func importFile(ctx context.Context, e *env, n *node.Node, repo *node.Repo, path string) (*mirror.SyncResult, error) {
+func importFile(ctx context.Context, e *env, svc *mirror.Service, path string) (*mirror.SyncResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -226,7 +242,7 @@ func importFile(ctx context.Context, e *env, n *node.Node, repo *node.Repo, path
 	}
 	var read atomic.Int64
 	stop := startProgress(e, "importing", func() (int64, int64, string) { return read.Load(), st.Size(), "" })
-	res, err := mirror.Import(ctx, n, repo.Heads(), countingReaderAt{f, &read}, st.Size())
+	res, err := svc.Import(ctx, iocount.ReaderAt{R: f, End: &read}, st.Size())
 	stop()
 	if err != nil {
 		return nil, fmt.Errorf("%s: nothing imported: %w", path, err)
@@ -256,8 +272,8 @@ func normalizeIDs(ids []string) ([]string, error) {
 
 // viaRepo runs req on the node serving repoDir, through its control
 // socket, or, when none runs, runs local on the repo opened here.
-func viaRepo(ctx context.Context, e *env, repoDir string, req controlRequest, local func(*node.Node, *node.Repo) (string, error)) (string, error) {
-	if resp, running, err := callControl(repoDir, req); running {
+func viaRepo(ctx context.Context, e *env, repoDir string, req control.Request, local func(*mirror.Service) (string, error)) (string, error) {
+	if resp, running, err := control.Call(ctx, repoDir, req); running {
 		if err != nil {
 			return "", err
 		}
@@ -266,66 +282,22 @@ func viaRepo(ctx context.Context, e *env, repoDir string, req controlRequest, lo
 		}
 		return resp.Message, nil
 	}
-	repo, err := node.OpenRepo(repoDir)
+	svc, _, closeAll, err := openService(ctx, repoDir, node.Config{Logger: e.log}, mirror.Options{Logger: e.log})
 	if err != nil {
 		return "", err
 	}
-	defer repo.Close()
-	n, err := node.New(ctx, repo, node.Config{Logger: e.log})
-	if err != nil {
-		return "", err
-	}
-	defer n.Close()
-	return local(n, repo)
-}
-
-// handleFiles answers the control requests of the commands above, for a
-// running node; ok is false for other ops.
-func (s *server) handleFiles(ctx context.Context, req controlRequest) (resp controlResponse, ok bool) {
-	var msg string
-	var err error
-	switch req.Op {
-	case "import":
-		s.mu.Lock()
-		var res *mirror.SyncResult
-		if res, err = importFile(ctx, nil, s.n, s.repo, req.Path); err == nil {
-			msg = importMessage(res)
-			// Tell the followers of this publisher, if the head is new.
-			if h, herr := s.repo.Heads().Get(res.Head.Publisher); herr == nil && h != nil && h.Seq == res.Head.Seq {
-				s.n.Announce(ctx, s.repo.Heads(), h)
-			}
-			s.refreshPages()
-			settle()
-		}
-		s.mu.Unlock()
-	case "export":
-		if len(req.Publishers) != 1 {
-			return controlResponse{Error: "bad request"}, true
-		}
-		s.mu.Lock()
-		msg, err = exportFile(ctx, s.n, s.repo, req.Publishers[0], req.Path)
-		s.mu.Unlock()
-	case "publish-static":
-		s.mu.Lock()
-		msg, err = writeStatic(ctx, s.n, s.repo, req.Path, req.Publishers)
-		s.mu.Unlock()
-	default:
-		return controlResponse{}, false
-	}
-	if err != nil {
-		return controlResponse{Error: err.Error()}, true
-	}
-	return controlResponse{Message: msg}, true
+	defer closeAll()
+	return local(svc)
 }
 
 // startGateway serves the node's trustless HTTP gateway on addr, if addr
 // is not empty, until stop is called; line is for the addrs file. With
 // pages, the public reader pages are served at / beside it.
-func startGateway(e *env, n *node.Node, repo *node.Repo, addr string, pages http.Handler) (stop func(), line string, err error) {
+func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop func(), line string, err error) {
 	if addr == "" {
 		return func() {}, "", nil
 	}
-	gw, err := n.Gateway(repo.Heads(), node.GatewayConfig{})
+	gw, err := n.Gateway(node.GatewayConfig{})
 	if err != nil {
 		return nil, "", err
 	}
@@ -383,35 +355,9 @@ func (t countingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	if resp.ContentLength > 0 {
 		t.c.expected.Add(resp.ContentLength)
 	}
-	resp.Body = countingBody{resp.Body, &t.c.done}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{iocount.Reader{R: resp.Body, N: &t.c.done}, resp.Body}
 	return resp, nil
-}
-
-type countingBody struct {
-	io.ReadCloser
-	n *atomic.Int64
-}
-
-func (b countingBody) Read(p []byte) (int, error) {
-	k, err := b.ReadCloser.Read(p)
-	b.n.Add(int64(k))
-	return k, err
-}
-
-// countingReaderAt records the furthest offset read, for a progress
-// display of a file checked front to back.
-type countingReaderAt struct {
-	r   io.ReaderAt
-	max *atomic.Int64
-}
-
-func (c countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	k, err := c.r.ReadAt(p, off)
-	for end := off + int64(k); ; {
-		cur := c.max.Load()
-		if end <= cur || c.max.CompareAndSwap(cur, end) {
-			break
-		}
-	}
-	return k, err
 }

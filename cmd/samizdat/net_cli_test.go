@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/samizdat/samizdat/internal/control"
 )
 
 // startServe runs `samizdat serve` in the background and returns its first
@@ -85,7 +87,7 @@ func TestCLINetwork(t *testing.T) {
 	_, mirAddr := startServe(t, mirRepo, "--follow", id, "--peer", pubAddr, "--interval", "200ms")
 	got := waitFor(t, 60*time.Second, func() (string, bool) {
 		r := samizdat(t, "status", "--repo", mirRepo, "--json")
-		var st status
+		var st control.Status
 		if json.Unmarshal([]byte(r.stdout), &st) != nil || len(st.Publishers) != 1 || st.Publishers[0].Seq != 1 {
 			return "", false
 		}
@@ -160,7 +162,7 @@ func TestCLIMirrorKilled(t *testing.T) {
 	startServe(t, mirRepo, "--follow", id, "--peer", pubAddr, "--interval", "200ms")
 	got := waitFor(t, 60*time.Second, func() (string, bool) {
 		r := samizdat(t, "status", "--repo", mirRepo, "--json")
-		var st status
+		var st control.Status
 		if json.Unmarshal([]byte(r.stdout), &st) != nil || len(st.Publishers) != 1 {
 			return "", false
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/samizdat/samizdat/internal/control"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
 )
@@ -30,7 +32,7 @@ func runPublishCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if resp, running, err := callControl(*repoDir, controlRequest{Op: "publish", Path: file}); running {
+	if resp, running, err := control.Call(ctx, *repoDir, control.Request{Op: "publish", Path: file}); running {
 		if err != nil {
 			return err
 		}
@@ -52,17 +54,12 @@ func runPublishCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	repo, err := node.OpenRepo(*repoDir)
+	svc, _, closeAll, err := openService(ctx, *repoDir, node.Config{Logger: e.log}, mirror.Options{Key: key, Logger: e.log})
 	if err != nil {
 		return err
 	}
-	defer repo.Close()
-	n, err := node.New(ctx, repo, node.Config{})
-	if err != nil {
-		return err
-	}
-	defer n.Close()
-	h, err := publishFile(ctx, n, repo, key, file)
+	defer closeAll()
+	h, err := svc.PublishFile(ctx, file)
 	if err != nil {
 		return err
 	}
@@ -81,8 +78,8 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 	if *repoDir == "" || len(pos) != 0 {
 		return fmt.Errorf("%w: --repo DIR is required", errUsage)
 	}
-	var st *status
-	if resp, running, err := callControl(*repoDir, controlRequest{Op: "status"}); running {
+	var st *control.Status
+	if resp, running, err := control.Call(ctx, *repoDir, control.Request{Op: "status"}); running {
 		if err != nil {
 			return err
 		}
@@ -106,7 +103,7 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 	if st.Running {
 		state = fmt.Sprintf("running as %s, %d peers", st.PeerID, st.Peers)
 	}
-	fmt.Fprintf(e.stdout, "node: %s\nstore: %d files, %d bytes\n", state, st.Blocks, st.Bytes)
+	fmt.Fprintf(e.stdout, "node: %s\nstore: %d files, %d bytes\n", state, st.Files, st.Bytes)
 	for _, p := range st.Publishers {
 		fresh := "valid until " + p.Expires
 		if p.Expired {
@@ -117,75 +114,88 @@ func runStatusCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// getOptions is what `samizdat get` was asked to do.
+type getOptions struct {
+	id, out, repo string
+	timeout       time.Duration
+	peers         []peer.AddrInfo
+	http          []string
+	node          node.Config
+}
+
 func runGetCmd(ctx context.Context, e *env, args []string) error {
+	o, err := parseGetFlags(e, args)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	if len(o.http) > 0 {
+		return getHTTP(ctx, e, o.id, o.out, o.repo, o.http)
+	}
+	return get(ctx, e, o)
+}
+
+func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
+	o := &getOptions{}
 	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers are used as --peer)")
-	out := fs.String("o", "", "directory for the bundle files")
-	repoDir := fs.String("repo", "", "keep fetched blocks in this repository (default: a temporary one)")
-	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	var peers, bootstrap multiFlag
+	fs.StringVar(&o.out, "o", "", "directory for the bundle files")
+	fs.StringVar(&o.repo, "repo", "", "keep fetched blocks in this repository (default: a temporary one)")
+	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
+	var peers, bootstrap, httpURLs multiFlag
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors when no --peer is known; repeatable")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
-	var httpURLs multiFlag
 	fs.Var(&httpURLs, "http", "base URL of an HTTP gateway or static copy to fetch from instead of peers; repeatable, tried in turn")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if *publisher == "" || *out == "" || len(pos) != 0 {
-		return fmt.Errorf("%w: --publisher ID and -o DIR are required", errUsage)
+	if *publisher == "" || o.out == "" || len(pos) != 0 {
+		return nil, fmt.Errorf("%w: --publisher ID and -o DIR are required", errUsage)
 	}
 	link, err := node.ParseLink(*publisher)
 	if err != nil {
-		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
+		return nil, fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
-	id := link.Publisher
-	if len(httpURLs) > 0 {
-		if len(peers)+len(bootstrap) > 0 {
-			return fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
-		}
-		ctx, cancel := context.WithTimeout(ctx, *timeout)
-		defer cancel()
-		return getHTTP(ctx, e, id, *out, *repoDir, httpURLs)
+	o.id, o.http = link.Publisher, httpURLs
+	if len(httpURLs) > 0 && len(peers)+len(bootstrap) > 0 {
+		return nil, fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
 	}
-	infos, err := parsePeers(append(peers, link.Peers...))
-	if err != nil {
-		return err
+	if o.peers, err = parsePeers(append(peers, link.Peers...)); err != nil {
+		return nil, err
 	}
 	boot, err := parsePeers(bootstrap)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(infos) == 0 && len(boot) == 0 && *repoDir == "" {
-		return fmt.Errorf("%w: give at least one --peer, a --bootstrap peer to search the DHT, or the --repo of an earlier get, whose peers it remembers", errUsage)
+	if len(httpURLs) == 0 && len(o.peers) == 0 && len(boot) == 0 && o.repo == "" {
+		return nil, fmt.Errorf("%w: give at least one --peer, a --bootstrap peer to search the DHT, or the --repo of an earlier get, whose peers it remembers", errUsage)
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	dir := *repoDir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "samizdat-get-*"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	}
-	repo, err := node.OpenRepo(dir)
-	if err != nil {
-		return err
-	}
-	defer repo.Close()
 	// A reader listens on nothing and serves nothing; it queries the DHT
 	// as a client, and only when given bootstrap peers.
-	cfg := node.Config{Logger: e.log}
+	o.node = node.Config{Logger: e.log}
 	if len(boot) > 0 {
-		cfg.DHT, cfg.DHTPrefix, cfg.Bootstrap = node.DHTClient, *dhtPrefix, boot
+		o.node.DHT, o.node.DHTPrefix, o.node.Bootstrap = node.DHTClient, *dhtPrefix, boot
 	}
-	n, err := node.New(ctx, repo, cfg)
+	return o, nil
+}
+
+// get fetches a publisher's bundles from peers into o.out.
+func get(ctx context.Context, e *env, o *getOptions) error {
+	dir, cleanup, err := getRepoDir(o.repo)
 	if err != nil {
 		return err
 	}
-	defer n.Close()
-	connectAll(ctx, e, n, infos)
+	defer cleanup()
+	svc, _, closeAll, err := openService(ctx, dir, o.node, mirror.Options{Logger: e.log})
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	n := svc.Node()
+	connectAll(ctx, e, n, o.peers)
 	// Peers that worked last time (in a kept --repo), so a blocked
 	// bootstrap list or a changed --peer does not strand the reader.
 	n.DialRemembered(ctx)
@@ -194,37 +204,17 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 		r := n.Received()
 		return int64(r.Bytes), int64(r.Expected), fmt.Sprintf("%d blocks, %d peers", r.Blocks, len(n.Sources()))
 	})
-	res, err := mirror.Sync(ctx, n, repo.Heads(), id, n.Sources())
+	res, err := svc.Sync(ctx, o.id, nil)
 	stop()
 	if res != nil {
 		n.RememberPeers()
 	}
-	switch {
-	case res == nil && ctx.Err() != nil:
-		return fmt.Errorf("nothing valid from %d peers within %v: %w", len(n.Sources()), *timeout, err)
-	case res == nil:
-		return err
-	case len(res.Bundles) == 0:
-		return fmt.Errorf("publisher %s lists no bundles", id)
-	case !n.HasBundle(ctx, res.Bundles[0]):
-		return fmt.Errorf("the newest bundle could not be had: %w", err)
-	case err != nil:
-		// Older bundles a mirror no longer keeps: report, keep the rest.
-		e.log.Warn("some older bundles could not be had", "missing", missingBundles(ctx, n, res))
+	if res == nil && ctx.Err() != nil {
+		return fmt.Errorf("nothing valid from %d peers within %v: %w", len(n.Sources()), o.timeout, err)
 	}
-	paths, err := mirror.WriteBundles(ctx, n, res, *out)
-	if err != nil {
-		return err
-	}
-	fresh := "valid until " + res.Head.Expires.UTC().Format(time.RFC3339)
-	if res.Head.Expired {
-		fresh = "EXPIRED " + res.Head.Expires.UTC().Format(time.RFC3339) + ": no update since, possibly blocked"
-	}
-	fmt.Fprintf(e.stdout, "publisher %s: head %d (%s); %d bundles, %d fetched, in %v\n", id, res.Head.Seq, fresh, len(res.Bundles), len(res.Fetched), time.Since(t0).Round(time.Millisecond))
-	for _, p := range paths {
-		fmt.Fprintln(e.stdout, p)
-	}
-	return nil
+	return finishGet(ctx, e, svc, res, err, o.out, func(res *mirror.SyncResult) string {
+		return fmt.Sprintf("%d fetched, in %v", len(res.Fetched), time.Since(t0).Round(time.Millisecond))
+	})
 }
 
 // missingBundles counts the bundles of a sync's catalog the node lacks

@@ -48,134 +48,154 @@ type followList struct {
 	Follow []node.Link `json:"follow"`
 }
 
+// readOptions is what `samizdat read` was asked to do.
+type readOptions struct {
+	repo     string
+	port     int
+	noFetch  bool
+	interval time.Duration
+	follow   []node.Link
+	peers    []peer.AddrInfo
+	share    bool
+	node     node.Config
+}
+
 func runReadCmd(ctx context.Context, e *env, args []string) error {
+	o, err := parseReadFlags(e, args)
+	if err != nil {
+		return err
+	}
+	return read(ctx, e, o)
+}
+
+func parseReadFlags(e *env, args []string) (*readOptions, error) {
 	fs := flag.NewFlagSet("read", flag.ContinueOnError)
-	repoDir := fs.String("repo", "", "repository directory (created if missing)")
-	port := fs.Int("port", defaultReadPort, "port of the reader UI on 127.0.0.1 (0: any free port)")
-	noFetch := fs.Bool("no-fetch", false, "read what the repo holds; fetch nothing")
-	interval := fs.Duration("interval", 5*time.Minute, "how often to check followed publishers for new bundles")
-	var follow, peers, bootstrap multiFlag
+	o := &readOptions{}
+	fs.StringVar(&o.repo, "repo", "", "repository directory (created if missing)")
+	fs.IntVar(&o.port, "port", defaultReadPort, "port of the reader UI on 127.0.0.1 (0: any free port)")
+	fs.BoolVar(&o.noFetch, "no-fetch", false, "read what the repo holds; fetch nothing")
+	fs.DurationVar(&o.interval, "interval", mirror.DefaultSyncInterval, "how often to check followed publishers for new bundles")
+	var follow, peers, bootstrap, listen multiFlag
 	fs.Var(&follow, "follow", "publisher ID or samizdat: link to follow (remembered in the repo); repeatable")
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors; repeatable")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
-	share := fs.Bool("share", false, "also serve what this reader holds to others, as a mirror does (tells them, and the LAN, what it holds)")
-	var listen multiFlag
+	fs.BoolVar(&o.share, "share", false, "also serve what this reader holds to others, as a mirror does (tells them, and the LAN, what it holds)")
 	fs.Var(&listen, "listen", "with --share: multiaddr to listen on; repeatable (default: any TCP and QUIC port)")
 	noMDNS := fs.Bool("no-mdns", false, "with --share: do not advertise on, or discover neighbours in, the local network")
 	pos, err := parseFlags(fs, args, e.stdout)
-	if err != nil {
-		return err
+	switch {
+	case err != nil:
+		return nil, err
+	case o.repo == "" || len(pos) != 0:
+		return nil, fmt.Errorf("%w: --repo DIR is required", errUsage)
+	case o.port < 0 || o.port > 65535:
+		return nil, fmt.Errorf("%w: --port %d", errUsage, o.port)
+	case o.interval <= 0:
+		return nil, fmt.Errorf("%w: --interval must be positive", errUsage)
+	case !o.share && (len(listen) > 0 || *noMDNS):
+		return nil, fmt.Errorf("%w: --listen and --no-mdns go with --share", errUsage)
 	}
-	if *repoDir == "" || len(pos) != 0 {
-		return fmt.Errorf("%w: --repo DIR is required", errUsage)
-	}
-	if *port < 0 || *port > 65535 {
-		return fmt.Errorf("%w: --port %d", errUsage, *port)
-	}
-	if *interval <= 0 {
-		return fmt.Errorf("%w: --interval must be positive", errUsage)
-	}
-	var links []node.Link
 	for _, f := range follow {
 		l, err := node.ParseLink(f)
 		if err != nil {
-			return fmt.Errorf("%w: --follow %.80q: %v", errUsage, f, err)
+			return nil, fmt.Errorf("%w: --follow %.80q: %v", errUsage, f, err)
 		}
-		links = append(links, l)
+		o.follow = append(o.follow, l)
 	}
-	infos, err := parsePeers(peers)
-	if err != nil {
-		return err
+	if o.peers, err = parsePeers(peers); err != nil {
+		return nil, err
 	}
 	boot, err := parsePeers(bootstrap)
 	if err != nil {
-		return err
-	}
-
-	repo, err := node.OpenRepo(*repoDir)
-	if err != nil {
-		return err
-	}
-	defer repo.Close()
-	r := &reader{e: e, repo: repo, path: filepath.Join(*repoDir, followFile), wake: make(chan struct{}, 1)}
-	if err := r.load(); err != nil {
-		return err
-	}
-	for _, l := range links {
-		if err := r.add(l); err != nil {
-			return err
-		}
+		return nil, err
 	}
 	// A private reader: it listens on no libp2p address, serves nothing,
 	// does not advertise itself on the LAN, and queries the DHT as a
 	// client only when given bootstrap peers.
-	cfg := node.Config{Logger: e.log}
+	o.node = node.Config{Logger: e.log}
 	if len(boot) > 0 {
-		cfg.DHT, cfg.DHTPrefix, cfg.Bootstrap = node.DHTClient, *dhtPrefix, boot
+		o.node.DHT, o.node.DHTPrefix, o.node.Bootstrap = node.DHTClient, *dhtPrefix, boot
 	}
-	if *share {
+	if o.share {
 		// A reader turned mirror for its neighbours: it serves and is
 		// found on the LAN, so it gives up the reader's privacy.
-		cfg.Serve, cfg.MDNS, cfg.Listen = true, !*noMDNS, listen
-		if len(cfg.Listen) == 0 {
-			cfg.Listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
+		o.node.Serve, o.node.MDNS, o.node.Listen = true, !*noMDNS, listen
+		if len(listen) == 0 {
+			o.node.Listen = []string{"/ip4/0.0.0.0/tcp/0", "/ip4/0.0.0.0/udp/0/quic-v1"}
 		}
-	} else if len(listen) > 0 || *noMDNS {
-		return fmt.Errorf("%w: --listen and --no-mdns go with --share", errUsage)
 	}
-	n, err := node.New(ctx, repo, cfg)
+	return o, nil
+}
+
+// read runs the reader UI, and follows the publishers in the repo's
+// follow file, until ctx ends.
+func read(ctx context.Context, e *env, o *readOptions) error {
+	svc, repo, closeAll, err := openService(ctx, o.repo, o.node, mirror.Options{Logger: e.log})
 	if err != nil {
 		return err
 	}
-	defer n.Close()
-	if *share {
-		n.ServeHeads(repo.Heads())
-		for _, a := range n.Addrs() {
+	defer closeAll()
+	r := &reader{e: e, svc: svc, path: filepath.Join(o.repo, followFile), every: o.interval, wakes: map[string]chan struct{}{}}
+	if err := r.load(); err != nil {
+		return err
+	}
+	for _, l := range o.follow {
+		if _, err := r.add(l); err != nil {
+			return err
+		}
+	}
+	if o.share {
+		for _, a := range svc.Node().Addrs() {
 			fmt.Fprintf(e.stdout, "sharing at %s\n", a)
 		}
 	}
-	r.n = n
-	idx, err := search.Open(filepath.Join(*repoDir, indexDir))
+	idx, err := search.Open(filepath.Join(o.repo, indexDir))
 	if err != nil {
 		return err
 	}
 	defer idx.Close()
-	webCfg := web.Config{Node: n, Heads: repo.Heads(), Index: idx, Logger: e.log, Follow: r.follow}
-	srv, err := web.New(ctx, webCfg)
+	srv, err := web.New(ctx, web.Config{Node: svc.Node(), Index: idx, Logger: e.log, Follow: r.follow})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	r.srv = srv
+	r.d = newDaemon(e, repo, svc, srv)
+	return r.run(ctx, o)
+}
 
+// run serves the reader UI on 127.0.0.1 and, unless told not to fetch,
+// follows every publisher, until ctx ends or the UI server fails.
+func (r *reader) run(ctx context.Context, o *readOptions) error {
 	// 127.0.0.1 only: the reader UI shows what this person reads.
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(*port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(o.port)))
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	hs := &http.Server{Handler: r.d.pages, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
-	fmt.Fprintf(e.stdout, "reading at http://%s/\n", ln.Addr())
+	fmt.Fprintf(r.e.stdout, "reading at http://%s/\n", ln.Addr())
 
+	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	if !*noFetch {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			connectAll(ctx, e, n, infos)
-			n.DialRemembered(ctx)
-			r.fetch(ctx, *interval)
-		}()
+	wg.Go(func() { r.d.pagesLoop(ctx) })
+	r.d.refreshPages()
+	if !o.noFetch {
+		wg.Go(func() {
+			connectAll(ctx, r.e, r.svc.Node(), o.peers)
+			r.svc.Node().DialRemembered(ctx)
+			r.startAll(ctx, &wg)
+		})
 	}
 	select {
 	case <-ctx.Done():
 	case err = <-serveErr:
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
 	hs.Shutdown(sctx)
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
@@ -185,17 +205,40 @@ func runReadCmd(ctx context.Context, e *env, args []string) error {
 }
 
 // reader is the state of `samizdat read`: the followed publishers and the
-// node that fetches them.
+// service that follows them.
 type reader struct {
-	e    *env
-	repo *node.Repo
-	n    *node.Node
-	srv  *web.Server
-	path string
-	wake chan struct{} // a follow asks for a sync now
+	e     *env
+	svc   *mirror.Service
+	d     *daemon
+	path  string
+	every time.Duration
 
-	mu   sync.Mutex
-	list followList // guarded by mu
+	mu    sync.Mutex
+	list  followList               // guarded by mu
+	wakes map[string]chan struct{} // a running Follow's wake, by publisher; guarded by mu
+	start func(node.Link)          // starts a Follow; nil until startAll
+}
+
+// startAll follows every publisher in the follow list, each in its own
+// Follow (reader mode: periodic syncs only) in wg, and lets the follow
+// form start more, until ctx ends.
+func (r *reader) startAll(ctx context.Context, wg *sync.WaitGroup) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.start = func(l node.Link) { // called with r.mu held
+		if _, ok := r.wakes[l.Publisher]; ok || ctx.Err() != nil {
+			return
+		}
+		wake := make(chan struct{}, 1)
+		r.wakes[l.Publisher] = wake
+		peers, _ := parsePeers(l.Peers) // checked by ParseLink
+		wg.Go(func() {
+			r.svc.Follow(ctx, l.Publisher, mirror.FollowOptions{Every: r.every, Wake: wake, Peers: peers, Report: r.d.readerReport})
+		})
+	}
+	for _, l := range r.list.Follow {
+		r.start(l)
+	}
 }
 
 func (r *reader) load() error {
@@ -222,15 +265,15 @@ func (r *reader) load() error {
 }
 
 // add follows a publisher (merging peers of a publisher already followed)
-// and writes the follow file atomically.
-func (r *reader) add(l node.Link) error {
+// and writes the follow file atomically; it returns the merged entry.
+func (r *reader) add(l node.Link) (node.Link, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	next := followList{Follow: slices.Clone(r.list.Follow)}
 	i := slices.IndexFunc(next.Follow, func(f node.Link) bool { return f.Publisher == l.Publisher })
 	if i < 0 {
 		if len(next.Follow) >= maxFollowed {
-			return fmt.Errorf("already following %d publishers, the most one reader follows", maxFollowed)
+			return node.Link{}, fmt.Errorf("already following %d publishers, the most one reader follows", maxFollowed)
 		}
 		next.Follow = append(next.Follow, node.Link{Publisher: l.Publisher})
 		i = len(next.Follow) - 1
@@ -245,95 +288,38 @@ func (r *reader) add(l node.Link) error {
 	next.Follow[i] = f
 	data, err := json.MarshalIndent(next, "", "  ")
 	if err != nil {
-		return err
+		return node.Link{}, err
 	}
 	if err := atomicfile.WriteBytes(r.path, 0o600, append(data, '\n')); err != nil {
-		return err
+		return node.Link{}, err
 	}
 	r.list = next
-	return nil
+	return f, nil
 }
 
 // follow is the web UI's follow form: remember the publisher, connect to
-// the link's peers, and sync soon.
+// the link's peers, and sync it now (starting to follow it if new).
 func (r *reader) follow(ctx context.Context, l node.Link) error {
-	if err := r.add(l); err != nil {
+	f, err := r.add(l)
+	if err != nil {
 		return err
 	}
-	select {
-	case r.wake <- struct{}{}:
-	default:
+	peers, _ := parsePeers(l.Peers) // checked by ParseLink
+	for _, ai := range peers {
+		// Connect makes the peer a source before the sync asks it.
+		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		r.svc.Node().Connect(cctx, ai)
+		cancel()
 	}
-	return nil
-}
-
-func (r *reader) followed() []node.Link {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Clone(r.list.Follow)
-}
-
-// fetch syncs every followed publisher now, every interval and whenever
-// one is followed, until ctx ends; after each round the UI refreshes.
-// Logs name no publisher: they would say what this person reads.
-func (r *reader) fetch(ctx context.Context, every time.Duration) {
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
+	if wake, ok := r.wakes[f.Publisher]; ok {
 		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-r.wake:
+		case wake <- struct{}{}:
+		default:
 		}
-		fetched, failed := r.syncAll(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if fetched > 0 {
-			r.e.log.Info("new bundles", "fetched", fetched)
-		}
-		if failed > 0 {
-			r.e.log.Info("some publishers could not be synced; retrying later", "failed", failed)
-		}
-		if err := r.srv.Refresh(ctx); err != nil && ctx.Err() == nil {
-			r.e.log.Warn("reader refresh failed") // the error may name a bundle: not logged
-		}
-		if !t.Stop() {
-			select {
-			case <-t.C:
-			default:
-			}
-		}
-		t.Reset(every)
+	} else if r.start != nil {
+		r.start(f)
 	}
-}
-
-func (r *reader) syncAll(ctx context.Context) (fetched, failed int) {
-	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
-	defer cancel()
-	for _, l := range r.followed() {
-		for _, a := range l.Peers {
-			ai, err := peer.AddrInfoFromString(a)
-			if err != nil {
-				continue
-			}
-			// Even when already connected (a DHT neighbour, say): Connect
-			// makes a link's peer a source, one the reader asks.
-			cctx, ccancel := context.WithTimeout(ctx, 15*time.Second)
-			r.n.Connect(cctx, *ai)
-			ccancel()
-		}
-		res, err := mirror.Sync(ctx, r.n, r.repo.Heads(), l.Publisher, r.n.Sources())
-		if res != nil {
-			fetched += len(res.Fetched)
-		}
-		if err != nil {
-			failed++ // the error names the publisher: not logged
-		}
-	}
-	if failed < len(r.followed()) {
-		r.n.RememberPeers() // the peers that worked, for the next start
-	}
-	return fetched, failed
+	return nil
 }

@@ -1,0 +1,312 @@
+package mirror
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/node"
+)
+
+// ErrNotPublisher says an operation needs the publisher key the service
+// was not given.
+var ErrNotPublisher = errors.New("this node has no publisher key")
+
+// ErrSequenceExhausted says a publisher's head is at the largest sequence
+// number, so no newer head can be signed.
+var ErrSequenceExhausted = errors.New("head sequence numbers are exhausted")
+
+// DefaultHeadValidity is how long a head stays valid unless renewed: a
+// few days, so a reader sees that a publisher went quiet (blocked,
+// perhaps) while mirrors still serve what it published.
+const DefaultHeadValidity = 72 * time.Hour
+
+// Options configures a Service. The zero value is a mirror or reader
+// that publishes nothing.
+type Options struct {
+	// Key is the publisher's key: with it the service signs heads
+	// (Publish, Renew, KeepRenewed) for the publisher it identifies.
+	Key ed25519.PrivateKey
+	// HeadValidity is how long the heads it signs stay valid; 0 is
+	// DefaultHeadValidity.
+	HeadValidity time.Duration
+	// Logger receives what the service does not return: failed
+	// announcements, renewals and background syncs. nil discards. Logs at
+	// INFO and above name no article; a reader's (a node that does not
+	// serve) name no publisher either.
+	Logger *slog.Logger
+}
+
+// Service is one node's samizdat service, mirror, reader or publisher: it
+// owns the node, the node's head store (its high-water marks) and, when
+// it publishes, the publisher key, and it is where the policy lives: what
+// to fetch, keep, store, announce and drop. Every path that brings a head
+// in (Publish, Renew, Sync, the announcements Follow takes, SyncHTTP,
+// Import) stores it through the one head rule, node.Supersedes; a head
+// that did not come by announcement is announced once stored, by a node
+// that serves. New starts nothing; Follow and KeepRenewed run until their
+// context ends.
+type Service struct {
+	n        *node.Node
+	heads    *node.Heads
+	key      ed25519.PrivateKey
+	id       string // the key's publisher ID; "" without a key
+	validity time.Duration
+	log      *slog.Logger
+
+	signMu sync.Mutex    // one head signed at a time: sequence numbers
+	syncs  chan struct{} // bounds the periodic syncs Follow runs at once
+}
+
+// Start starts a node on repo with cfg and returns its service, which
+// owns the node: Close stops it (the repo stays the caller's, to close
+// after). A node that serves answers head requests from the start.
+func Start(ctx context.Context, repo *node.Repo, cfg node.Config, opts Options) (*Service, error) {
+	if opts.Logger == nil {
+		opts.Logger = cfg.Logger
+	}
+	n, err := node.New(ctx, repo, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return newService(n, opts), nil
+}
+
+// Close stops the service's node. Whatever runs on the service (Follow,
+// KeepRenewed) must have ended first.
+func (s *Service) Close() error { return s.n.Close() }
+
+func newService(n *node.Node, opts Options) *Service {
+	s := &Service{n: n, heads: n.Heads(), key: opts.Key, validity: opts.HeadValidity, log: opts.Logger,
+		syncs: make(chan struct{}, maxConcurrentSyncs)}
+	if s.validity <= 0 {
+		s.validity = DefaultHeadValidity
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.key != nil {
+		s.id = bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
+	}
+	if n.Serves() {
+		n.ServeHeads()
+	}
+	return s
+}
+
+// Node returns the service's node, for what sits beside the service (the
+// reader pages, the gateway, status).
+func (s *Service) Node() *node.Node { return s.n }
+
+// Publisher returns the ID of the publisher the service signs for, or ""
+// without a key.
+func (s *Service) Publisher() string { return s.id }
+
+// Head returns the stored head of publisher, or ErrNoHead.
+func (s *Service) Head(publisher string) (*node.Head, error) {
+	h, err := s.heads.Get(publisher)
+	if err != nil {
+		return nil, err
+	}
+	if h == nil {
+		return nil, ErrNoHead
+	}
+	return h, nil
+}
+
+// Publishers lists the publishers the service holds heads of.
+func (s *Service) Publishers() []string { return s.heads.List() }
+
+// PublishFile opens and fully verifies the bundle file at path, which the
+// service's publisher must have signed, and publishes it.
+func (s *Service) PublishFile(ctx context.Context, path string) (*node.Head, error) {
+	if s.key == nil {
+		return nil, ErrNotPublisher
+	}
+	b, err := bundle.Open(path, bundle.OpenOptions{Publisher: s.id})
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	if err := b.Verify(); err != nil {
+		return nil, err
+	}
+	return s.Publish(ctx, b)
+}
+
+// Publish adds a verified bundle to the publisher's catalog, signs a head
+// for it with the next sequence number, stores it and announces it.
+func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, error) {
+	if s.key == nil {
+		return nil, ErrNotPublisher
+	}
+	if b.Publisher != s.id {
+		return nil, fmt.Errorf("%w: bundle of %s, key of %s", bundle.ErrWrongPublisher, b.Publisher, s.id)
+	}
+	s.signMu.Lock()
+	defer s.signMu.Unlock()
+	if err := s.n.AddBundle(ctx, b); err != nil {
+		return nil, err
+	}
+	cat := &node.Catalog{Publisher: s.id, Bundles: []cid.Cid{b.Root}}
+	var seq uint64 = 1
+	cur, err := s.heads.Get(s.id)
+	if err != nil {
+		return nil, err
+	}
+	if cur != nil {
+		if cur.Seq == math.MaxUint64 {
+			return nil, ErrSequenceExhausted
+		}
+		seq = cur.Seq + 1
+		old, _, err := s.catalog(ctx, cur)
+		if err != nil {
+			return nil, fmt.Errorf("current catalog: %w", err)
+		}
+		for _, c := range old.Bundles {
+			if c != b.Root {
+				cat.Bundles = append(cat.Bundles, c)
+			}
+		}
+	}
+	cc, data, err := cat.Encode()
+	if err != nil {
+		return nil, err
+	}
+	h, err := node.NewHead(s.key, cc, seq, s.validity)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.adopt(ctx, h, data, fromHere); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Renew signs the stored head of the service's publisher again with a
+// fresh validity (same sequence, same catalog), stores it and announces
+// it.
+func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
+	if s.key == nil {
+		return nil, ErrNotPublisher
+	}
+	s.signMu.Lock()
+	defer s.signMu.Unlock()
+	cur, err := s.Head(s.id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := node.NewHead(s.key, cur.Catalog, cur.Seq, s.validity)
+	if err != nil {
+		return nil, err
+	}
+	data, err := s.n.GetBlock(ctx, cur.Catalog)
+	if err != nil {
+		return nil, fmt.Errorf("current catalog: %w", err)
+	}
+	if _, err := s.adopt(ctx, h, data, fromHere); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// KeepRenewed announces the publisher's stored head at once (it may have
+// been published while no node ran) and renews it every quarter of its
+// validity, until ctx ends. Failures are logged (ERROR: an operator must
+// act before the head expires) and retried at the next tick.
+func (s *Service) KeepRenewed(ctx context.Context) error {
+	if s.key == nil {
+		return ErrNotPublisher
+	}
+	if h, err := s.heads.Get(s.id); err == nil && h != nil {
+		s.announce(ctx, h)
+	}
+	t := time.NewTicker(s.validity / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if _, err := s.Renew(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrNoHead) {
+			s.log.Error("head renewal failed", "err", err)
+		}
+	}
+}
+
+// origin says where a head came from, which decides whether it is
+// announced once stored.
+type origin int
+
+const (
+	fromHere         origin = iota // signed or pulled here (publish, renew, sync, HTTP, import): announced
+	fromAnnouncement               // delivered by gossip, which relays it itself: not announced again
+)
+
+// adopt finishes every path that brings a head in, once every bundle of
+// h's catalog that is to be held is held: it stores the catalog block,
+// syncs the store, then offers the head to the head store (the head rule
+// decides), last, so a stored head never names content a crash could take
+// away; then it enforces the quota. A head newer than h stored meanwhile
+// (another sync beside this one) wins, and the bundles stay. A head that
+// replaced the stored one and came from here is announced by a serving
+// node, and a serving node advertises what it holds in the DHT.
+func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from origin) (dropped []cid.Cid, err error) {
+	if err := s.n.AdmitBlock(ctx, h.Catalog, catalog); err != nil {
+		return nil, err
+	}
+	if err := s.n.SyncBlocks(); err != nil {
+		return nil, err
+	}
+	updated, err := s.heads.Offer(h)
+	switch {
+	case errors.Is(err, node.ErrEquivocated):
+		s.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", h.Seq)
+	case errors.Is(err, node.ErrRollback): // a newer head was stored meanwhile
+	case err != nil:
+		return nil, err
+	}
+	if updated && from == fromHere {
+		s.announce(ctx, h)
+	}
+	if s.n.Serves() {
+		if cat, err := node.ParseCatalog(h.Publisher, h.Catalog, catalog); err == nil {
+			s.advertise(ctx, h, cat.Bundles)
+		}
+	}
+	return s.Enforce(ctx)
+}
+
+// announce tells the publisher's followers about a stored head: serving
+// nodes only (a reader that announced would say what it reads). A failure
+// is logged, not returned: the head is stored, and followers get it at
+// their next sync.
+func (s *Service) announce(ctx context.Context, h *node.Head) {
+	if !s.n.Serves() {
+		return
+	}
+	if err := s.n.Announce(ctx, h); err != nil && ctx.Err() == nil {
+		s.log.Warn("announcement failed; followers get the head at their next sync", "err", err)
+	}
+}
+
+// catalog returns the held catalog h names, parsed, and its block.
+func (s *Service) catalog(ctx context.Context, h *node.Head) (*node.Catalog, []byte, error) {
+	data, err := s.n.GetBlock(ctx, h.Catalog)
+	if err != nil {
+		return nil, nil, err
+	}
+	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cat, data, nil
+}

@@ -1,0 +1,67 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// TestAnnouncementsObeyHeadRule: a follower holding head 5 is sent, in
+// order, a rollback, an equivocating head, its own head again and then
+// head 6; only head 6 is delivered (and so relayed). (A forged head would
+// graylist the sender, as it should, and so stop head 6 too: forgeries
+// are ParseHead's table.) The
+// sender joins the topic without samizdat's validator, as a hostile relay
+// would, so every message reaches the follower's.
+func TestAnnouncementsObeyHeadRule(t *testing.T) {
+	key := publisherKey(1)
+	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	mk := func(k ed25519.PrivateKey, seq uint64, catalog string) *Head {
+		t.Helper()
+		h, err := NewHead(k, catalogCID(t, catalog), seq, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h5, h6 := mk(key, 5, "c5"), mk(key, 6, "c6")
+	sender, follower := startNode(t, true), startNode(t, true)
+	if _, err := follower.Heads().Offer(h5); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ann, err := follower.Announcements(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect(t, sender, follower)
+	raw, err := sender.ps.Join(headTopic(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sender.TopicPeers(id) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the follower's subscription never reached the sender")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	for _, h := range []*Head{mk(key, 3, "c3"), mk(key, 5, "evil"), h5, h6} {
+		if err := raw.Publish(ctx, h.Bytes()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case got := <-ann:
+		if !bytes.Equal(got.Bytes(), h6.Bytes()) {
+			t.Errorf("delivered head %d (catalog %s), want head 6 first and only", got.Seq, got.Catalog)
+		}
+	case <-ctx.Done():
+		t.Fatal("head 6 was never delivered")
+	}
+}
