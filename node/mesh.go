@@ -2,6 +2,7 @@ package node
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
@@ -12,10 +13,13 @@ import (
 // meshTracer follows gossipsub's mesh, which pubsub does not expose: the
 // peers a node forwards a topic's messages to at once. A message that
 // arrives before a neighbour is in the mesh reaches it only by gossip or
-// the next sync, so tests (and status) want to see it.
+// the next sync, so tests (and status) want to see it. It also counts
+// the validator's verdicts.
 type meshTracer struct {
 	mu   sync.Mutex
 	mesh map[string]map[peer.ID]bool // by topic
+
+	delivered, refused atomic.Uint64 // announcements accepted; rejected or ignored
 }
 
 func newMeshTracer() *meshTracer {
@@ -62,8 +66,8 @@ func (*meshTracer) OnNewOutboundStream(peer.ID, protocol.ID)             {}
 func (*meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
 func (*meshTracer) Join(string)                                          {}
 func (*meshTracer) ValidateMessage(*pubsub.Message)                      {}
-func (*meshTracer) DeliverMessage(*pubsub.Message)                       {}
-func (*meshTracer) RejectMessage(*pubsub.Message, string)                {}
+func (t *meshTracer) DeliverMessage(*pubsub.Message)                     { t.delivered.Add(1) }
+func (t *meshTracer) RejectMessage(*pubsub.Message, string)              { t.refused.Add(1) }
 func (*meshTracer) DuplicateMessage(*pubsub.Message)                     {}
 func (*meshTracer) ThrottlePeer(peer.ID)                                 {}
 func (*meshTracer) RecvRPC(*pubsub.RPC)                                  {}
@@ -72,6 +76,14 @@ func (*meshTracer) DropRPC(*pubsub.RPC, peer.ID)                         {}
 func (*meshTracer) UndeliverableMessage(*pubsub.Message)                 {}
 
 var _ pubsub.RawTracer = (*meshTracer)(nil)
+
+// Announced returns how many announcements, the node's own included, the
+// node accepted (delivered and relayed) and refused (invalid, expired,
+// not newer than the stored head, or not past the relay gate) since it
+// started.
+func (n *Node) Announced() (accepted, refused uint64) {
+	return n.mesh.delivered.Load(), n.mesh.refused.Load()
+}
 
 // MeshPeers returns how many peers this node forwards a publisher's
 // announcements to directly (its gossipsub mesh for that topic).

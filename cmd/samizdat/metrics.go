@@ -32,6 +32,8 @@ func (m *serveMetrics) handler(n *node.Node, followed int) http.Handler {
 	counter("sent_bytes_total", "Bytes of bundles and blocks sent to peers, all protocols.", func() float64 { return float64(n.Sent()) })
 	counter("received_bytes_total", "Bytes of bundles and blocks received from peers.", func() float64 { return float64(n.Received().Bytes) })
 	counter("received_blocks_total", "Verified blocks received from peers.", func() float64 { return float64(n.Received().Blocks) })
+	counter("announcements_accepted_total", "Head announcements accepted and relayed.", func() float64 { a, _ := n.Announced(); return float64(a) })
+	counter("announcements_refused_total", "Head announcements refused: invalid, expired, not newer, or not past the relay gate.", func() float64 { _, r := n.Announced(); return float64(r) })
 	counter("sync_failures_total", "Syncs of a followed publisher that failed.", func() float64 { return float64(m.syncFailures.Load()) })
 	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
 }
