@@ -321,6 +321,9 @@ func (b *Bundle) verifyEnvelope(root cid.Cid, opts OpenOptions) error {
 	if len(pl.Signer) != ed25519.PublicKeySize || pl.Seq <= 0 || pl.Articles < 0 || pl.Bytes < 0 {
 		return fmt.Errorf("%w: envelope fields out of range", ErrMalformed)
 	}
+	if pl.Articles > MaxArticles {
+		return fmt.Errorf("%w: envelope claims %d articles, limit %d", ErrTooLarge, pl.Articles, MaxArticles)
+	}
 	signer := ed25519.PublicKey(pl.Signer)
 	msg, err := encodeNode(pl, protoBundlePayload)
 	if err != nil {
@@ -414,7 +417,9 @@ func (b *Bundle) loadManifest() error {
 		return fmt.Errorf("%w: dictionary: %v", ErrMalformed, err)
 	}
 
-	b.byID = make(map[string]int, b.Articles)
+	// Sized as entries arrive, not by the envelope's count: that is the
+	// signer's claim, checked only once the pages are read.
+	b.byID = make(map[string]int)
 	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
 	var total int64
 	var manifestRaw int
