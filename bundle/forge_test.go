@@ -27,6 +27,9 @@ type forged struct {
 	rootCodec      uint64 // 0: dag-cbor
 	manifestRaw    bool   // link the manifest as a raw block
 	omit           map[cid.Cid]bool
+	// rawEntries replaces page i's entries with these bytes (before
+	// compression), for entries the encoder would never write.
+	rawEntries map[int][]byte
 }
 
 // takeApart opens a bundle made by the packer and returns its pieces.
@@ -88,6 +91,9 @@ func (f *forged) build(t testing.TB) []byte {
 	defer enc.Close()
 	for i := range f.pages {
 		c, data, err := encodePage(f.pages[i], enc)
+		if raw, ok := f.rawEntries[i]; ok {
+			c, data, err = makeBlock(&page{Blocks: []cid.Cid{}, Entries: enc.EncodeAll(raw, nil)}, protoPage)
+		}
 		if err != nil {
 			t.Fatal(err)
 		}

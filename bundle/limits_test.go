@@ -49,3 +49,72 @@ func TestOpenEnvelopeArticleCount(t *testing.T) {
 		})
 	}
 }
+
+// cborHead encodes a CBOR head: major type and argument, in its shortest form.
+func cborHead(major byte, n uint64) []byte {
+	m := major << 5
+	switch {
+	case n < 24:
+		return []byte{m | byte(n)}
+	case n < 1<<8:
+		return []byte{m | 24, byte(n)}
+	case n < 1<<16:
+		return []byte{m | 25, byte(n >> 8), byte(n)}
+	case n < 1<<32:
+		return []byte{m | 26, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+	}
+	return []byte{m | 27, byte(n >> 56), byte(n >> 48), byte(n >> 40), byte(n >> 32), byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+}
+
+// claimedArray is a CBOR array that claims n elements and holds n zero
+// bytes: well-formed, n elements long, and nothing like what it claims.
+func claimedArray(n int) []byte {
+	return append(cborHead(4, uint64(n)), make([]byte, n)...)
+}
+
+// entryWith is the entries of a page with one entry whose list at field
+// i (6 authors, 11 body, 12 attachments) is list.
+func entryWith(i int, list []byte) []byte {
+	fields := [][]byte{
+		{0x62, 'i', 'd'}, {0x60}, {0x60}, {0x00}, {0x00}, {0x60}, {0x80}, {0x60}, {0x60}, {0x00},
+		append([]byte{0x58, 36}, make([]byte, 36)...), {0x80}, {0x80},
+	}
+	fields[i] = list
+	out := append(cborHead(4, 1), cborHead(4, uint64(len(fields)))...)
+	for _, f := range fields {
+		out = append(out, f...)
+	}
+	return out
+}
+
+// TestOpenPageEntryCounts: a list's declared length in a page's entries
+// is not a size to allocate by. The entries decoder made each list's
+// elements before decoding one, so a few hundred bytes of compressed
+// entries claiming 2^21 entries made Open allocate 432 MiB.
+func TestOpenPageEntryCounts(t *testing.T) {
+	good := packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime}, testArticles(4))
+	const n = MaxPageRaw / 2
+	for _, tc := range []struct {
+		name    string
+		entries []byte
+	}{
+		{"entries", claimedArray(n)},
+		{"authors", entryWith(6, claimedArray(n))},
+		{"body spans", entryWith(11, claimedArray(n))},
+		{"attachments", entryWith(12, claimedArray(n))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := takeApart(t, good, testKey(1))
+			f.rawEntries = map[int][]byte{0: tc.entries}
+			data := f.build(t)
+			var err error
+			alloc := allocated(func() { _, err = openBytes(data, OpenOptions{}) })
+			if !errors.Is(err, ErrMalformed) {
+				t.Errorf("Open() = %v, want %v", err, ErrMalformed)
+			}
+			if alloc > maxOpenAlloc {
+				t.Errorf("Open() allocated %d MiB for a %d-byte bundle, want at most %d MiB", alloc>>20, len(data), maxOpenAlloc>>20)
+			}
+		})
+	}
+}

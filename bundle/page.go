@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/ipfs/go-cid"
@@ -131,14 +132,9 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, e
 		}
 		return nil, 0, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
 	}
-	var wire []wireEntry
-	if err := entriesDec.Unmarshal(raw, &wire); err != nil {
-		return nil, 0, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
-	}
-	// One encoding only: the decoder tolerates nulls and non-shortest
-	// integers, so re-encode and compare.
-	if again, err := entriesEnc.Marshal(wire); err != nil || !bytes.Equal(again, raw) {
-		return nil, 0, fmt.Errorf("%w: page entries are not canonical", ErrMalformed)
+	wire, err := decodeWireEntries(raw)
+	if err != nil {
+		return nil, 0, err
 	}
 	used := make([]bool, len(pg.Blocks))
 	spans := func(ws []wireSpan) ([]span, error) {
@@ -189,4 +185,161 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, e
 		}
 	}
 	return out, len(raw), nil
+}
+
+// decodeWireEntries decodes a page's decompressed entries strictly and
+// canonically, allocating no more than the entries' bytes can back.
+func decodeWireEntries(raw []byte) ([]wireEntry, error) {
+	// The decoder makes all of a list's elements before it decodes the
+	// first, so a list must first be shown to fit in its bytes.
+	if err := checkEntriesShape(raw); err != nil {
+		return nil, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
+	}
+	var wire []wireEntry
+	if err := entriesDec.Unmarshal(raw, &wire); err != nil {
+		return nil, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
+	}
+	// One encoding only: the decoder tolerates nulls and non-shortest
+	// integers, so re-encode and compare.
+	if again, err := entriesEnc.Marshal(wire); err != nil || !bytes.Equal(again, raw) {
+		return nil, fmt.Errorf("%w: page entries are not canonical", ErrMalformed)
+	}
+	return wire, nil
+}
+
+// The fewest bytes an element of each list in the entries can take: an
+// array head and one byte for each field.
+const (
+	minEntryBytes      = 1 + 13
+	minAttachmentBytes = 1 + 5
+	minSpanBytes       = 1 + 5
+	minStringBytes     = 1
+)
+
+// checkEntriesShape walks raw, the decompressed entries of a page, as an
+// Entries value (arrays of definite length, strings, byte strings and
+// integers, in the schema's places) without decoding it, and refuses a
+// list that declares more elements than the bytes after its head could
+// hold. Anything it refuses, the decoder would refuse too; what it
+// accepts makes the decoder allocate at most about 16 bytes of elements
+// (a string header for each one-byte author) per byte of raw.
+func checkEntriesShape(raw []byte) error {
+	s := shapeScanner{b: raw}
+	err := s.list(minEntryBytes, s.entry)
+	if err == nil && s.off != len(s.b) {
+		err = errors.New("bytes after the entries")
+	}
+	return err
+}
+
+type shapeScanner struct {
+	b   []byte
+	off int
+}
+
+// head reads a CBOR head of the given major type and returns its argument.
+func (s *shapeScanner) head(major byte) (uint64, error) {
+	if s.off >= len(s.b) {
+		return 0, io.ErrUnexpectedEOF
+	}
+	ib := s.b[s.off]
+	s.off++
+	if ib>>5 != major {
+		return 0, fmt.Errorf("major type %d where %d belongs", ib>>5, major)
+	}
+	info := ib & 0x1f
+	if info < 24 {
+		return uint64(info), nil
+	}
+	if info > 27 {
+		return 0, errors.New("indefinite length or reserved head")
+	}
+	n := 1 << (info - 24)
+	if len(s.b)-s.off < n {
+		return 0, io.ErrUnexpectedEOF
+	}
+	var v uint64
+	for _, c := range s.b[s.off : s.off+n] {
+		v = v<<8 | uint64(c)
+	}
+	s.off += n
+	return v, nil
+}
+
+// list reads an array whose elements each take at least min bytes.
+func (s *shapeScanner) list(min int, elem func() error) error {
+	n, err := s.head(4)
+	if err != nil {
+		return err
+	}
+	if n > uint64((len(s.b)-s.off)/min) {
+		return fmt.Errorf("list of %d elements in %d bytes", n, len(s.b)-s.off)
+	}
+	for range n {
+		if err := elem(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tuple reads an array of exactly the given fields.
+func (s *shapeScanner) tuple(fields ...func() error) error {
+	n, err := s.head(4)
+	if err != nil {
+		return err
+	}
+	if n != uint64(len(fields)) {
+		return fmt.Errorf("tuple of %d fields, want %d", n, len(fields))
+	}
+	for _, f := range fields {
+		if err := f(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *shapeScanner) bytesOf(major byte) error {
+	n, err := s.head(major)
+	if err != nil {
+		return err
+	}
+	if n > uint64(len(s.b)-s.off) {
+		return io.ErrUnexpectedEOF
+	}
+	s.off += int(n)
+	return nil
+}
+
+func (s *shapeScanner) text() error  { return s.bytesOf(3) }
+func (s *shapeScanner) bytes() error { return s.bytesOf(2) }
+
+func (s *shapeScanner) int() error {
+	if s.off < len(s.b) && s.b[s.off]>>5 == 1 {
+		_, err := s.head(1)
+		return err
+	}
+	_, err := s.head(0)
+	return err
+}
+
+func (s *shapeScanner) entry() error {
+	t, i := s.text, s.int
+	return s.tuple(t, t, t, i, i, t,
+		func() error { return s.list(minStringBytes, t) }, // authors
+		t, t, i, s.bytes,
+		func() error { return s.list(minSpanBytes, s.span) },             // body
+		func() error { return s.list(minAttachmentBytes, s.attachment) }, // attachments
+	)
+}
+
+func (s *shapeScanner) attachment() error {
+	t := s.text
+	return s.tuple(t, t, s.int, s.bytes, func() error { return s.list(minSpanBytes, s.span) })
+}
+
+func (s *shapeScanner) span() error {
+	i := s.int
+	return s.tuple(i, i, i, i, i)
 }
