@@ -67,6 +67,9 @@ func checkEntry(e *entry, spans int) error {
 	if spans > MaxSpans {
 		return fmt.Errorf("%w: %d spans for the article and its attachments, limit %d", ErrTooLarge, spans, MaxSpans)
 	}
+	if n := articleSize(e); n > MaxArticleSize {
+		return fmt.Errorf("%w: article and attachments of %d bytes, limit %d", ErrTooLarge, n, MaxArticleSize)
+	}
 	names := make(map[string]bool, len(e.Attachments))
 	for _, a := range e.Attachments {
 		if err := checkName(a.Name); err != nil {
@@ -84,6 +87,19 @@ func checkEntry(e *entry, spans int) error {
 		}
 	}
 	return nil
+}
+
+// articleSize returns the bytes of an article's body and attachments
+// together, as its entry declares them. A size over MaxArticleSize counts
+// as MaxArticleSize+1 and a negative one as 0 (the spans check refuses
+// it), so the sum cannot overflow.
+func articleSize(e *entry) int64 {
+	clamp := func(n int64) int64 { return min(max(n, 0), MaxArticleSize+1) }
+	n := clamp(e.Size)
+	for _, a := range e.Attachments {
+		n += clamp(a.Size)
+	}
+	return n
 }
 
 // checkName accepts clean, relative, slash-separated attachment names that

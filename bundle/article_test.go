@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,16 @@ func TestCheckEntry(t *testing.T) {
 		{"title not UTF-8", func(e *entry) { e.Title = "\xff" }, 1, ErrMalformed},
 		{"author not UTF-8", func(e *entry) { e.Authors = []string{"\xff"} }, 1, ErrMalformed},
 		{"too many spans", func(e *entry) {}, MaxSpans + 1, ErrTooLarge},
+		{"article at its size limit", func(e *entry) {
+			e.Size, e.Attachments[0].Size, e.Attachments[1].Size = MaxArticleSize-2, 1, 1
+		}, 1, nil},
+		{"body over the article size limit", func(e *entry) { e.Size = MaxArticleSize + 1 }, 1, ErrTooLarge},
+		{"body and attachments over the article size limit", func(e *entry) {
+			e.Size, e.Attachments[0].Size, e.Attachments[1].Size = MaxArticleSize-2, 1, 2
+		}, 1, ErrTooLarge},
+		{"sizes that would overflow a sum", func(e *entry) {
+			e.Size, e.Attachments[0].Size, e.Attachments[1].Size = math.MaxInt64, math.MaxInt64, math.MaxInt64
+		}, 1, ErrTooLarge},
 		{"too many attachments", func(e *entry) {
 			e.Attachments = nil
 			for i := range MaxAttachments + 1 {

@@ -58,9 +58,25 @@ const (
 	MaxCARHeader = 1 << 10
 
 	// MaxSpans bounds the block spans of one article, body and attachments
-	// together: 1024 MiB-blocks is 1 GiB, and 1024 spans keep an entry
-	// small enough for a manifest page.
+	// together: 1024 spans keep an entry small enough for a manifest page.
 	MaxSpans = 1024
+
+	// MaxArticleSize bounds the bytes of one article, body and attachments
+	// together, and so what reading it returns: the largest article the
+	// ingest tools make (a 256 MiB body and 256 MiB of attachments). A
+	// span's block can be a few dozen bytes of zstd, and spans may name
+	// it again and again, so without it the bytes an article carries
+	// would bound nothing (1024 spans of one block made a 1 GiB body).
+	MaxArticleSize = 512 << 20
+
+	// MaxArticleSlack bounds the bytes of blocks an article's spans may
+	// name beyond the article's own bytes, counted once per span: a short
+	// body shares its cluster's one block with other articles, and nothing
+	// else is decoded to no purpose. Reading an article thus decodes at
+	// most its size plus MaxArticleSlack, so the sizes the manifest lists
+	// are what reading costs; without it, an empty article whose spans
+	// named a block 1024 times decoded 1 GiB.
+	MaxArticleSlack = MaxBlockRaw
 
 	// MaxAttachments bounds the attachments of one article.
 	MaxAttachments = 256

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // allocated returns the bytes f allocates on the heap.
@@ -114,6 +116,74 @@ func TestOpenPageEntryCounts(t *testing.T) {
 			}
 			if alloc > maxOpenAlloc {
 				t.Errorf("Open() allocated %d MiB for a %d-byte bundle, want at most %d MiB", alloc>>20, len(data), maxOpenAlloc>>20)
+			}
+		})
+	}
+}
+
+// TestOpenArticleDecodeBounds: the spans of an article may not make
+// reading it decode more than MaxArticleSize, nor much more than the
+// article's own bytes, however small the blocks they name.
+func TestOpenArticleDecodeBounds(t *testing.T) {
+	good := packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime}, testArticles(4))
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	mib := enc.EncodeAll(make([]byte, 1<<20), nil) // 1 MiB of zeros in a few dozen bytes
+	byte1 := []byte{'x'}
+	// spans returns n spans of len bytes each over the MiB block, and
+	// then extra 1-byte spans over a 1-byte block.
+	type spec struct {
+		n, len, extra int
+	}
+	for _, tc := range []struct {
+		name      string
+		body, att spec
+		want      error
+	}{
+		{"1024 spans of one block: a 1 GiB body", spec{n: 1024, len: 1 << 20}, spec{}, ErrTooLarge},
+		{"body at the article limit", spec{n: MaxArticleSize >> 20, len: 1 << 20}, spec{}, nil},
+		{"body one byte over the article limit", spec{n: MaxArticleSize >> 20, len: 1 << 20, extra: 1}, spec{}, ErrTooLarge},
+		{"body and attachment together over the limit", spec{n: MaxArticleSize >> 21, len: 1 << 20}, spec{n: MaxArticleSize >> 21, len: 1 << 20, extra: 1}, ErrTooLarge},
+		{"empty body naming one block", spec{n: 1}, spec{}, nil}, // a short body in its cluster: MaxArticleSlack
+		{"empty body naming a block twice", spec{n: 2}, spec{}, ErrTooLarge},
+		{"empty body naming a block 1024 times", spec{n: 1024}, spec{}, ErrTooLarge},
+		{"empty attachment naming a block 1000 times", spec{extra: 1}, spec{n: 1000}, ErrTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := takeApart(t, good, testKey(1))
+			big, one := f.putContent(t, mib), f.putContent(t, byte1)
+			spans := func(s spec) ([]span, int64) {
+				out := []span{}
+				var size int64
+				for range s.n {
+					out = append(out, span{Block: big, Enc: encZstd, Raw: 1 << 20, Len: int64(s.len)})
+					size += int64(s.len)
+				}
+				for range s.extra {
+					out = append(out, span{Block: one, Enc: encNone, Raw: 1, Len: 1})
+					size++
+				}
+				return out, size
+			}
+			e := &f.pages[0][0]
+			f.payload.Bytes -= e.Size
+			e.Body, e.Size = spans(tc.body)
+			f.payload.Bytes += e.Size
+			if tc.att != (spec{}) {
+				a := attachmentEntry{Name: "a.bin", ContentType: "application/octet-stream", Cid: e.Cid}
+				a.Body, a.Size = spans(tc.att)
+				e.Attachments = append(e.Attachments, a)
+				f.payload.Bytes += a.Size
+			}
+			b, err := openBytes(f.build(t), OpenOptions{})
+			if err == nil {
+				b.Close()
+			}
+			if !errors.Is(err, tc.want) {
+				t.Errorf("Open() = %v, want %v", err, tc.want)
 			}
 		})
 	}

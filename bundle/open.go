@@ -476,7 +476,9 @@ func (b *Bundle) loadManifest() error {
 	return nil
 }
 
-// checkEntrySpans checks the spans of an entry's body and attachments.
+// checkEntrySpans checks the spans of an entry's body and attachments,
+// and that reading them decodes at most MaxArticleSlack bytes beyond the
+// article's own.
 func (b *Bundle) checkEntrySpans(e *entry, spanInfo map[cid.Cid][2]int64) error {
 	if err := b.checkSpans(e.Cid, e.Size, e.Body, spanInfo); err != nil {
 		return err
@@ -486,7 +488,25 @@ func (b *Bundle) checkEntrySpans(e *entry, spanInfo map[cid.Cid][2]int64) error 
 			return err
 		}
 	}
+	// checkSpans bounded each raw by MaxBlockRaw and checkEntry the spans
+	// by MaxSpans and the sizes by MaxArticleSize: no sum overflows.
+	decoded := spansRaw(e.Body)
+	for _, a := range e.Attachments {
+		decoded += spansRaw(a.Body)
+	}
+	if size := articleSize(e); decoded > size+MaxArticleSlack {
+		return fmt.Errorf("%w: spans name %d bytes of blocks for an article of %d", ErrTooLarge, decoded, size)
+	}
 	return nil
+}
+
+// spansRaw returns the bytes reading spans decodes: each span's whole block.
+func spansRaw(spans []span) int64 {
+	var n int64
+	for _, s := range spans {
+		n += s.Raw
+	}
+	return n
 }
 
 // checkSpans checks what can be checked without reading content: the
@@ -530,18 +550,22 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 }
 
 // content reads and checks the bytes a list of spans describes. cache, if
-// not nil, keeps the last decoded block for a caller walking a cluster.
+// not nil, keeps the last decoded block for a caller walking a cluster;
+// either way a block named by consecutive spans is decoded once.
 func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *blockCache) ([]byte, error) {
+	if cache == nil {
+		cache = new(blockCache)
+	}
 	// Grow as blocks arrive rather than trusting size for the allocation.
 	out := make([]byte, 0, min(size, MaxBlockRaw))
 	for _, s := range spans {
 		var raw []byte
 		var err error
-		if cache != nil && cache.c == s.Block {
+		if cache.c == s.Block {
 			raw = cache.raw
 		} else if raw, err = b.blockContent(s); err != nil {
 			return nil, err
-		} else if cache != nil {
+		} else {
 			cache.c, cache.raw = s.Block, raw
 		}
 		out = append(out, raw[s.Off:s.Off+s.Len]...)
