@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -118,29 +119,35 @@ func syncHTTP(t *testing.T, reader *testNode, publisher string, timeout time.Dur
 	return reader.svc.SyncHTTP(ctx, publisher, HTTPSource{URLs: urls, Timeout: timeout, TempDir: t.TempDir()})
 }
 
-func TestSyncHTTPGateway(t *testing.T) {
+// TestSyncHTTP: a reader syncs both bundles and the head from a trustless
+// gateway and from a static copy; a second sync fetches nothing.
+func TestSyncHTTP(t *testing.T) {
 	f := newHTTPFixture(t)
-	reader := start(t, false)
-	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, f.gateway.URL)
-	if err != nil {
-		t.Fatalf("SyncHTTP(gateway) = %v", err)
+	tests := []struct {
+		name string
+		url  string
+	}{
+		{"gateway", f.gateway.URL},
+		{"static", serve(t, f.static) + "/"},
 	}
-	f.checkGot(t, reader, res)
-	// Incremental: nothing new, nothing fetched.
-	res, err = syncHTTP(t, reader, f.publisher, 5*time.Second, f.gateway.URL)
-	if err != nil || len(res.Fetched) != 0 {
-		t.Errorf("second SyncHTTP() fetched %d, %v; want none", len(res.Fetched), err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reader := start(t, false)
+			res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, tt.url)
+			if err != nil {
+				t.Fatalf("SyncHTTP(%s) = %v", tt.name, err)
+			}
+			f.checkGot(t, reader, res)
+			// Incremental: nothing new, nothing fetched.
+			res, err = syncHTTP(t, reader, f.publisher, 5*time.Second, tt.url)
+			if err != nil {
+				t.Fatalf("second SyncHTTP(%s) = %v", tt.name, err)
+			}
+			if len(res.Fetched) != 0 {
+				t.Errorf("second SyncHTTP(%s) fetched %d, want none", tt.name, len(res.Fetched))
+			}
+		})
 	}
-}
-
-func TestSyncHTTPStatic(t *testing.T) {
-	f := newHTTPFixture(t)
-	reader := start(t, false)
-	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, serve(t, f.static)+"/")
-	if err != nil {
-		t.Fatalf("SyncHTTP(static) = %v", err)
-	}
-	f.checkGot(t, reader, res)
 }
 
 // TestSyncHTTPSubstitutedBlock: a server that changes one byte of a
@@ -423,62 +430,94 @@ func TestSyncHTTPProxy(t *testing.T) {
 	t.Cleanup(static.Close)
 	const mirrorURL = "http://mirror.samizdat.invalid/"
 
-	t.Run("socks5h", func(t *testing.T) {
-		addr, asked := socks5Server(t, static.Listener.Addr().String())
-		env := map[string]string{"ALL_PROXY": "socks5h://" + addr, "NO_PROXY": "example.com"}
-		client := NewHTTPClient(ProxyFunc(func(k string) string { return env[k] }))
-		client.Transport.(*http.Transport).DisableKeepAlives = true // one connection per request
-		reader := start(t, false)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatalf("SyncHTTP via SOCKS5 = %v", err)
-		}
-		f.checkGot(t, reader, res)
-		hosts := asked()
-		if len(hosts) != 4 { // head, catalog, two bundles
-			t.Errorf("proxy saw %d connections, want 4: %v", len(hosts), hosts)
-		}
-		for _, h := range hosts {
-			if h != "mirror.samizdat.invalid:80" {
-				t.Errorf("proxy asked for %q, want the name, unresolved", h)
+	tests := []struct {
+		name string
+		// proxy starts a proxy to the static copy and returns the
+		// environment that names it, and what the proxy was asked for.
+		proxy    func(t *testing.T) (env map[string]string, asked func() []string)
+		wantHost string // what the proxy is asked for: the name, unresolved
+	}{
+		{"socks5h", func(t *testing.T) (map[string]string, func() []string) {
+			addr, asked := socks5Server(t, static.Listener.Addr().String())
+			return map[string]string{"ALL_PROXY": "socks5h://" + addr, "NO_PROXY": "example.com"}, asked
+		}, "mirror.samizdat.invalid:80"},
+		{"http proxy", func(t *testing.T) (map[string]string, func() []string) {
+			var mu sync.Mutex
+			var hosts []string
+			proxy := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				hosts = append(hosts, r.URL.Host)
+				mu.Unlock()
+				if r.URL.Host != "mirror.samizdat.invalid" {
+					http.Error(w, "unknown host", http.StatusBadGateway)
+					return
+				}
+				f.static.ServeHTTP(w, r)
+			}))
+			return map[string]string{"HTTP_PROXY": proxy}, func() []string {
+				mu.Lock()
+				defer mu.Unlock()
+				return slices.Clone(hosts)
 			}
-		}
-	})
-
-	t.Run("http proxy", func(t *testing.T) {
-		var through atomic.Int32
-		proxy := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.URL.Host != "mirror.samizdat.invalid" {
-				http.Error(w, "unknown host", http.StatusBadGateway)
-				return
+		}, "mirror.samizdat.invalid"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, asked := tt.proxy(t)
+			client := NewHTTPClient(ProxyFunc(func(k string) string { return env[k] }))
+			client.Transport.(*http.Transport).DisableKeepAlives = true // one connection per request
+			reader := start(t, false)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
+			if err != nil {
+				t.Fatalf("SyncHTTP via %s = %v", tt.name, err)
 			}
-			through.Add(1)
-			f.static.ServeHTTP(w, r)
-		}))
-		env := map[string]string{"HTTP_PROXY": proxy}
-		client := NewHTTPClient(ProxyFunc(func(k string) string { return env[k] }))
-		reader := start(t, false)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: []string{mirrorURL}, Client: client, TempDir: t.TempDir()})
-		if err != nil {
-			t.Fatalf("SyncHTTP via HTTP proxy = %v", err)
-		}
-		f.checkGot(t, reader, res)
-		if through.Load() != 4 {
-			t.Errorf("proxy forwarded %d requests, want 4", through.Load())
-		}
-	})
+			f.checkGot(t, reader, res)
+			hosts := asked()
+			if len(hosts) != 4 { // head, catalog, two bundles
+				t.Errorf("proxy was asked %d times, want 4: %v", len(hosts), hosts)
+			}
+			for _, h := range hosts {
+				if h != tt.wantHost {
+					t.Errorf("proxy asked for %q, want %q", h, tt.wantHost)
+				}
+			}
+		})
+	}
 }
 
+// TestSyncHTTPBadURL: a URL that is not http or https fails SyncHTTP
+// before any request is made, even to a valid URL listed with it.
 func TestSyncHTTPBadURL(t *testing.T) {
+	var asked atomic.Int32
+	valid := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		http.NotFound(w, r)
+	}))
+	publisher := bundle.PublisherID(ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey))
 	reader := start(t, false)
-	for _, u := range []string{"ftp://x/", "file:///etc", "not a url", ""} {
-		if _, err := syncHTTP(t, reader, bundle.PublisherID(ed25519.NewKeyFromSeed(make([]byte, 32)).Public().(ed25519.PublicKey)), time.Second, u); err == nil {
-			t.Errorf("SyncHTTP(%q) succeeded", u)
-		}
+	tests := []struct {
+		name, url string
+	}{
+		{"ftp", "ftp://x/"},
+		{"file", "file:///etc"},
+		{"not a url", "not a url"},
+		{"empty", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := asked.Load()
+			if _, err := syncHTTP(t, reader, publisher, time.Second, tt.url); err == nil {
+				t.Errorf("SyncHTTP(%q) succeeded", tt.url)
+			}
+			if _, err := syncHTTP(t, reader, publisher, time.Second, valid, tt.url); err == nil {
+				t.Errorf("SyncHTTP(valid, %q) succeeded", tt.url)
+			}
+			if n := asked.Load() - before; n != 0 {
+				t.Errorf("the valid URL was asked %d times, want none", n)
+			}
+		})
 	}
 }
 
@@ -494,8 +533,15 @@ func mustCid(t *testing.T, s string) cid.Cid {
 // TestHTTPNoDowngrade: a redirect from https to http is refused before the
 // plaintext request is made; http to https, and within https, is followed.
 func TestHTTPNoDowngrade(t *testing.T) {
-	var plainHits atomic.Int32
-	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { plainHits.Add(1) }))
+	var plainHits atomic.Int32 // plaintext requests a redirect led to
+	var secureURL string
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/up" {
+			http.Redirect(w, r, secureURL+"/ok", http.StatusFound)
+			return
+		}
+		plainHits.Add(1)
+	}))
 	defer plain.Close()
 	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
@@ -506,17 +552,39 @@ func TestHTTPNoDowngrade(t *testing.T) {
 		}
 	}))
 	defer secure.Close()
+	secureURL = secure.URL
 	c := NewHTTPClient(nil)
 	c.Transport.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig
-	if _, err := c.Get(secure.URL + "/down"); err == nil || !strings.Contains(err.Error(), "https to http") {
-		t.Errorf("https → http redirect: %v, want it refused", err)
+	tests := []struct {
+		name    string
+		url     string
+		refused bool
+	}{
+		{"https to http", secure.URL + "/down", true},
+		{"https to https", secure.URL + "/same", false},
+		{"http to https", plain.URL + "/up", false},
 	}
-	if plainHits.Load() != 0 {
-		t.Errorf("the plaintext server was asked %d times", plainHits.Load())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := plainHits.Load()
+			resp, err := c.Get(tt.url)
+			if tt.refused {
+				// No sentinel to match: the refusal is CheckRedirect's
+				// own error, which says what it refused.
+				if err == nil || !strings.Contains(err.Error(), "https to http") {
+					t.Errorf("Get(%s) = %v, want the redirect refused", tt.url, err)
+				}
+			} else if err != nil {
+				t.Fatalf("Get(%s) = %v, want the redirect followed", tt.url, err)
+			} else {
+				resp.Body.Close()
+				if resp.StatusCode != 200 || resp.Request.URL.Path != "/ok" {
+					t.Errorf("Get(%s) = %s at %s, want 200 at /ok", tt.url, resp.Status, resp.Request.URL)
+				}
+			}
+			if n := plainHits.Load() - before; n != 0 {
+				t.Errorf("the plaintext server was asked %d times", n)
+			}
+		})
 	}
-	resp, err := c.Get(secure.URL + "/same")
-	if err != nil {
-		t.Fatalf("https → https redirect: %v", err)
-	}
-	resp.Body.Close()
 }

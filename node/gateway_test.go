@@ -88,68 +88,48 @@ func (g *gatewayFixture) get(t *testing.T, path, accept string) (*http.Response,
 	return resp, body
 }
 
-func TestGatewayRaw(t *testing.T) {
-	g := startGateway(t)
-	for _, c := range []cid.Cid{g.head.Catalog, g.b.Root} {
-		resp, body := g.get(t, "/ipfs/"+c.String()+"?format=raw", "")
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET raw %s: %s", c, resp.Status)
-		}
-		if ct := resp.Header.Get("Content-Type"); ct != "application/vnd.ipld.raw" {
-			t.Errorf("Content-Type = %q, want application/vnd.ipld.raw", ct)
-		}
-		if sum, err := c.Prefix().Sum(body); err != nil || !sum.Equals(c) {
-			t.Errorf("raw body of %s does not hash to it", c)
-		}
-	}
-	// Accept header alone works too.
-	if resp, _ := g.get(t, "/ipfs/"+g.b.Root.String(), "application/vnd.ipld.raw"); resp.StatusCode != 200 {
-		t.Errorf("GET with Accept raw: %s", resp.Status)
-	}
-}
-
-func TestGatewayCAR(t *testing.T) {
-	g := startGateway(t)
-	resp, body := g.get(t, "/ipfs/"+g.b.Root.String()+"?format=car", "")
-	if resp.StatusCode != 200 {
-		t.Fatalf("GET car: %s", resp.Status)
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/vnd.ipld.car") {
-		t.Errorf("Content-Type = %q, want application/vnd.ipld.car", ct)
-	}
-	b, err := bundle.OpenReader(bytes.NewReader(body), int64(len(body)), bundle.OpenOptions{Publisher: g.publisher})
-	if err != nil {
-		t.Fatalf("OpenReader(gateway CAR) = %v", err)
-	}
-	if b.Root != g.b.Root {
-		t.Errorf("CAR root = %s, want %s", b.Root, g.b.Root)
-	}
-	if err := b.CheckBlocks(); err != nil {
-		t.Errorf("CheckBlocks() = %v", err)
-	}
-	got, want := b.Blocks(), g.b.Blocks()
-	slices.SortFunc(got, func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) })
-	slices.SortFunc(want, func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) })
-	if !slices.Equal(got, want) {
-		t.Errorf("CAR holds %d blocks, want the bundle's %d", len(got), len(want))
-	}
-}
-
-func TestGatewayIPNSRecord(t *testing.T) {
+// TestGateway: what the trustless gateway answers, one request a case:
+// raw blocks and CARs of what the node holds, each hashing to what was
+// asked; the stored head as an IPNS record under either form of the
+// publisher's name; and 404, at once, for what it lacks (it never goes to
+// the network), and no deserialized responses at all.
+func TestGateway(t *testing.T) {
 	g := startGateway(t)
 	id, err := peer.Decode(g.publisher)
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := ipns.NameFromPeer(id)
-	for _, form := range []string{g.publisher, name.String()} {
-		resp, body := g.get(t, "/ipns/"+form+"?format=ipns-record", "")
-		if resp.StatusCode != 200 {
-			t.Fatalf("GET /ipns/%s: %s %s", form, resp.Status, body)
+	other := ipns.NameFromPeer(peer.ID(mustIdentity(t, 9)))
+	sum, _ := mh.Sum([]byte("not held"), mh.SHA2_256, -1)
+	unknown := cid.NewCidV1(cid.Raw, sum)
+
+	hashesTo := func(c cid.Cid) func(*testing.T, []byte) {
+		return func(t *testing.T, body []byte) {
+			if sum, err := c.Prefix().Sum(body); err != nil || !sum.Equals(c) {
+				t.Errorf("raw body of %s does not hash to it", c)
+			}
 		}
-		if ct := resp.Header.Get("Content-Type"); ct != "application/vnd.ipfs.ipns-record" {
-			t.Errorf("Content-Type = %q, want application/vnd.ipfs.ipns-record", ct)
+	}
+	isBundleCAR := func(t *testing.T, body []byte) {
+		b, err := bundle.OpenReader(bytes.NewReader(body), int64(len(body)), bundle.OpenOptions{Publisher: g.publisher})
+		if err != nil {
+			t.Fatalf("OpenReader(gateway CAR) = %v", err)
 		}
+		if b.Root != g.b.Root {
+			t.Errorf("CAR root = %s, want %s", b.Root, g.b.Root)
+		}
+		if err := b.CheckBlocks(); err != nil {
+			t.Errorf("CheckBlocks() = %v", err)
+		}
+		got, want := b.Blocks(), g.b.Blocks()
+		slices.SortFunc(got, func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) })
+		slices.SortFunc(want, func(a, b cid.Cid) int { return strings.Compare(a.KeyString(), b.KeyString()) })
+		if !slices.Equal(got, want) {
+			t.Errorf("CAR holds %d blocks, want the bundle's %d", len(got), len(want))
+		}
+	}
+	isHeadRecord := func(t *testing.T, body []byte) {
 		rec, err := ipns.UnmarshalRecord(body)
 		if err != nil {
 			t.Fatal(err)
@@ -161,10 +141,49 @@ func TestGatewayIPNSRecord(t *testing.T) {
 			t.Errorf("record differs from the stored head")
 		}
 	}
-	// A publisher with no stored head: not found.
-	other := ipns.NameFromPeer(peer.ID(mustIdentity(t, 9)))
-	if resp, _ := g.get(t, "/ipns/"+other.String()+"?format=ipns-record", ""); resp.StatusCode != 404 {
-		t.Errorf("unknown publisher: %s, want 404", resp.Status)
+
+	tests := []struct {
+		name         string
+		path, accept string
+		wantStatus   int    // 0: any refusal (not 200)
+		wantType     string // the Content-Type's media type; "" for refusals
+		typeParams   bool   // the Content-Type may carry parameters
+		check        func(t *testing.T, body []byte)
+	}{
+		{"raw catalog", "/ipfs/" + g.head.Catalog.String() + "?format=raw", "", 200, "application/vnd.ipld.raw", false, hashesTo(g.head.Catalog)},
+		{"raw bundle root", "/ipfs/" + g.b.Root.String() + "?format=raw", "", 200, "application/vnd.ipld.raw", false, hashesTo(g.b.Root)},
+		{"raw by Accept header", "/ipfs/" + g.b.Root.String(), "application/vnd.ipld.raw", 200, "application/vnd.ipld.raw", false, hashesTo(g.b.Root)},
+		{"car", "/ipfs/" + g.b.Root.String() + "?format=car", "", 200, "application/vnd.ipld.car", true, isBundleCAR},
+		{"ipns record by peer ID", "/ipns/" + g.publisher + "?format=ipns-record", "", 200, "application/vnd.ipfs.ipns-record", false, isHeadRecord},
+		{"ipns record by IPNS name", "/ipns/" + name.String() + "?format=ipns-record", "", 200, "application/vnd.ipfs.ipns-record", false, isHeadRecord},
+		{"ipns record of a publisher with no head", "/ipns/" + other.String() + "?format=ipns-record", "", 404, "", false, nil},
+		{"raw of an unknown CID", "/ipfs/" + unknown.String() + "?format=raw", "", 404, "", false, nil},
+		{"car of an unknown CID", "/ipfs/" + unknown.String() + "?format=car", "", 404, "", false, nil},
+		{"deserialized", "/ipfs/" + g.b.Root.String(), "text/html", 0, "", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t0 := time.Now()
+			resp, body := g.get(t, tt.path, tt.accept)
+			d := time.Since(t0)
+			switch {
+			case tt.wantStatus == 0 && resp.StatusCode == 200:
+				t.Fatalf("GET %s (Accept %q) = %s, want a refusal", tt.path, tt.accept, resp.Status)
+			case tt.wantStatus != 0 && resp.StatusCode != tt.wantStatus:
+				t.Fatalf("GET %s (Accept %q) = %s %.200s, want %d", tt.path, tt.accept, resp.Status, body, tt.wantStatus)
+			}
+			// A 404 comes at once: the gateway never searches.
+			if resp.StatusCode == 404 && d > 2*time.Second {
+				t.Errorf("GET %s took %v: it must not search", tt.path, d)
+			}
+			ct := resp.Header.Get("Content-Type")
+			if tt.wantType != "" && ct != tt.wantType && !(tt.typeParams && strings.HasPrefix(ct, tt.wantType+";")) {
+				t.Errorf("Content-Type = %q, want %s", ct, tt.wantType)
+			}
+			if tt.check != nil {
+				tt.check(t, body)
+			}
+		})
 	}
 }
 
@@ -176,28 +195,6 @@ func mustIdentity(t *testing.T, seed byte) peer.ID {
 		t.Fatal(err)
 	}
 	return id
-}
-
-// TestGatewayUnknownCID: content the node lacks is a 404 at once: the
-// gateway never goes to the network for it.
-func TestGatewayUnknownCID(t *testing.T) {
-	g := startGateway(t)
-	sum, _ := mh.Sum([]byte("not held"), mh.SHA2_256, -1)
-	c := cid.NewCidV1(cid.Raw, sum)
-	for _, format := range []string{"raw", "car"} {
-		t0 := time.Now()
-		resp, _ := g.get(t, "/ipfs/"+c.String()+"?format="+format, "")
-		if resp.StatusCode != 404 {
-			t.Errorf("GET %s of an unknown CID: %s, want 404", format, resp.Status)
-		}
-		if d := time.Since(t0); d > 2*time.Second {
-			t.Errorf("GET %s of an unknown CID took %v: it must not search", format, d)
-		}
-	}
-	// Deserialized responses are off: a trustless gateway only.
-	if resp, _ := g.get(t, "/ipfs/"+g.b.Root.String(), "text/html"); resp.StatusCode == 200 {
-		t.Errorf("deserialized GET answered 200")
-	}
 }
 
 // TestGatewayOffline: a connected peer holds a block the gateway's node

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -28,35 +29,49 @@ func publisherKey(seed byte) ed25519.PrivateKey {
 	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
 }
 
+// TestHeadRecord: ParseHead returns a head the publisher signed, expired
+// or not, and refuses every other record as ErrBadHead.
 func TestHeadRecord(t *testing.T) {
 	key, other := publisherKey(1), publisherKey(2)
 	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
-	h, err := NewHead(key, catalogCID(t, "c5"), 5, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := ParseHead(id, h.Bytes())
-	if err != nil || got.Seq != 5 || got.Catalog != catalogCID(t, "c5") || got.Expired {
-		t.Fatalf("ParseHead() = %+v, %v", got, err)
-	}
-	forged, _ := NewHead(other, catalogCID(t, "evil"), 99, time.Hour)
-	for name, data := range map[string][]byte{
-		"signed by another key": forged.Bytes(),
-		"garbage":               []byte("not a record"),
-		"oversized":             make([]byte, maxHeadSize+1),
-		"bit flipped":           flip(h.Bytes(), 40),
-	} {
-		if _, err := ParseHead(id, data); !errors.Is(err, ErrBadHead) {
-			t.Errorf("ParseHead(%s) = %v, want ErrBadHead", name, err)
+	mk := func(k ed25519.PrivateKey, seq uint64, catalog string, validity time.Duration) *Head {
+		t.Helper()
+		h, err := NewHead(k, catalogCID(t, catalog), seq, validity)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return h
 	}
-	old, err := NewHead(key, catalogCID(t, "c1"), 1, -time.Hour)
-	if err != nil {
-		t.Fatal(err)
+	h := mk(key, 5, "c5", time.Hour)
+	tests := []struct {
+		name        string
+		data        []byte
+		wantErr     error
+		wantSeq     uint64
+		wantCatalog string
+		wantExpired bool
+	}{
+		{"valid", h.Bytes(), nil, 5, "c5", false},
+		{"expired", mk(key, 1, "c1", -time.Hour).Bytes(), nil, 1, "c1", true},
+		{"signed by another key", mk(other, 99, "evil", time.Hour).Bytes(), ErrBadHead, 0, "", false},
+		{"garbage", []byte("not a record"), ErrBadHead, 0, "", false},
+		{"oversized", make([]byte, maxHeadSize+1), ErrBadHead, 0, "", false},
+		{"bit flipped", flip(h.Bytes(), 40), ErrBadHead, 0, "", false},
 	}
-	got, err = ParseHead(id, old.Bytes())
-	if err != nil || !got.Expired {
-		t.Errorf("ParseHead(expired) = %+v, %v; want a valid, expired head", got, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseHead(id, tt.data)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("ParseHead() error = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			if got.Publisher != id || got.Seq != tt.wantSeq || got.Catalog != catalogCID(t, tt.wantCatalog) || got.Expired != tt.wantExpired {
+				t.Errorf("ParseHead() = publisher %s, seq %d, catalog %s, expired %v; want %s, %d, %s, %v",
+					got.Publisher, got.Seq, got.Catalog, got.Expired, id, tt.wantSeq, catalogCID(t, tt.wantCatalog), tt.wantExpired)
+			}
+		})
 	}
 }
 
@@ -287,6 +302,9 @@ func FuzzParseHead(f *testing.F) {
 	})
 }
 
+// TestParseCatalog: ParseCatalog returns the publisher's catalog the CID
+// names, and refuses another publisher's, one that does not hash to its
+// CID, a non-canonical encoding and one over the size limit.
 func TestParseCatalog(t *testing.T) {
 	key := publisherKey(1)
 	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
@@ -295,28 +313,36 @@ func TestParseCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ParseCatalog(id, c, data)
-	if err != nil || len(got.Bundles) != 2 || got.Bundles[0] != cat.Bundles[0] {
-		t.Fatalf("ParseCatalog() = %+v, %v", got, err)
-	}
 	other := bundle.PublisherID(publisherKey(2).Public().(ed25519.PublicKey))
 	oc, odata, _ := (&Catalog{Publisher: other, Bundles: cat.Bundles}).Encode()
 	// A non-canonical encoding: the same map with "v" as a two-byte integer.
 	i := bytes.Index(data, []byte{0x61, 'v', 0x01})
 	long := append(append(append([]byte{}, data[:i+2]...), 0x18, 0x01), data[i+3:]...)
 	lc, _ := bundle.PrefixDAGCBOR.Sum(long)
-	for name, tc := range map[string]struct {
+	tests := []struct {
+		name string
 		c    cid.Cid
 		data []byte
 		want error
 	}{
-		"another publisher's": {oc, odata, bundle.ErrWrongPublisher},
-		"hash mismatch":       {c, append(bytes.Clone(data), 0), bundle.ErrHashMismatch},
-		"not canonical":       {lc, long, bundle.ErrMalformed},
-		"too large":           {c, make([]byte, maxCatalogSize+1), bundle.ErrTooLarge},
-	} {
-		if _, err := ParseCatalog(id, tc.c, tc.data); !errors.Is(err, tc.want) {
-			t.Errorf("ParseCatalog(%s) = %v, want %v", name, err, tc.want)
-		}
+		{"valid", c, data, nil},
+		{"another publisher's", oc, odata, bundle.ErrWrongPublisher},
+		{"hash mismatch", c, append(bytes.Clone(data), 0), bundle.ErrHashMismatch},
+		{"not canonical", lc, long, bundle.ErrMalformed},
+		{"too large", c, make([]byte, maxCatalogSize+1), bundle.ErrTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseCatalog(id, tt.c, tt.data)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("ParseCatalog() = %+v, %v; want %v", got, err, tt.want)
+			}
+			if err != nil {
+				return
+			}
+			if got.Publisher != id || !slices.Equal(got.Bundles, cat.Bundles) {
+				t.Errorf("ParseCatalog() = %+v, want %+v", got, cat)
+			}
+		})
 	}
 }
