@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/ipfs/boxo/blockstore"
 	flatfs "github.com/ipfs/go-ds-flatfs"
@@ -16,6 +17,10 @@ import (
 
 // ErrRepoLocked is returned when another process has the repo open.
 var ErrRepoLocked = errors.New("repository is in use by another process")
+
+// ErrRepoUnsafe is returned for a repo directory other users can write,
+// or can read and that cannot be made private.
+var ErrRepoUnsafe = errors.New("repository is open to other users")
 
 // Names inside a repo directory.
 const (
@@ -38,9 +43,15 @@ type Repo struct {
 	heads   *Heads
 }
 
-// OpenRepo opens the repo in dir, creating it (mode 0700) if needed.
+// OpenRepo opens the repo in dir, creating it (mode 0700) if needed. An
+// existing directory that group or others can read or enter is made
+// private (its group and other bits cleared); one they can write is
+// refused with ErrRepoUnsafe (see makePrivate).
 func OpenRepo(dir string) (*Repo, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := makePrivate(dir); err != nil {
 		return nil, err
 	}
 	lock, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|os.O_CREATE, 0o600)
@@ -57,6 +68,39 @@ func OpenRepo(dir string) (*Repo, error) {
 		return nil, err
 	}
 	return r, nil
+}
+
+// makePrivate checks the mode of the repo directory dir. If group or
+// others can write it, it is refused (ErrRepoUnsafe), as it is: they
+// could have replaced any file in it (the follow list, the node key), so
+// its owner has to look before a node trusts it. If they can only read
+// or enter it, it is made private: what a node holds and follows is
+// nobody else's business, and a directory made with a umask of 022, or
+// by a service manager's default, is not a reason to stop. The check is
+// of dir itself (after symlinks), not its parents. Windows has no such
+// modes: nothing is checked there.
+func makePrivate(dir string) error {
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("%s: not a directory", dir)
+	}
+	mode := st.Mode().Perm()
+	if mode&0o022 != 0 {
+		return fmt.Errorf("%w: %s is writable by group or others (mode %v): check what it holds, then chmod 700 it", ErrRepoUnsafe, dir, st.Mode())
+	}
+	if mode&0o077 == 0 {
+		return nil
+	}
+	if err := os.Chmod(dir, mode&^0o077); err != nil {
+		return fmt.Errorf("%w: %s is readable by group or others (mode %v) and cannot be made private: %v", ErrRepoUnsafe, dir, st.Mode(), err)
+	}
+	return nil
 }
 
 func (r *Repo) open() error {
