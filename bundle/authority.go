@@ -13,10 +13,11 @@ import (
 )
 
 // Authority is a verified publisher document: the root key's signed list of
-// the keys allowed to sign bundles for the publisher, and of revoked keys.
-// It lets a newsroom keep the root key offline and sign daily bundles with a
-// key it can replace. Documents are sequence-numbered; a newer one replaces
-// an older one entirely.
+// the keys allowed to sign bundles for the publisher, of the keys allowed
+// to sign its heads (each until a time), and of revoked keys. It lets a
+// newsroom keep the root key offline: daily bundles and head renewals are
+// signed with keys it can replace. Documents are sequence-numbered; a
+// newer one replaces an older one entirely.
 type Authority struct {
 	Publisher string
 	Seq       uint64
@@ -24,9 +25,18 @@ type Authority struct {
 	Name      string
 	Keys      []ed25519.PublicKey
 	Revoked   []Revocation
+	HeadKeys  []HeadKey
 
 	cid cid.Cid
 	raw []byte
+}
+
+// HeadKey allows a key to sign the publisher's heads, each valid no later
+// than Until: a head key that leaks is worth nothing once its window
+// closes, and the root need not be online to end it.
+type HeadKey struct {
+	Key   ed25519.PublicKey
+	Until time.Time
 }
 
 // Revocation withdraws a signing key. Bundles the key signed with a sequence
@@ -44,6 +54,9 @@ type AuthorityParams struct {
 	Name    string
 	Keys    []ed25519.PublicKey
 	Revoked []Revocation
+	// HeadKeys may sign heads; none leaves the document in the form it
+	// had before head keys existed.
+	HeadKeys []HeadKey
 }
 
 // NewAuthority signs a publisher document with the publisher's root key.
@@ -51,7 +64,7 @@ func NewAuthority(root ed25519.PrivateKey, p AuthorityParams) (*Authority, error
 	if p.Seq == 0 || p.Seq > math.MaxInt64 {
 		return nil, fmt.Errorf("authority sequence %d out of range", p.Seq)
 	}
-	if len(p.Keys) > MaxAuthorityKeys || len(p.Revoked) > MaxAuthorityKeys {
+	if len(p.Keys) > MaxAuthorityKeys || len(p.Revoked) > MaxAuthorityKeys || len(p.HeadKeys) > MaxAuthorityKeys {
 		return nil, fmt.Errorf("%w: more than %d keys", ErrTooLarge, MaxAuthorityKeys)
 	}
 	if p.Created.IsZero() {
@@ -78,6 +91,16 @@ func NewAuthority(root ed25519.PrivateKey, p AuthorityParams) (*Authority, error
 			return nil, fmt.Errorf("revocation sequence %d out of range", r.After)
 		}
 		pl.Revoked = append(pl.Revoked, revocation{Key: []byte(r.Key), After: int64(r.After)})
+	}
+	if len(p.HeadKeys) > 0 {
+		heads := []headKey{}
+		for _, hk := range p.HeadKeys {
+			if hk.Until.Unix() <= 0 {
+				return nil, fmt.Errorf("head key valid until %v: out of range", hk.Until)
+			}
+			heads = append(heads, headKey{Key: []byte(hk.Key), Until: hk.Until.Unix()})
+		}
+		pl.Heads = &heads
 	}
 	msg, err := encodeNode(&pl, protoAuthPayload)
 	if err != nil {
@@ -116,6 +139,7 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 		return nil, fmt.Errorf("%w: publisher document names no valid publisher", ErrMalformed)
 	}
 	if pl.Seq <= 0 || len(pl.Keys) > MaxAuthorityKeys || len(pl.Revoked) > MaxAuthorityKeys ||
+		pl.Heads != nil && (len(*pl.Heads) == 0 || len(*pl.Heads) > MaxAuthorityKeys) ||
 		len(pl.Name) > MaxNameLen || !utf8.ValidString(pl.Name) || pl.Publisher != PublisherID(root) {
 		return nil, fmt.Errorf("%w: publisher document fields out of range", ErrMalformed)
 	}
@@ -145,6 +169,14 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 			return nil, fmt.Errorf("%w: revocation in publisher document", ErrMalformed)
 		}
 		a.Revoked = append(a.Revoked, Revocation{Key: ed25519.PublicKey(r.Key), After: uint64(r.After)})
+	}
+	if pl.Heads != nil {
+		for _, hk := range *pl.Heads {
+			if len(hk.Key) != ed25519.PublicKeySize || hk.Until <= 0 {
+				return nil, fmt.Errorf("%w: head key in publisher document", ErrMalformed)
+			}
+			a.HeadKeys = append(a.HeadKeys, HeadKey{Key: ed25519.PublicKey(hk.Key), Until: time.Unix(hk.Until, 0).UTC()})
+		}
 	}
 	return a, nil
 }
@@ -186,6 +218,45 @@ func (a *Authority) authorize(key ed25519.PublicKey, seq uint64) error {
 		}
 	}
 	return fmt.Errorf("%w: key %s, publisher document %d", ErrKeyNotAuthorized, PublisherID(key), a.Seq)
+}
+
+// AuthorizeBundle reports whether a bundle of the document's publisher
+// with sequence seq, signed by signer (in publisher ID form, as Info has
+// it), is valid under this document, by §7 of docs/bundle-format.md: the
+// root key always is. A node checks the bundles it holds with it when a
+// newer document arrives.
+func (a *Authority) AuthorizeBundle(signer string, seq uint64) error {
+	if signer == a.Publisher {
+		return nil
+	}
+	key, err := ParsePublisherID(signer)
+	if err != nil {
+		return err
+	}
+	return a.authorize(key, seq)
+}
+
+// AuthorizeHead reports whether key may sign a head of the publisher that
+// is valid until expires, under this document: the document lists key as
+// a head key, valid until at least expires, and revokes it in no way (a
+// revocation of a key, whatever its cut-off, ends its right to sign
+// heads). The root key needs no document, and is not checked here.
+func (a *Authority) AuthorizeHead(key ed25519.PublicKey, expires time.Time) error {
+	for _, r := range a.Revoked {
+		if r.Key.Equal(key) {
+			return fmt.Errorf("%w: head key %s, publisher document %d", ErrKeyRevoked, PublisherID(key), a.Seq)
+		}
+	}
+	for _, hk := range a.HeadKeys {
+		if hk.Key.Equal(key) {
+			if expires.After(hk.Until) {
+				return fmt.Errorf("%w: head valid until %s, past its key's window (%s)", ErrKeyNotAuthorized,
+					expires.UTC().Format(time.RFC3339), hk.Until.Format(time.RFC3339))
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: head key %s, publisher document %d", ErrKeyNotAuthorized, PublisherID(key), a.Seq)
 }
 
 // Newer returns whichever of a and b has the higher sequence number. Two

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/ipfs/go-cid"
 	"github.com/klauspost/compress/zstd"
@@ -144,6 +145,12 @@ func FuzzParseAuthority(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(auth.Bytes())
+	withHeads, err := NewAuthority(testKey(1), AuthorityParams{Seq: 5, Keys: []ed25519.PublicKey{pub(testKey(2))},
+		HeadKeys: []HeadKey{{Key: pub(testKey(4)), Until: time.Unix(1900000000, 0)}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(withHeads.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := ParseAuthorityFile(data)
 		if err != nil {

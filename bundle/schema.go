@@ -42,11 +42,17 @@ type AuthorityPayload struct {
 	name String
 	keys [Bytes]
 	revoked [Revocation]
+	heads optional [HeadKey]
 }
 
 type Revocation struct {
 	key Bytes
 	after Int
+}
+
+type HeadKey struct {
+	key Bytes
+	until Int
 }
 
 type Manifest struct {
@@ -147,11 +153,17 @@ type authorityPayload struct {
 	Name      string
 	Keys      [][]byte
 	Revoked   []revocation
+	Heads     *[]headKey // absent in documents without head keys
 }
 
 type revocation struct {
 	Key   []byte
 	After int64
+}
+
+type headKey struct {
+	Key   []byte
+	Until int64
 }
 
 type manifest struct {

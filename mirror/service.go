@@ -31,9 +31,14 @@ const DefaultHeadValidity = 72 * time.Hour
 // Options configures a Service. The zero value is a mirror or reader
 // that publishes nothing.
 type Options struct {
-	// Key is the publisher's key: with it the service signs heads
-	// (Publish, Renew, KeepRenewed) for the publisher it identifies.
+	// Key signs the publisher's heads (Publish, Renew, KeepRenewed):
+	// without Authority, the publisher's root key; with it, a head key
+	// that Authority, or a newer publisher document the service learns,
+	// authorizes, so that the root key can stay offline.
 	Key ed25519.PrivateKey
+	// Authority is the publisher document that authorizes Key to sign
+	// heads; nil when Key is the root key.
+	Authority *bundle.Authority
 	// HeadValidity is how long the heads it signs stay valid; 0 is
 	// DefaultHeadValidity.
 	HeadValidity time.Duration
@@ -57,7 +62,8 @@ type Service struct {
 	n        *node.Node
 	heads    *node.Heads
 	key      ed25519.PrivateKey
-	id       string // the key's publisher ID; "" without a key
+	auth     *bundle.Authority // the document given with a head key; nil for a root key
+	id       string            // the publisher's ID; "" without a key
 	validity time.Duration
 	log      *slog.Logger
 
@@ -72,6 +78,14 @@ func Start(ctx context.Context, repo *node.Repo, cfg node.Config, opts Options) 
 	if opts.Logger == nil {
 		opts.Logger = cfg.Logger
 	}
+	if opts.Authority != nil {
+		if opts.Key == nil {
+			return nil, fmt.Errorf("%w: a publisher document without a head key", ErrNotPublisher)
+		}
+		if err := opts.Authority.AuthorizeHead(opts.Key.Public().(ed25519.PublicKey), time.Now()); err != nil {
+			return nil, err
+		}
+	}
 	n, err := node.New(ctx, repo, cfg)
 	if err != nil {
 		return nil, err
@@ -84,7 +98,7 @@ func Start(ctx context.Context, repo *node.Repo, cfg node.Config, opts Options) 
 func (s *Service) Close() error { return s.n.Close() }
 
 func newService(n *node.Node, opts Options) *Service {
-	s := &Service{n: n, heads: n.Heads(), key: opts.Key, validity: opts.HeadValidity, log: opts.Logger,
+	s := &Service{n: n, heads: n.Heads(), key: opts.Key, auth: opts.Authority, validity: opts.HeadValidity, log: opts.Logger,
 		syncs: make(chan struct{}, maxConcurrentSyncs)}
 	if s.validity <= 0 {
 		s.validity = DefaultHeadValidity
@@ -92,7 +106,10 @@ func newService(n *node.Node, opts Options) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	if s.key != nil {
+	switch {
+	case s.auth != nil:
+		s.id = s.auth.Publisher
+	case s.key != nil:
 		s.id = bundle.PublisherID(s.key.Public().(ed25519.PublicKey))
 	}
 	if n.Serves() {
@@ -152,26 +169,29 @@ func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, er
 	}
 	s.signMu.Lock()
 	defer s.signMu.Unlock()
+	cur, err := s.heads.Get(s.id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.canSign(cur); err != nil {
+		return nil, err // before the bundle is stored
+	}
+	if cur != nil && cur.Seq == math.MaxUint64 {
+		return nil, ErrSequenceExhausted
+	}
 	if err := s.n.AddBundle(ctx, b); err != nil {
 		return nil, err
 	}
 	cat := &node.Catalog{Publisher: s.id, Bundles: []cid.Cid{b.Root}}
 	var seq uint64 = 1
-	cur, err := s.heads.Get(s.id)
-	if err != nil {
-		return nil, err
-	}
 	if cur != nil {
-		if cur.Seq == math.MaxUint64 {
-			return nil, ErrSequenceExhausted
-		}
 		seq = cur.Seq + 1
 		old, _, err := s.catalog(ctx, cur)
 		if err != nil {
 			return nil, fmt.Errorf("current catalog: %w", err)
 		}
 		for _, c := range old.Bundles {
-			if c != b.Root {
+			if c != b.Root && !s.revoked(c) {
 				cat.Bundles = append(cat.Bundles, c)
 			}
 		}
@@ -180,7 +200,7 @@ func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, er
 	if err != nil {
 		return nil, err
 	}
-	h, err := node.NewHead(s.key, cc, seq, s.validity)
+	h, err := s.sign(cc, seq, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +223,7 @@ func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := node.NewHead(s.key, cur.Catalog, cur.Seq, s.validity)
+	h, err := s.sign(cur.Catalog, cur.Seq, cur)
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +235,56 @@ func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
 		return nil, err
 	}
 	return h, nil
+}
+
+// revoked reports whether a held bundle is one the newest publisher
+// document the service knows no longer authorizes: a publisher's next
+// catalog leaves it out.
+func (s *Service) revoked(root cid.Cid) bool {
+	cur, _ := s.heads.Get(s.id)
+	auth := s.authority(cur)
+	if auth == nil {
+		return false
+	}
+	for _, in := range s.n.HeldBundles() {
+		if in.Root == root {
+			return auth.AuthorizeBundle(in.Signer, in.Seq) != nil
+		}
+	}
+	return false
+}
+
+// sign signs a head for catalog with sequence seq: with the root key, or
+// with the head key under the newest publisher document the service
+// knows, the one it was given or the stored head's (cur, nil if none); a
+// root key signs under the stored head's document too, if it has one, so
+// its head is not older than the delegated ones.
+func (s *Service) sign(catalog cid.Cid, seq uint64, cur *node.Head) (*node.Head, error) {
+	auth := s.authority(cur)
+	if auth == nil {
+		return node.NewHead(s.key, catalog, seq, s.validity)
+	}
+	return node.NewDelegatedHead(s.key, auth, catalog, seq, s.validity)
+}
+
+// authority is the newest publisher document the service knows: the one
+// it was given or the stored head's (cur, nil if none).
+func (s *Service) authority(cur *node.Head) *bundle.Authority {
+	if cur != nil && cur.Authority != nil {
+		return bundle.Newer(s.auth, cur.Authority)
+	}
+	return s.auth
+}
+
+// canSign reports whether the service's key may sign a head now, under
+// the newest document it knows.
+func (s *Service) canSign(cur *node.Head) error {
+	auth := s.authority(cur)
+	key := s.key.Public().(ed25519.PublicKey)
+	if auth == nil || bundle.PublisherID(key) == auth.Publisher {
+		return nil
+	}
+	return auth.AuthorizeHead(key, time.Now())
 }
 
 // KeepRenewed announces the publisher's stored head at once (it may have
@@ -263,6 +333,11 @@ func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from 
 	if err := s.n.AdmitBlock(ctx, h.Catalog, catalog); err != nil {
 		return nil, err
 	}
+	if h.Authority != nil { // served beside the head, for IPFS tools
+		if err := s.n.AdmitBlock(ctx, h.Authority.CID(), h.Authority.Bytes()); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.n.SyncBlocks(); err != nil {
 		return nil, err
 	}
@@ -274,6 +349,9 @@ func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from 
 	case err != nil:
 		return nil, err
 	}
+	if updated {
+		dropped = s.dropRevoked(h)
+	}
 	if updated && from == fromHere {
 		s.announce(ctx, h)
 	}
@@ -282,7 +360,33 @@ func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from 
 			s.advertise(ctx, h, cat.Bundles)
 		}
 	}
-	return s.Enforce(ctx)
+	more, err := s.Enforce(ctx)
+	return append(dropped, more...), err
+}
+
+// dropRevoked deletes the held bundles of h's publisher that h's
+// publisher document no longer authorizes (signed by a revoked key after
+// its cut-off, or by a key it no longer lists): from now on they are not
+// served, counted or shown anywhere.
+func (s *Service) dropRevoked(h *node.Head) []cid.Cid {
+	if h.Authority == nil {
+		return nil
+	}
+	var dropped []cid.Cid
+	for _, in := range s.n.HeldBundles() {
+		if in.Publisher != h.Publisher || h.Authority.AuthorizeBundle(in.Signer, in.Seq) == nil {
+			continue
+		}
+		if err := s.n.DropBundle(in.Root); err != nil {
+			s.log.Warn("a revoked bundle could not be deleted", "err", err)
+			continue
+		}
+		dropped = append(dropped, in.Root)
+	}
+	if len(dropped) > 0 {
+		s.log.Warn("deleted bundles the publisher's new document revokes", "bundles", len(dropped))
+	}
+	return dropped
 }
 
 // announce tells the publisher's followers about a stored head: serving

@@ -27,9 +27,13 @@ type StaticResult struct {
 
 // WriteStatic writes the HTTP layout of docs/protocol.md into dir, for a
 // plain web host or CDN to serve: for each publisher (nil: every one it
-// holds a head of), ipfs/<catalog CID> (the catalog block), ipfs/<bundle root> (each
-// held bundle's canonical file) and, last, ipns/<publisher ID> (the head),
-// so a reader never finds a head whose content is not there yet. Every file
+// holds a head of), ipfs/<catalog CID> (the catalog block), ipfs/<bundle
+// root> (each held bundle's canonical file), ipfs/<document CID> (a
+// delegated head's publisher document) and, last, the head:
+// ipns/<name> (its IPNS record, under the name it is valid for: the
+// publisher's, or the head key's) and samizdat/heads/<publisher ID> (its
+// wire form), so a reader never finds a head whose content is not there
+// yet. Every file
 // is written atomically; bundle files already present (immutable, named by
 // CID) are not written again. index.html and README.txt say what the
 // directory is.
@@ -37,7 +41,7 @@ func (s *Service) WriteStatic(ctx context.Context, dir string, publishers []stri
 	if publishers == nil {
 		publishers = s.heads.List()
 	}
-	for _, sub := range []string{"ipfs", "ipns"} {
+	for _, sub := range []string{"ipfs", "ipns", filepath.FromSlash(strings.Trim(node.HeadPath, "/"))} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
@@ -84,7 +88,17 @@ func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*S
 	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Catalog.String()), 0o644, data); err != nil {
 		return nil, err
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipns", h.Publisher), 0o644, h.Bytes()); err != nil {
+	if h.Authority != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Authority.CID().String()), 0o644, h.Authority.Bytes()); err != nil {
+			return nil, err
+		}
+	}
+	// The head last: its record under the IPNS name it is valid for, and
+	// its wire form, which a delegated head needs.
+	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipns", h.IPNSName().Peer().String()), 0o644, h.Record()); err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(dir, filepath.FromSlash(strings.Trim(node.HeadPath, "/")), h.Publisher), 0o644, h.Bytes()); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -77,7 +77,7 @@ func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*Syn
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
 	if err := s.fetchMissing(ctx, res, func(root cid.Cid) error {
 		s.discover(ctx, root)
-		_, err := s.n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher}, io.Discard)
+		_, err := s.n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}, io.Discard)
 		return err
 	}); err != nil {
 		return res, err

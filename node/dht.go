@@ -2,8 +2,10 @@ package node
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/ipfs/boxo/ipns"
 	"github.com/ipfs/go-cid"
@@ -54,27 +56,24 @@ func newDHT(h host.Host, cfg Config) (*dht.IpfsDHT, error) {
 
 var errNoDHT = errors.New("this node runs no DHT")
 
-func headKey(publisher string) (string, error) {
-	pid, err := peer.Decode(publisher)
-	if err != nil {
-		return "", err
-	}
-	return string(ipns.NameFromPeer(pid).RoutingKey()), nil
-}
-
-// PutHead stores a head record in the DHT under the publisher's IPNS name.
+// PutHead stores a head's IPNS record in the DHT under the IPNS name it
+// is valid for: the publisher's for a root-signed head, the head key's
+// for a delegated one (any IPFS DHT node accepts either).
 func (n *Node) PutHead(ctx context.Context, h *Head) error {
 	if n.dht == nil {
 		return errNoDHT
 	}
-	key, err := headKey(h.Publisher)
-	if err != nil {
-		return err
-	}
-	return n.dht.PutValue(ctx, key, h.Bytes())
+	return n.dht.PutValue(ctx, string(h.IPNSName().RoutingKey()), h.Record())
 }
 
-// FindHead looks a publisher's head up in the DHT and checks it.
+// FindHead looks a publisher's head up in the DHT and checks it: the
+// record under the publisher's own IPNS name (a root-signed head) and,
+// when the node holds a delegated head of the publisher, the records
+// under the names of the head keys its publisher document lists, still
+// in their window (at most maxHeadKeyLookups), each joined with that
+// document. A newer document is never learned here: it comes with a
+// head from a peer, HTTP or an import. It returns the head the head rule
+// prefers among those found.
 func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 	if n.dht == nil {
 		return nil, errNoDHT
@@ -83,15 +82,48 @@ func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := headKey(id)
+	root, _ := bundle.ParsePublisherID(id)
+	var found []*Head
+	var errs []error
+	if h, err := n.findRecord(ctx, root, func(rec []byte) (*Head, error) { return ParseHead(id, rec) }); err == nil {
+		found = append(found, h)
+	} else {
+		errs = append(errs, err)
+	}
+	if held, _ := n.repo.heads.held(id); held != nil && held.Authority != nil {
+		looked := 0
+		for _, hk := range held.Authority.HeadKeys {
+			if looked == maxHeadKeyLookups || hk.Until.Before(time.Now()) {
+				continue
+			}
+			looked++
+			h, err := n.findRecord(ctx, hk.Key, func(rec []byte) (*Head, error) { return wrapRecord(held.Authority, hk.Key, rec) })
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			found = append(found, h)
+		}
+	}
+	best, _ := Newest(nil, found...)
+	if best == nil {
+		return nil, fmt.Errorf("head not found in the DHT: %w", errors.Join(errs...))
+	}
+	return best, nil
+}
+
+// findRecord gets the IPNS record of key's name from the DHT and parses it
+// with parse.
+func (n *Node) findRecord(ctx context.Context, key ed25519.PublicKey, parse func([]byte) (*Head, error)) (*Head, error) {
+	pid, err := peerID(key)
 	if err != nil {
 		return nil, err
 	}
-	data, err := n.dht.GetValue(ctx, key)
+	data, err := n.dht.GetValue(ctx, string(ipns.NameFromPeer(pid).RoutingKey()))
 	if err != nil {
-		return nil, fmt.Errorf("head not found in the DHT: %w", err)
+		return nil, err
 	}
-	return ParseHead(id, data)
+	return parse(data)
 }
 
 // Provide announces in the DHT that this node holds c. Readers never call

@@ -19,6 +19,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/routing"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/samizdat/samizdat/bundle"
 )
 
 // ErrNotServing is returned by Gateway on a node that does not serve
@@ -36,10 +37,19 @@ type GatewayConfig struct {
 	Metrics prometheus.Registerer
 }
 
+// HeadPath is where a gateway, and a static copy, serve each held head in
+// its wire form: HeadPath + publisher ID.
+const HeadPath = "/samizdat/heads/"
+
+// HeadMediaType is the media type of a head in its wire form.
+const HeadMediaType = "application/vnd.samizdat.head"
+
 // Gateway returns an IPFS trustless HTTP gateway over the node's store,
-// to mount at /ipfs/ and /ipns/: raw blocks (?format=raw), CARs
-// (?format=car) and, for each publisher it holds a head of, that head
-// (?format=ipns-record). It answers from the repo only: a request never
+// to mount at /ipfs/, /ipns/ and HeadPath: raw blocks (?format=raw), CARs
+// (?format=car), for each publisher it holds a head of, that head's IPNS
+// record under the name it is valid for (?format=ipns-record: the
+// publisher's, or a delegated head's key's), and the head in its wire
+// form at HeadPath + publisher ID. It answers from the repo only: a request never
 // makes the node fetch anything from the network, and content it lacks
 // is a 404. It serves no deserialized content (no HTML, no files).
 // Only nodes that serve have one (ErrNotServing).
@@ -78,6 +88,7 @@ func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", heldOnly(bs, h))
 	mux.Handle("/ipns/", h)
+	mux.HandleFunc("GET "+HeadPath, vs.serveHead)
 	return mux, nil
 }
 
@@ -126,14 +137,44 @@ func (s headStore) GetValue(ctx context.Context, key string, _ ...routing.Option
 	if err != nil || pub.Type() != ci.Ed25519 {
 		return nil, gateway.NewErrorStatusCode(routing.ErrNotFound, http.StatusNotFound)
 	}
-	h, err := s.hs.Get(peer.ID(name.Peer()).String())
+	if h := s.recordFor(name); h != nil {
+		return h.Record(), nil
+	}
+	return nil, gateway.NewErrorStatusCode(routing.ErrNotFound, http.StatusNotFound)
+}
+
+// recordFor returns the held head whose IPNS record is valid for name:
+// a root-signed head under its publisher's name, a delegated one under
+// its head key's.
+func (s headStore) recordFor(name ipns.Name) *Head {
+	if h, err := s.hs.Get(peer.ID(name.Peer()).String()); err == nil && h != nil && h.IPNSName().Equal(name) {
+		return h
+	}
+	for _, id := range s.hs.List() {
+		if h, err := s.hs.Get(id); err == nil && h != nil && h.Authority != nil && h.IPNSName().Equal(name) {
+			return h
+		}
+	}
+	return nil
+}
+
+// serveHead answers /samizdat/heads/<publisher ID> with the held head in
+// its wire form (docs/protocol.md, HTTP layout): what a samizdat reader
+// needs of a delegated head, the publisher document included.
+func (s headStore) serveHead(w http.ResponseWriter, r *http.Request) {
+	id, err := bundle.NormalizePublisherID(strings.TrimPrefix(r.URL.Path, HeadPath))
 	if err != nil {
-		return nil, err
+		http.Error(w, "bad publisher ID", http.StatusBadRequest)
+		return
 	}
-	if h == nil {
-		return nil, gateway.NewErrorStatusCode(routing.ErrNotFound, http.StatusNotFound)
+	h, err := s.hs.Get(id)
+	if err != nil || h == nil {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
 	}
-	return h.Bytes(), nil
+	w.Header().Set("Content-Type", HeadMediaType)
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	w.Write(h.Bytes())
 }
 
 func (s headStore) SearchValue(ctx context.Context, key string, opts ...routing.Option) (<-chan []byte, error) {

@@ -1,19 +1,12 @@
 package node
 
 import (
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
-	"time"
 
-	"github.com/ipfs/boxo/ipns"
-	"github.com/ipfs/boxo/path"
-	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 )
@@ -26,88 +19,6 @@ var (
 	// ErrNoHead says no head of a publisher is held, or none was had.
 	ErrNoHead = errors.New("no head for this publisher")
 )
-
-// Head is a publisher's signed, sequence-numbered, expiring pointer to its
-// current catalog: an IPNS record signed by the publisher key, so any IPFS
-// tool can resolve and check it too.
-type Head struct {
-	Publisher string
-	Seq       uint64
-	Catalog   cid.Cid
-	Expires   time.Time
-	// Expired is set when the signature holds but the validity has passed:
-	// the content is still the publisher's, but may be stale or blocked.
-	Expired bool
-	raw     []byte
-}
-
-// Bytes returns the marshaled IPNS record.
-func (h *Head) Bytes() []byte { return h.raw }
-
-// NewHead signs a head for catalog with the publisher's root key.
-func NewHead(key ed25519.PrivateKey, catalog cid.Cid, seq uint64, validity time.Duration) (*Head, error) {
-	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := ipns.NewRecord(sk, path.FromCid(catalog), seq, time.Now().Add(validity), headTTL)
-	if err != nil {
-		return nil, err
-	}
-	data, err := ipns.MarshalRecord(rec)
-	if err != nil {
-		return nil, err
-	}
-	return ParseHead(bundle.PublisherID(key.Public().(ed25519.PublicKey)), data)
-}
-
-// ParseHead checks a head record for publisher: size, signature by the
-// publisher's key, and a catalog CID as its value. An expired record is
-// returned with Expired set; everything else that fails is ErrBadHead.
-func ParseHead(publisher string, data []byte) (*Head, error) {
-	if len(data) > maxHeadSize {
-		return nil, fmt.Errorf("%w: %d bytes", ErrBadHead, len(data))
-	}
-	pub, err := bundle.ParsePublisherID(publisher)
-	if err != nil {
-		return nil, err
-	}
-	lpub, err := crypto.UnmarshalEd25519PublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	pid, err := peer.IDFromPublicKey(lpub)
-	if err != nil {
-		return nil, err
-	}
-	rec, err := ipns.UnmarshalRecord(data)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
-	}
-	expired := false
-	if err := ipns.ValidateWithName(rec, ipns.NameFromPeer(pid)); errors.Is(err, ipns.ErrExpiredRecord) {
-		expired = true
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
-	}
-	seq, err := rec.Sequence()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
-	}
-	eol, err := rec.Validity()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
-	}
-	val, err := rec.Value()
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
-	}
-	ip, err := path.NewImmutablePath(val)
-	if err != nil || len(ip.Segments()) != 2 {
-		return nil, fmt.Errorf("%w: value is not a catalog CID", ErrBadHead)
-	}
-	return &Head{Publisher: bundle.PublisherID(pub), Seq: seq, Catalog: ip.RootCid(), Expires: eol, Expired: expired, raw: data}, nil
-}
 
 // Heads is a node's persisted high-water marks: the newest head it
 // trusts for each publisher. A head older than the stored one is refused,
@@ -150,11 +61,19 @@ func (hs *Heads) Get(publisher string) (*Head, error) {
 // Supersedes is the head rule: the one place that decides whether a
 // publisher's offered head replaces the held one (nil: none held). Every
 // path that stores, relays or prefers a head calls it, directly or
-// through Heads.Offer, Heads.Check or Newest.
+// through Heads.Offer, Heads.Check or Newest. Heads are ordered by their
+// publisher document's sequence number first (a root-signed head without
+// one counts as 0), then by their own:
 //
 //   - no head held: offered wins, expired or not;
-//   - a higher sequence wins, whatever either expiry (an expired head
-//     still says what the publisher signed last; readers see it stale);
+//   - a newer publisher document wins, whatever either head's sequence:
+//     the root's next document ends any head a leaked key signed, and no
+//     sequence number can freeze a publisher; an older one is
+//     ErrRollback; two documents with one sequence number are
+//     ErrEquivocated (the root signed twice: the held one stays);
+//   - under one document, a higher sequence wins, whatever either expiry
+//     (an expired head still says what the publisher signed last; readers
+//     see it stale);
 //   - a lower sequence is ErrRollback;
 //   - the same sequence naming another catalog is ErrEquivocated: the
 //     publisher key signed two heads with one number, and the held one
@@ -171,6 +90,12 @@ func Supersedes(held, offered *Head) (bool, error) {
 		return true, nil
 	case held.Publisher != offered.Publisher:
 		return false, fmt.Errorf("%w: heads of two publishers compared", ErrBadHead)
+	case offered.docSeq() > held.docSeq():
+		return true, nil
+	case offered.docSeq() < held.docSeq():
+		return false, fmt.Errorf("%w: publisher document %d, trusted %d", ErrRollback, offered.docSeq(), held.docSeq())
+	case held.Authority != nil && held.Authority.CID() != offered.Authority.CID():
+		return false, fmt.Errorf("%w: two publisher documents with sequence %d", ErrEquivocated, held.docSeq())
 	case offered.Seq > held.Seq:
 		return true, nil
 	case offered.Seq < held.Seq:

@@ -1,6 +1,10 @@
 package node
 
-import "time"
+import (
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+)
 
 // Bounds on what a node accepts from peers and on what it spends.
 const (
@@ -35,9 +39,13 @@ const (
 	rcmgrMemory = 256 << 20
 	rcmgrFDs    = 1024
 
-	// maxHeadSize bounds a head record, checked before parsing: the IPNS
-	// record limit.
-	maxHeadSize = 10 << 10
+	// maxRecordSize bounds a head's IPNS record: the IPNS record limit.
+	maxRecordSize = 10 << 10
+
+	// maxHeadSize bounds a head in its wire form, checked before parsing:
+	// a delegated head carries its publisher document and its record, and
+	// a few bytes of framing.
+	maxHeadSize = bundle.MaxAuthoritySize + maxRecordSize + 1<<10
 
 	// maxHeadRequest bounds a head request: one publisher ID (52 bytes
 	// as a peer ID, 62 as an IPNS name).
@@ -70,6 +78,10 @@ const (
 	// maxBundleFile bounds a bundle file received whole; it is written to
 	// disk as it arrives, never held in memory.
 	maxBundleFile = 8 << 30
+
+	// maxHeadKeyLookups bounds the head keys whose records one DHT lookup
+	// of a delegated head asks for.
+	maxHeadKeyLookups = 4
 
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute

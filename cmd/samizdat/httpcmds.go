@@ -306,6 +306,7 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop f
 		mux := http.NewServeMux()
 		mux.Handle("/ipfs/", gw)
 		mux.Handle("/ipns/", gw)
+		mux.Handle(node.HeadPath, gw)
 		mux.Handle("/", pages)
 		h = mux
 	}

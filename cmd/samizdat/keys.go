@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -87,75 +88,113 @@ func loadAuthority(path string) (*bundle.Authority, error) {
 	return a, nil
 }
 
+// defaultHeadKeyWindow is how long `authorize --head-key` lets a head key
+// sign heads unless told: a quarter year, so a leaked key dies by itself
+// even if no one revokes it, and a newsroom renews its document at a
+// quarterly ceremony.
+const defaultHeadKeyWindow = 90 * 24 * time.Hour
+
+// authorizeOptions is what `samizdat authorize` was asked to do.
+type authorizeOptions struct {
+	keyPath, out, from, name string
+	add, revoke, headKeys    []string
+	until                    time.Duration
+}
+
 func runAuthorizeCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("authorize", flag.ContinueOnError)
-	keyPath := fs.String("k", "", "the publisher's root key")
-	out := fs.String("o", "", "publisher document to write")
-	from := fs.String("from", "", "current publisher document to build on")
-	name := fs.String("name", "", "publisher name shown to readers")
-	var add, revoke multiFlag
-	fs.Var(&add, "add", "authorize a signing key (key file or key ID); repeatable")
-	fs.Var(&revoke, "revoke", "revoke a signing key (key file or key ID), optionally KEY@SEQ to keep its bundles up to SEQ valid; repeatable")
+	var o authorizeOptions
+	fs.StringVar(&o.keyPath, "k", "", "the publisher's root key")
+	fs.StringVar(&o.out, "o", "", "publisher document to write")
+	fs.StringVar(&o.from, "from", "", "current publisher document to build on")
+	fs.StringVar(&o.name, "name", "", "publisher name shown to readers")
+	var add, revoke, headKeys multiFlag
+	fs.Var(&add, "add", "authorize a bundle signing key (key file or key ID); repeatable")
+	fs.Var(&headKeys, "head-key", "authorize a key to sign heads (key file or key ID), for --until; repeatable")
+	fs.DurationVar(&o.until, "until", defaultHeadKeyWindow, "how long from now the --head-key keys may sign heads")
+	fs.Var(&revoke, "revoke", "revoke a signing key, for bundles and heads (key file or key ID), optionally KEY@SEQ to keep its bundles up to SEQ valid; repeatable")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
 	}
-	if *keyPath == "" || *out == "" || len(pos) != 0 {
+	if o.keyPath == "" || o.out == "" || len(pos) != 0 {
 		return fmt.Errorf("%w: -k ROOTKEY and -o DOC are required", errUsage)
 	}
-	root, err := loadKey(*keyPath)
+	if o.until <= 0 {
+		return fmt.Errorf("%w: --until must be positive", errUsage)
+	}
+	o.add, o.revoke, o.headKeys = add, revoke, headKeys
+	doc, err := authorize(o)
 	if err != nil {
 		return err
 	}
-	prev, err := loadAuthority(*from)
+	fmt.Fprintf(e.stdout, "publisher %s\ndocument  %d, %d signing keys, %d head keys, %d revoked\n", doc.Publisher, doc.Seq, len(doc.Keys), len(doc.HeadKeys), len(doc.Revoked))
+	return nil
+}
+
+// authorize signs the next publisher document with the root key: the
+// document it builds on, less the revoked keys, plus the added ones. Head
+// keys whose window has closed are dropped; a head key granted again
+// gets the new window.
+func authorize(o authorizeOptions) (*bundle.Authority, error) {
+	root, err := loadKey(o.keyPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	p := bundle.AuthorityParams{Seq: 1, Created: time.Now(), Name: *name}
+	prev, err := loadAuthority(o.from)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	p := bundle.AuthorityParams{Seq: 1, Created: now, Name: o.name}
 	if prev != nil {
 		if prev.Publisher != bundle.PublisherID(root.Public().(ed25519.PublicKey)) {
-			return fmt.Errorf("%s: %w", *from, bundle.ErrWrongPublisher)
+			return nil, fmt.Errorf("%s: %w", o.from, bundle.ErrWrongPublisher)
 		}
-		p.Seq, p.Keys, p.Revoked = prev.Seq+1, prev.Keys, prev.Revoked
+		p.Seq, p.Keys, p.Revoked = prev.Seq+1, slices.Clone(prev.Keys), slices.Clone(prev.Revoked)
+		for _, hk := range prev.HeadKeys {
+			if hk.Until.After(now) {
+				p.HeadKeys = append(p.HeadKeys, hk)
+			}
+		}
 		if p.Name == "" {
 			p.Name = prev.Name
 		}
 	}
-	for _, r := range revoke {
+	for _, r := range o.revoke {
 		arg, after := r, uint64(0)
 		if i := strings.LastIndexByte(r, '@'); i > 0 {
 			if after, err = strconv.ParseUint(r[i+1:], 10, 63); err != nil {
-				return fmt.Errorf("%w: --revoke %s: bad sequence", errUsage, r)
+				return nil, fmt.Errorf("%w: --revoke %s: bad sequence", errUsage, r)
 			}
 			arg = r[:i]
 		}
 		k, err := loadPublicKey(arg)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		var keep []ed25519.PublicKey
-		for _, old := range p.Keys {
-			if !old.Equal(k) {
-				keep = append(keep, old)
-			}
-		}
-		p.Keys = keep
+		p.Keys = slices.DeleteFunc(p.Keys, func(old ed25519.PublicKey) bool { return old.Equal(k) })
+		p.HeadKeys = slices.DeleteFunc(p.HeadKeys, func(hk bundle.HeadKey) bool { return hk.Key.Equal(k) })
 		p.Revoked = append(p.Revoked, bundle.Revocation{Key: k, After: after})
 	}
-	for _, a := range add {
+	for _, a := range o.add {
 		k, err := loadPublicKey(a)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		p.Keys = append(p.Keys, k)
 	}
+	for _, a := range o.headKeys {
+		k, err := loadPublicKey(a)
+		if err != nil {
+			return nil, err
+		}
+		p.HeadKeys = slices.DeleteFunc(p.HeadKeys, func(hk bundle.HeadKey) bool { return hk.Key.Equal(k) })
+		p.HeadKeys = append(p.HeadKeys, bundle.HeadKey{Key: k, Until: now.Add(o.until)})
+	}
 	doc, err := bundle.NewAuthority(root, p)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := atomicfile.WriteBytes(*out, 0o644, doc.Bytes()); err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "publisher %s\ndocument  %d, %d signing keys, %d revoked\n", doc.Publisher, doc.Seq, len(doc.Keys), len(doc.Revoked))
-	return nil
+	return doc, atomicfile.WriteBytes(o.out, 0o644, doc.Bytes())
 }

@@ -20,7 +20,8 @@ import (
 func runPublishCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
 	repoDir := fs.String("repo", "", "the publisher's repository")
-	keyPath := fs.String("key", "", "publisher key (default: the one serve was started with)")
+	keyPath := fs.String("key", "", "publisher key: a head key with --authority, else the root key (default: the one serve was started with)")
+	authorityPath := fs.String("authority", "", "publisher document authorizing --key to sign heads (default: the one serve was started with)")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -44,17 +45,22 @@ func runPublishCmd(ctx context.Context, e *env, args []string) error {
 	}
 	// No node running: publish into the repo; serve announces it later.
 	if *keyPath == "" {
-		data, err := os.ReadFile(filepath.Join(*repoDir, keyPathFile))
-		if err != nil {
+		if *keyPath = recalled(*repoDir, keyPathFile); *keyPath == "" {
 			return fmt.Errorf("%w: --key is required (no key recorded in %s)", errUsage, *repoDir)
 		}
-		*keyPath = strings.TrimSpace(string(data))
+		if *authorityPath == "" {
+			*authorityPath = recalled(*repoDir, authorityPathFile)
+		}
 	}
 	key, err := loadKey(*keyPath)
 	if err != nil {
 		return err
 	}
-	svc, _, closeAll, err := openService(ctx, *repoDir, node.Config{Logger: e.log}, mirror.Options{Key: key, Logger: e.log})
+	auth, err := loadAuthority(*authorityPath)
+	if err != nil {
+		return err
+	}
+	svc, _, closeAll, err := openService(ctx, *repoDir, node.Config{Logger: e.log}, mirror.Options{Key: key, Authority: auth, Logger: e.log})
 	if err != nil {
 		return err
 	}
@@ -65,6 +71,15 @@ func runPublishCmd(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "published %s: head %d (serve --repo %s announces it)\n", pos[0], h.Seq, *repoDir)
 	return nil
+}
+
+// recalled returns the path serve recorded in the repo file name, or "".
+func recalled(repo, name string) string {
+	data, err := os.ReadFile(filepath.Join(repo, name))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }
 
 func runStatusCmd(ctx context.Context, e *env, args []string) error {

@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,8 +24,9 @@ import (
 
 // Files a running node keeps in its repo besides node/'s own.
 const (
-	addrsFile   = "addrs"
-	keyPathFile = "publisher-key" // the path (not the key) of the publisher key serve was given
+	addrsFile         = "addrs"
+	keyPathFile       = "publisher-key"       // the path (not the key) of the head-signing key serve was given
+	authorityPathFile = "publisher-authority" // the path of the publisher document serve was given
 )
 
 var defaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4002/ws"}
@@ -32,6 +35,8 @@ var defaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/qui
 type serveOptions struct {
 	repo, keyPath string
 	key           ed25519.PrivateKey
+	authorityPath string
+	authority     *bundle.Authority
 	interval      time.Duration
 	follow        []string
 	peers         []peer.AddrInfo
@@ -53,7 +58,8 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	o := &serveOptions{}
 	fs.StringVar(&o.repo, "repo", "", "repository directory (created if missing)")
-	fs.StringVar(&o.keyPath, "key", "", "publisher key: act for this publisher (sign and renew its head)")
+	fs.StringVar(&o.keyPath, "key", "", "publisher key: act for this publisher (sign and renew its head): a head key with --authority, else the root key")
+	fs.StringVar(&o.authorityPath, "authority", "", "publisher document authorizing --key to sign heads, so the root key can stay offline")
 	fs.DurationVar(&o.interval, "interval", mirror.DefaultSyncInterval, "how often to check followed publishers for new heads")
 	noMDNS := fs.Bool("no-mdns", false, "do not advertise on, or discover neighbours in, the local network")
 	fs.Int64Var(&o.node.Quota, "quota", 0, "bytes of bundles to keep (0: no bound); the oldest go first, a publisher's newest never")
@@ -86,6 +92,12 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 			return nil, err
 		}
 	}
+	if o.authorityPath != "" && o.keyPath == "" {
+		return nil, fmt.Errorf("%w: --authority needs the --key it authorizes", errUsage)
+	}
+	if o.authority, err = loadAuthority(o.authorityPath); err != nil {
+		return nil, err
+	}
 	for _, id := range follow {
 		if _, err := bundle.ParsePublisherID(id); err != nil {
 			return nil, fmt.Errorf("%w: --follow %.80q: not a publisher ID", errUsage, id)
@@ -117,16 +129,16 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 
 // serve runs a mirror (and, with a key, a publisher) until ctx ends.
 func serve(ctx context.Context, e *env, o *serveOptions) error {
-	svc, repo, closeAll, err := openService(ctx, o.repo, o.node, mirror.Options{Key: o.key, Logger: e.log})
+	svc, repo, closeAll, err := openService(ctx, o.repo, o.node, mirror.Options{Key: o.key, Authority: o.authority, Logger: e.log})
 	if err != nil {
 		return err
 	}
 	defer closeAll()
-	if o.keyPath != "" {
-		abs, _ := filepath.Abs(o.keyPath)
-		if err := atomicfile.WriteBytes(filepath.Join(o.repo, keyPathFile), 0o600, []byte(abs+"\n")); err != nil {
-			return err
-		}
+	if err := rememberPath(o.repo, keyPathFile, o.keyPath); err != nil {
+		return err
+	}
+	if err := rememberPath(o.repo, authorityPathFile, o.authorityPath); err != nil {
+		return err
 	}
 	connectAll(ctx, e, svc.Node(), o.peers)
 	var pages *web.Server
@@ -205,6 +217,23 @@ func (d *daemon) run(ctx context.Context, o *serveOptions) error {
 	<-ctx.Done()
 	d.e.log.Info("stopped")
 	return nil
+}
+
+// rememberPath writes the absolute form of path (none: removes the
+// record) to the repo file name, for `publish` to find when no node runs.
+func rememberPath(repo, name, path string) error {
+	p := filepath.Join(repo, name)
+	if path == "" {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteBytes(p, 0o600, []byte(abs+"\n"))
 }
 
 func parsePeers(addrs []string) ([]peer.AddrInfo, error) {

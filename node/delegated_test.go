@@ -1,0 +1,185 @@
+package node
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/ipld/go-ipld-prime/node/bindnode"
+	"github.com/samizdat/samizdat/bundle"
+)
+
+// docs is a publisher's root key and a way to sign its documents.
+type docs struct {
+	t    *testing.T
+	root ed25519.PrivateKey
+	id   string
+}
+
+func newDocs(t *testing.T, seed byte) *docs {
+	root := publisherKey(seed)
+	return &docs{t: t, root: root, id: bundle.PublisherID(root.Public().(ed25519.PublicKey))}
+}
+
+// doc signs document seq granting head keys (each valid for a day) and
+// revoking others.
+func (d *docs) doc(seq uint64, heads []ed25519.PrivateKey, revoked ...ed25519.PrivateKey) *bundle.Authority {
+	d.t.Helper()
+	p := bundle.AuthorityParams{Seq: seq}
+	for _, k := range heads {
+		p.HeadKeys = append(p.HeadKeys, bundle.HeadKey{Key: k.Public().(ed25519.PublicKey), Until: time.Now().Add(24 * time.Hour)})
+	}
+	for _, k := range revoked {
+		p.Revoked = append(p.Revoked, bundle.Revocation{Key: k.Public().(ed25519.PublicKey)})
+	}
+	a, err := bundle.NewAuthority(d.root, p)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return a
+}
+
+func (d *docs) head(key ed25519.PrivateKey, auth *bundle.Authority, seq uint64, catalog string) *Head {
+	d.t.Helper()
+	h, err := NewDelegatedHead(key, auth, catalogCID(d.t, catalog), seq, time.Hour)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return h
+}
+
+// rewrap builds a head wrapper from parts, signed or not, as an attacker
+// would.
+func rewrap(t *testing.T, w wireHead) []byte {
+	t.Helper()
+	data, err := bundle.EncodeDAGCBOR(bindnode.Wrap(&w, headProto.Type()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// TestParseDelegatedHead: a head key's head is valid for the publisher
+// only under a document of that publisher that lists the key, unrevoked,
+// for the head's whole validity.
+func TestParseDelegatedHead(t *testing.T) {
+	d, other := newDocs(t, 1), newDocs(t, 2)
+	k1, k2, thief := publisherKey(11), publisherKey(12), publisherKey(13)
+	doc := d.doc(1, []ed25519.PrivateKey{k1})
+	h := d.head(k1, doc, 5, "c5")
+	got, err := ParseHead(d.id, h.Bytes())
+	if err != nil || got.Seq != 5 || got.Authority == nil || !got.Signer.Equal(k1.Public().(ed25519.PublicKey)) {
+		t.Fatalf("ParseHead() = %+v, %v", got, err)
+	}
+	if got.IPNSName().Peer().String() != bundle.PublisherID(k1.Public().(ed25519.PublicKey)) {
+		t.Errorf("IPNSName() = %s, want the head key's name", got.IPNSName())
+	}
+	// The root key may sign a wrapped head too.
+	if _, err := ParseHead(d.id, d.head(d.root, doc, 6, "c6").Bytes()); err != nil {
+		t.Errorf("ParseHead(root-signed wrapper) = %v", err)
+	}
+	rec := func(k ed25519.PrivateKey, validity time.Duration) []byte {
+		r, err := signRecord(k, catalogCID(t, "c"), 7, time.Now().Add(validity))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	pk := func(k ed25519.PrivateKey) []byte { return k.Public().(ed25519.PublicKey) }
+	w := func(doc *bundle.Authority, publisher string, signer ed25519.PrivateKey, record []byte) []byte {
+		return rewrap(t, wireHead{V: 1, Type: headType, Publisher: publisher, Authority: doc.Bytes(), Signer: pk(signer), Record: record})
+	}
+	tamperedDoc := bytes.Clone(doc.Bytes())
+	tamperedDoc[len(tamperedDoc)-3] ^= 1
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"signer not a head key", w(doc, d.id, k2, rec(k2, time.Hour))},
+		{"signer revoked", w(d.doc(2, []ed25519.PrivateKey{k1}, k1), d.id, k1, rec(k1, time.Hour))},
+		{"validity past the key's window", w(doc, d.id, k1, rec(k1, 48*time.Hour))},
+		{"another publisher's document", w(other.doc(1, []ed25519.PrivateKey{k1}), d.id, k1, rec(k1, time.Hour))},
+		{"record signed by another key than the signer", w(doc, d.id, k1, rec(thief, time.Hour))},
+		{"document altered", rewrap(t, wireHead{V: 1, Type: headType, Publisher: d.id, Authority: tamperedDoc, Signer: pk(k1), Record: rec(k1, time.Hour)})},
+		{"wrong type", rewrap(t, wireHead{V: 1, Type: "samizdat/catalog", Publisher: d.id, Authority: doc.Bytes(), Signer: pk(k1), Record: rec(k1, time.Hour)})},
+		{"wrong version", rewrap(t, wireHead{V: 2, Type: headType, Publisher: d.id, Authority: doc.Bytes(), Signer: pk(k1), Record: rec(k1, time.Hour)})},
+		{"a bare record of a head key", rec(k1, time.Hour)},
+		{"oversized", make([]byte, maxHeadSize+1)},
+		{"a truncated wrapper", h.Bytes()[:len(h.Bytes())-1]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := ParseHead(d.id, tt.data); !errors.Is(err, ErrBadHead) {
+				t.Errorf("ParseHead() = %v, want ErrBadHead", err)
+			}
+		})
+	}
+	// Signing refuses what parsing would.
+	if _, err := NewDelegatedHead(k2, doc, catalogCID(t, "c"), 1, time.Hour); !errors.Is(err, bundle.ErrKeyNotAuthorized) {
+		t.Errorf("NewDelegatedHead(unlisted key) = %v, want ErrKeyNotAuthorized", err)
+	}
+	// A validity longer than the key's window is cut to it.
+	long, err := NewDelegatedHead(k1, doc, catalogCID(t, "c"), 1, 30*24*time.Hour)
+	if err != nil || long.Expires.After(doc.HeadKeys[0].Until) {
+		t.Errorf("NewDelegatedHead(long validity) = %+v, %v; want it cut to the window", long, err)
+	}
+}
+
+// TestSupersedesDocuments: the head rule orders delegated heads by their
+// document first, so a revocation ends a leaked key's heads whatever
+// sequence they carry.
+func TestSupersedesDocuments(t *testing.T) {
+	d := newDocs(t, 1)
+	k1, k2 := publisherKey(11), publisherKey(12)
+	doc1, doc2 := d.doc(1, []ed25519.PrivateKey{k1}), d.doc(2, []ed25519.PrivateKey{k2}, k1)
+	doc2b := d.doc(2, []ed25519.PrivateKey{k1, k2})
+	stolen := d.head(k1, doc1, math.MaxUint64, "thief")
+	rootHead, err := NewHead(d.root, catalogCID(t, "r"), 1000, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name          string
+		held, offered *Head
+		want          bool
+		wantErr       error
+	}{
+		{"a newer document beats any sequence", stolen, d.head(k2, doc2, 1, "c1"), true, nil},
+		{"an older document loses whatever its sequence", d.head(k2, doc2, 1, "c1"), stolen, false, ErrRollback},
+		{"a delegated head beats a root-signed one without a document", rootHead, d.head(k1, doc1, 1, "c1"), true, nil},
+		{"a root-signed head without a document loses to a delegated one", d.head(k1, doc1, 1, "c1"), rootHead, false, ErrRollback},
+		{"two documents with one sequence number", d.head(k2, doc2, 3, "c3"), d.head(k1, doc2b, 4, "c4"), false, ErrEquivocated},
+		{"under one document, a higher sequence", d.head(k1, doc1, 3, "c3"), d.head(k1, doc1, 4, "c4"), true, nil},
+		{"under one document, equivocation", d.head(k1, doc1, 3, "c3"), d.head(k1, doc1, 3, "evil"), false, ErrEquivocated},
+		{"the root signs under the document too", d.head(k1, doc1, 3, "c3"), d.head(d.root, doc1, 4, "c4"), true, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Supersedes(tt.held, tt.offered)
+			if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Errorf("Supersedes() = %v, %v; want %v, %v", got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestDelegatedHeadWire is the wire form's golden shape: a wrapper that
+// starts with a CBOR map, which no IPNS record (a protobuf) does.
+func TestDelegatedHeadWire(t *testing.T) {
+	d := newDocs(t, 1)
+	k1 := publisherKey(11)
+	h := d.head(k1, d.doc(1, []ed25519.PrivateKey{k1}), 1, "c1")
+	if h.Bytes()[0]&0xe0 != 0xa0 {
+		t.Errorf("wrapper starts with %#x, want a CBOR map", h.Bytes()[0])
+	}
+	root, err := NewHead(d.root, catalogCID(t, "c1"), 1, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root.Bytes()[0]&0xe0 == 0xa0 || !bytes.Equal(root.Bytes(), root.Record()) {
+		t.Errorf("a root-signed head is not its bare record")
+	}
+}
