@@ -28,8 +28,10 @@ type forged struct {
 	manifestRaw    bool   // link the manifest as a raw block
 	omit           map[cid.Cid]bool
 	// rawEntries replaces page i's entries with these bytes (before
-	// compression), for entries the encoder would never write.
+	// compression), for entries the encoder would never write; the page
+	// links rawBlocks.
 	rawEntries map[int][]byte
+	rawBlocks  []cid.Cid
 }
 
 // takeApart opens a bundle made by the packer and returns its pieces.
@@ -92,7 +94,7 @@ func (f *forged) build(t testing.TB) []byte {
 	for i := range f.pages {
 		c, data, err := encodePage(f.pages[i], enc)
 		if raw, ok := f.rawEntries[i]; ok {
-			c, data, err = makeBlock(&page{Blocks: []cid.Cid{}, Entries: enc.EncodeAll(raw, nil)}, protoPage)
+			c, data, err = makeBlock(&page{Blocks: append([]cid.Cid{}, f.rawBlocks...), Entries: enc.EncodeAll(raw, nil)}, protoPage)
 		}
 		if err != nil {
 			t.Fatal(err)

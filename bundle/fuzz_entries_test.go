@@ -40,10 +40,10 @@ func FuzzDecodeEntries(f *testing.F) {
 		if len(raw) > maxInput {
 			return
 		}
-		wire, err := decodeWireEntries(raw)
+		wire, err := decodeWireEntries(raw, MaxBundleSpans)
 		if err != nil {
-			if !errors.Is(err, ErrMalformed) {
-				t.Fatalf("decodeWireEntries() = %v, want an error matching ErrMalformed", err)
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("decodeWireEntries() = %v, want an error matching ErrMalformed or ErrTooLarge", err)
 			}
 			var alone []wireEntry
 			if plain.Unmarshal(raw, &alone) == nil {

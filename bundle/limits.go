@@ -61,6 +61,14 @@ const (
 	// together: 1024 spans keep an entry small enough for a manifest page.
 	MaxSpans = 1024
 
+	// MaxBundleSpans bounds the spans of all of a bundle's entries. A span
+	// costs a reader about 48 bytes of memory however few bytes it names,
+	// and any number can name the empty block, so MaxManifestRaw alone let
+	// 6-byte spans make a bundle's metadata take 8 times that: about 1.9
+	// GiB. 2^21 is a span for each of MaxArticles articles and a million
+	// more, a terabyte of chunks; its spans then take about 96 MiB.
+	MaxBundleSpans = 2 * MaxArticles
+
 	// MaxArticleSize bounds the bytes of one article, body and attachments
 	// together, and so what reading it returns: the largest article the
 	// ingest tools make (a 256 MiB body and 256 MiB of attachments). A

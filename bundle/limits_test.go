@@ -1,10 +1,13 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 
+	"github.com/ipfs/go-cid"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -186,5 +189,69 @@ func TestOpenArticleDecodeBounds(t *testing.T) {
 				t.Errorf("Open() = %v, want %v", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestOpenBundleSpans: spans cost a reader memory whatever bytes they
+// name, and an empty block can be named by any number of them. 2400
+// articles of 1024 spans of the empty block, a 12 KB bundle, once made
+// Open hold 109 MiB; at MaxManifestRaw, about 1.9 GiB.
+func TestOpenBundleSpans(t *testing.T) {
+	if testing.Short() {
+		t.Skip("decodes about 2^21 spans")
+	}
+	good := packBytes(t, PackOptions{Key: testKey(1), Seq: 1, Created: testTime}, testArticles(1))
+	f := takeApart(t, good, testKey(1))
+	empty := f.putContent(t, nil)
+	f.rawBlocks = []cid.Cid{empty}
+	f.rawEntries = map[int][]byte{}
+	// An entry of MaxSpans spans of the empty block: [0, 0, 0, 0, 0].
+	spanned := func(i int) []byte {
+		id := fmt.Sprintf("a%07d", i)
+		e := append(cborHead(4, 13), cborHead(3, uint64(len(id)))...)
+		e = append(e, id...)
+		e = append(e, 0x60, 0x60, 0x00, 0x00, 0x60, 0x80, 0x60, 0x60, 0x00, 0x58, 36)
+		e = append(e, empty.Bytes()...)
+		e = append(e, cborHead(4, MaxSpans)...)
+		e = append(e, bytes.Repeat([]byte{0x85, 0, 0, 0, 0, 0}, MaxSpans)...)
+		return append(e, 0x80)
+	}
+	const perPage = 600
+	articles := (MaxBundleSpans + MaxSpans) / MaxSpans // one span over the limit, and more
+	pages := make([][]byte, (articles+perPage-1)/perPage)
+	for i := range articles {
+		pages[i/perPage] = append(pages[i/perPage], spanned(i)...)
+	}
+	f.pages = make([][]entry, len(pages))
+	for i, p := range pages {
+		f.rawEntries[i] = append(cborHead(4, uint64(min(perPage, articles-i*perPage))), p...)
+	}
+	f.payload.Articles, f.payload.Bytes = int64(articles), 0
+	data := f.build(t)
+	b, err := openBytes(data, OpenOptions{})
+	if err == nil {
+		b.Close()
+	}
+	if !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Open() of %d articles of %d spans = %v, want %v", articles, MaxSpans, err, ErrTooLarge)
+	}
+}
+
+// TestAddBundleSpans: the packer refuses an article that would take a
+// bundle past MaxBundleSpans, which a reader would refuse.
+func TestAddBundleSpans(t *testing.T) {
+	p, err := NewPacker(PackOptions{Key: testKey(1), Seq: 1, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	arts := testArticles(2)
+	arts[1].Attachments = []Attachment{{Name: "a.bin", ContentType: "application/octet-stream", Data: []byte("x")}}
+	p.spans = MaxBundleSpans - 2 // as if earlier articles had taken them
+	if err := p.Add(arts[1]); err != nil {
+		t.Fatalf("Add() of an article reaching MaxBundleSpans = %v, want nil", err)
+	}
+	if err := p.Add(arts[0]); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Add() of an article past MaxBundleSpans = %v, want %v", err, ErrTooLarge)
 	}
 }

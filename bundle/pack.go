@@ -111,6 +111,7 @@ type Packer struct {
 	items     []*packItem
 	ids       map[string]struct{}
 	total     int64 // body bytes
+	spans     int   // spans Pack will write, body and attachments
 	packed    bool  // Pack has begun: the items are sorted and spanned
 }
 
@@ -178,7 +179,8 @@ func (p *Packer) Add(a *Article) error {
 	for _, at := range a.Attachments {
 		e.Attachments = append(e.Attachments, attachmentEntry{Name: at.Name, ContentType: at.ContentType, Size: int64(len(at.Data))})
 	}
-	if err := checkEntry(&e, packedSpans(a)); err != nil {
+	spans := packedSpans(a)
+	if err := checkEntry(&e, spans); err != nil {
 		return &Error{Object: a.ID, Err: err}
 	}
 	if a.ContentType == "" {
@@ -190,6 +192,9 @@ func (p *Packer) Add(a *Article) error {
 	}
 	if len(p.items) >= MaxArticles {
 		return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
+	}
+	if p.spans+spans > MaxBundleSpans {
+		return fmt.Errorf("%w: more than %d spans", ErrTooLarge, MaxBundleSpans)
 	}
 	it := &packItem{e: e}
 	var err error
@@ -206,6 +211,7 @@ func (p *Packer) Add(a *Article) error {
 	p.ids[a.ID] = struct{}{}
 	p.items = append(p.items, it)
 	p.total += int64(len(a.Body))
+	p.spans += spans
 	return nil
 }
 

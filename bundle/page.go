@@ -101,13 +101,19 @@ func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
 // decodePage decodes a manifest page block whose size and hash the caller
 // has checked. Decompression is bounded by MaxPageRaw.
 func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
-	entries, _, err := decodePageSize(data, dec, MaxPageRaw)
+	entries, _, err := decodePageSize(data, dec, pageBudget{raw: MaxPageRaw, spans: MaxBundleSpans})
 	return entries, err
 }
 
+// pageBudget is what is left of a bundle's limits for its next page.
+type pageBudget struct {
+	raw   int // decompressed bytes of entries (MaxManifestRaw)
+	spans int // spans (MaxBundleSpans)
+}
+
 // decodePageSize is decodePage that also returns the entries' decoded
-// size, refusing pages whose entries would exceed budget bytes.
-func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, error) {
+// size, refusing pages whose entries would exceed the budget.
+func decodePageSize(data []byte, dec *zstd.Decoder, budget pageBudget) ([]entry, int, error) {
 	pg, err := DecodeDAGCBOR[page](protoPage, data, "manifest page")
 	if err != nil {
 		return nil, 0, err
@@ -119,7 +125,7 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, e
 	if err := h.Decode(pg.Entries); err != nil || h.Skippable || !h.HasFCS || h.DictionaryID != 0 {
 		return nil, 0, fmt.Errorf("%w: page entries are not a plain zstd frame", ErrMalformed)
 	}
-	if h.FrameContentSize > MaxPageRaw || h.FrameContentSize > uint64(max(budget, 0)) {
+	if h.FrameContentSize > MaxPageRaw || h.FrameContentSize > uint64(max(budget.raw, 0)) {
 		return nil, 0, fmt.Errorf("%w: page entries of %d bytes", ErrTooLarge, h.FrameContentSize)
 	}
 	if n, err := frameLen(pg.Entries, &h); err != nil || n != len(pg.Entries) {
@@ -132,7 +138,7 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, e
 		}
 		return nil, 0, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
 	}
-	wire, err := decodeWireEntries(raw)
+	wire, err := decodeWireEntries(raw, budget.spans)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -188,12 +194,17 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget int) ([]entry, int, e
 }
 
 // decodeWireEntries decodes a page's decompressed entries strictly and
-// canonically, allocating no more than the entries' bytes can back.
-func decodeWireEntries(raw []byte) ([]wireEntry, error) {
+// canonically, allocating no more than the entries' bytes can back, and
+// refuses them if they hold more than maxSpans spans.
+func decodeWireEntries(raw []byte, maxSpans int) ([]wireEntry, error) {
 	// The decoder makes all of a list's elements before it decodes the
 	// first, so a list must first be shown to fit in its bytes.
-	if err := checkEntriesShape(raw); err != nil {
+	spans, err := checkEntriesShape(raw)
+	if err != nil {
 		return nil, fmt.Errorf("%w: page entries: %v", ErrMalformed, err)
+	}
+	if spans > maxSpans {
+		return nil, fmt.Errorf("%w: page entries hold %d spans, %d left of MaxBundleSpans", ErrTooLarge, spans, max(maxSpans, 0))
 	}
 	var wire []wireEntry
 	if err := entriesDec.Unmarshal(raw, &wire); err != nil {
@@ -222,19 +233,21 @@ const (
 // list that declares more elements than the bytes after its head could
 // hold. Anything it refuses, the decoder would refuse too; what it
 // accepts makes the decoder allocate at most about 16 bytes of elements
-// (a string header for each one-byte author) per byte of raw.
-func checkEntriesShape(raw []byte) error {
+// (a string header for each one-byte author) per byte of raw. It returns
+// the number of spans, body and attachment spans together.
+func checkEntriesShape(raw []byte) (spans int, err error) {
 	s := shapeScanner{b: raw}
-	err := s.list(minEntryBytes, s.entry)
+	err = s.list(minEntryBytes, s.entry)
 	if err == nil && s.off != len(s.b) {
 		err = errors.New("bytes after the entries")
 	}
-	return err
+	return s.spans, err
 }
 
 type shapeScanner struct {
-	b   []byte
-	off int
+	b     []byte
+	off   int
+	spans int
 }
 
 // head reads a CBOR head of the given major type and returns its argument.
@@ -340,6 +353,7 @@ func (s *shapeScanner) attachment() error {
 }
 
 func (s *shapeScanner) span() error {
+	s.spans++
 	i := s.int
 	return s.tuple(i, i, i, i, i)
 }
