@@ -1,6 +1,7 @@
 package mirror
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -10,9 +11,11 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/ipfs/go-cid"
+	carv2 "github.com/ipld/go-car/v2"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/iocount"
 	"github.com/samizdat/samizdat/node"
@@ -28,6 +31,10 @@ const (
 
 // ErrHTTPStatus says a server answered with a status other than 200.
 var ErrHTTPStatus = errors.New("unexpected HTTP status")
+
+// ErrHTTPEncoding says a server sent a body in a content encoding (gzip,
+// say) though only the identity encoding was asked for.
+var ErrHTTPEncoding = errors.New("unrequested HTTP content encoding")
 
 // HTTPSource says where and how SyncHTTP fetches. Only URLs is required.
 type HTTPSource struct {
@@ -77,6 +84,9 @@ func NewHTTPClient(proxy func(*http.Request) (*url.URL, error)) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.Proxy = proxy
 	tr.ResponseHeaderTimeout = httpTimeout
+	// Bodies are taken as sent: SyncHTTP asks for the identity encoding
+	// and bounds the bytes that arrive, which decoding would multiply.
+	tr.DisableCompression = true
 	return &http.Client{Transport: tr, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if len(via) >= maxRedirects {
 			return fmt.Errorf("more than %d redirects", maxRedirects)
@@ -245,14 +255,15 @@ func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base, publ
 	stall := time.AfterFunc(src.Timeout, cancel)
 	defer stall.Stop()
 	progress := func() { stall.Reset(src.Timeout) }
-	if err := src.get(ctx, base, "/ipfs/"+root.String()+"?format=car", typeCAR, node.MaxBundleFile, f, progress); err != nil {
+	var size int64
+	err = src.getBody(ctx, base, "/ipfs/"+root.String()+"?format=car", typeCAR, node.MaxBundleFile, progress, func(body io.Reader) (err error) {
+		size, err = receiveCAR(body, f, root)
 		return err
-	}
-	stall.Stop()
-	size, err := f.Seek(0, io.SeekCurrent)
+	})
 	if err != nil {
 		return err
 	}
+	stall.Stop()
 	// A gateway may order blocks otherwise than the canonical file: any
 	// order is accepted, every block checked, the canonical form stored.
 	b, err := bundle.OpenReader(f, size, bundle.OpenOptions{Publisher: publisher})
@@ -269,15 +280,105 @@ func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base, publ
 	return n.AddBundle(ctx, b)
 }
 
-// get fetches base+path into w: status 200 only, at most limit bytes
-// (refused before reading when the server declares more). progress, if
-// not nil, is called whenever bytes arrive.
+// receiveCAR copies a bundle's CAR from body to w, and checks it as it
+// streams: the header must name root alone, and each section must be
+// within the bundle format's bounds and hash to its CID. A body that is
+// not root's CAR is cut off at the first section that shows it, not
+// written out to its end. It returns the bytes written. The bundle
+// itself (which blocks, in what DAG) is bundle.OpenReader's to check.
+func receiveCAR(body io.Reader, w io.Writer, root cid.Cid) (int64, error) {
+	src := &stickyErr{r: body}
+	cw := &iocount.Writer{W: w, N: new(atomic.Int64)}
+	// The parser reads through a buffer over what is written: every byte
+	// read from the network is written, in order.
+	br := bufio.NewReaderSize(io.TeeReader(src, cw), 64<<10)
+	// A failure to read (a stall, a body past its bound) is itself; one
+	// to parse says what was wrong with the bytes.
+	fail := func(what string, err error) error {
+		switch {
+		case src.err != nil:
+			return src.err
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			return fmt.Errorf("%w: %s: %v", bundle.ErrTruncated, what, err)
+		}
+		return fmt.Errorf("%w: %s: %v", bundle.ErrMalformed, what, err)
+	}
+	// Blocks are checked below, by the one block check.
+	cr, err := carv2.NewBlockReader(br, carv2.MaxAllowedHeaderSize(bundle.MaxCARHeader),
+		carv2.MaxAllowedSectionSize(bundle.MaxBlockSize+128), carv2.WithTrustedCAR(true))
+	if err != nil {
+		return 0, fail("CAR header", err)
+	}
+	if len(cr.Roots) != 1 || cr.Roots[0] != root {
+		return 0, fmt.Errorf("%w: CAR is not bundle %s", bundle.ErrMalformed, root)
+	}
+	for blocks := 0; ; blocks++ {
+		blk, err := cr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, fail("CAR section", err)
+		}
+		if blocks == bundle.MaxBlocks {
+			return 0, fmt.Errorf("%w: more than %d blocks", bundle.ErrTooLarge, bundle.MaxBlocks)
+		}
+		if len(blk.RawData()) > bundle.MaxBlockSize {
+			return 0, fmt.Errorf("%w: block of %d bytes", bundle.ErrTooLarge, len(blk.RawData()))
+		}
+		if err := bundle.CheckBlock(blk.Cid(), blk.RawData()); err != nil {
+			return 0, err
+		}
+	}
+	// Whatever follows the blocks (a CARv2 index) is the reader's to
+	// judge; get bounds it.
+	if _, err := io.Copy(io.Discard, br); err != nil {
+		return 0, err
+	}
+	return cw.N.Load(), nil
+}
+
+// stickyErr is a reader that keeps the first error, other than io.EOF,
+// that reading r returned.
+type stickyErr struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyErr) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && s.err == nil {
+		s.err = err
+	}
+	return n, err
+}
+
+// get fetches base+path into w, as getBody does.
 func (src *HTTPSource) get(ctx context.Context, base, path, accept string, limit int64, w io.Writer, progress func()) error {
+	return src.getBody(ctx, base, path, accept, limit, progress, func(body io.Reader) error {
+		_, err := io.Copy(w, body)
+		return err
+	})
+}
+
+// getBody fetches base+path and hands its body to read, which must read
+// it to its end. Only status 200 and the identity encoding are taken: the
+// request asks for no other, and a response that names one is refused
+// (ErrHTTPEncoding), so a few compressed bytes never become gigabytes.
+// The body is bounded by limit, and by the length the server declared:
+// a declared length over limit is refused before reading, and a body
+// that runs past either fails read's next Read with bundle.ErrTooLarge;
+// one that ends short of its declared length is an error too. progress,
+// if not nil, is called whenever bytes arrive.
+func (src *HTTPSource) getBody(ctx context.Context, base, path, accept string, limit int64, progress func(), read func(io.Reader) error) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(base, "/")+path, nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Accept", accept)
+	// Set explicitly, this also keeps any http.Transport from asking for
+	// gzip and decoding it behind the caller's back.
+	req.Header.Set("Accept-Encoding", "identity")
 	resp, err := src.Client.Do(req)
 	if err != nil {
 		return err
@@ -286,21 +387,55 @@ func (src *HTTPSource) get(ctx context.Context, base, path, accept string, limit
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
 	}
-	if resp.ContentLength > limit {
-		return fmt.Errorf("%w: %d bytes declared, limit %d", bundle.ErrTooLarge, resp.ContentLength, limit)
+	for _, ce := range resp.Header.Values("Content-Encoding") {
+		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
+			return fmt.Errorf("%w: %.40q", ErrHTTPEncoding, ce)
+		}
 	}
-	var r io.Reader = io.LimitReader(resp.Body, limit+1)
+	if resp.Uncompressed { // a RoundTripper decoded what it was not asked to
+		return fmt.Errorf("%w: decoded by the client", ErrHTTPEncoding)
+	}
+	declared := resp.ContentLength
+	if declared > limit {
+		return fmt.Errorf("%w: %d bytes declared, limit %d", bundle.ErrTooLarge, declared, limit)
+	}
+	body := &boundedReader{r: resp.Body, left: limit, what: fmt.Sprintf("more than %d bytes", limit)}
+	if declared >= 0 {
+		body.left, body.what = declared, fmt.Sprintf("more than the %d bytes declared", declared)
+	}
+	var r io.Reader = body
 	if progress != nil {
 		r = iocount.Reader{R: r, Progress: progress}
 	}
-	m, err := io.Copy(w, r)
-	if err != nil {
+	if err := read(r); err != nil {
 		return err
 	}
-	if m > limit {
-		return fmt.Errorf("%w: more than %d bytes", bundle.ErrTooLarge, limit)
+	if declared >= 0 && body.left > 0 {
+		return fmt.Errorf("%w: body ended %d bytes short of the %d declared", io.ErrUnexpectedEOF, body.left, declared)
 	}
 	return nil
+}
+
+// boundedReader reads at most left bytes from r, and fails with
+// bundle.ErrTooLarge once r holds more: a body past its bound is an
+// error, never a silent cut.
+type boundedReader struct {
+	r    io.Reader
+	left int64
+	what string // for the error: "more than ..."
+}
+
+func (b *boundedReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.r.Read(p)
+	if int64(n) > b.left {
+		b.left = 0
+		return 0, fmt.Errorf("%w: %s", bundle.ErrTooLarge, b.what)
+	}
+	b.left -= int64(n)
+	return n, err
 }
 
 // redact returns a URL without user info, for error messages.
