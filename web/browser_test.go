@@ -57,7 +57,8 @@ type seen struct {
 func TestBrowser(t *testing.T) {
 	exe := chromium(t)
 	f := newFixture(t)
-	ts := httptest.NewServer(f.server(t, false, (&followRecorder{}).follow))
+	follows := &followRecorder{}
+	ts := httptest.NewServer(f.server(t, false, follows.follow))
 	defer ts.Close()
 	origin := ts.URL // http://127.0.0.1:PORT
 
@@ -176,6 +177,22 @@ func TestBrowser(t *testing.T) {
 	if err != nil || !own {
 		t.Errorf("hostile article images: %v, %v; want only its own, loaded", own, err)
 	}
+	// The follow form works in a browser: it carries the token, and the
+	// browser's own headers pass the cross-origin check.
+	do("follow",
+		chromedp.Navigate(origin+"/publishers"),
+		chromedp.SendKeys(css(`input[name=link]`), f.othID),
+		chromedp.Submit(css(`input[name=link]`)),
+		chromedp.WaitVisible(css(`p[role=status]`)),
+	)
+	if msg := text("follow", `p[role=status]`); !strings.Contains(msg, "Following.") {
+		t.Errorf("after following, the page says %q", msg)
+	}
+	follows.mu.Lock()
+	if len(follows.links) != 1 || follows.links[0].Publisher != f.othID {
+		t.Errorf("Follow called with %v, want %s", follows.links, f.othID)
+	}
+	follows.mu.Unlock()
 	// A 404 page, so an error response is among those checked.
 	do("not found", chromedp.Navigate(origin+"/no/such/page"))
 

@@ -11,6 +11,8 @@ package web
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
+	"crypto/subtle"
 	"embed"
 	"errors"
 	"fmt"
@@ -80,6 +82,9 @@ type Server struct {
 	bodies  *bodyCache
 	bundles *bundleCache
 	csrf    *http.CrossOriginProtection
+	// token is this server's secret for state-changing requests: the
+	// follow form carries it, and a POST without it is refused.
+	token string
 
 	refreshMu sync.Mutex // one Refresh at a time
 	// listings caches each held bundle's article list (bundles never
@@ -136,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("web: Config.Node is required")
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, render: newRenderer(), bodies: newBodyCache(),
-		bundles: newBundleCache(cfg.Node.OpenBundle), csrf: http.NewCrossOriginProtection(),
+		bundles: newBundleCache(cfg.Node.OpenBundle), csrf: http.NewCrossOriginProtection(), token: rand.Text(),
 		st: &state{held: map[cid.Cid]bundle.Info{}, publishers: map[string]*publisher{}}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -759,6 +764,9 @@ type publisherItem struct {
 func (s *Server) publishersPage(w http.ResponseWriter, status int, msg, errMsg string) {
 	st := s.state()
 	now := time.Now()
+	if s.cfg.Follow != nil {
+		w.Header().Set("Cache-Control", "no-store") // the form's token
+	}
 	var items []publisherItem
 	for _, id := range st.pubOrder {
 		p := st.publishers[id]
@@ -773,8 +781,9 @@ func (s *Server) publishersPage(w http.ResponseWriter, status int, msg, errMsg s
 		Publishers     []publisherItem
 		CanFollow      bool
 		MaxLink        int
+		Token          string
 		Message, Error string
-	}{"Publishers", items, s.cfg.Follow != nil, node.MaxLinkLen, msg, errMsg})
+	}{"Publishers", items, s.cfg.Follow != nil, node.MaxLinkLen, s.token, msg, errMsg})
 }
 
 func (s *Server) handlePublishers(w http.ResponseWriter, r *http.Request) {
@@ -789,6 +798,13 @@ func (s *Server) handleFollow(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		s.publishersPage(w, http.StatusBadRequest, "", "The form could not be read.")
+		return
+	}
+	// CrossOriginProtection stopped browsers on other sites; the token
+	// stops what sends no Origin or Sec-Fetch-Site (another program on
+	// this machine, an old browser) and has not read the form.
+	if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("token")), []byte(s.token)) != 1 {
+		s.publishersPage(w, http.StatusForbidden, "", "This form has expired (the reader was restarted since it was shown): submit it again.")
 		return
 	}
 	link, err := node.ParseLink(r.PostForm.Get("link"))

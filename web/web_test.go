@@ -126,7 +126,8 @@ func TestHeaders(t *testing.T) {
 	f := newFixture(t)
 	private := f.server(t, false, (&followRecorder{}).follow)
 	public := f.server(t, true, nil)
-	form := url.Values{"link": {f.newsID}}
+	token := followToken(t, private)
+	form := url.Values{"link": {f.newsID}, "token": {token}}
 	for _, tc := range []struct {
 		name   string
 		h      http.Handler
@@ -145,7 +146,8 @@ func TestHeaders(t *testing.T) {
 		{"404", private, "GET", "/missing", nil, nil, 404},
 		{"400", private, "GET", "/?page=x", nil, nil, 400},
 		{"follow redirect", private, "POST", "/follow", form, nil, 303},
-		{"follow invalid", private, "POST", "/follow", url.Values{"link": {"nonsense"}}, nil, 400},
+		{"follow invalid", private, "POST", "/follow", url.Values{"link": {"nonsense"}, "token": {token}}, nil, 400},
+		{"follow without token", private, "POST", "/follow", url.Values{"link": {f.newsID}}, nil, 403},
 		{"cross-site post", private, "POST", "/follow", form, []string{"Sec-Fetch-Site", "cross-site"}, 403},
 		{"foreign host", private, "GET", "/", nil, []string{"Host", "evil.example"}, 421},
 		{"public list", public, "GET", "/", nil, nil, 200},
@@ -199,6 +201,7 @@ func TestFollowForm(t *testing.T) {
 	f := newFixture(t)
 	rec := &followRecorder{}
 	s := f.server(t, false, rec.follow)
+	token := followToken(t, s)
 	peer := "/ip4/192.0.2.1/tcp/4001/p2p/" + f.othID
 	link := node.Link{Publisher: f.newsID, Peers: []string{peer}}
 	for _, tc := range []struct {
@@ -215,7 +218,7 @@ func TestFollowForm(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec.links = nil
-			w := do(t, s, "POST", "/follow", url.Values{"link": {tc.in}})
+			w := do(t, s, "POST", "/follow", url.Values{"link": {tc.in}, "token": {token}})
 			if w.Code != tc.status {
 				t.Fatalf("POST /follow = %d, want %d\n%s", w.Code, tc.status, w.Body)
 			}
@@ -232,7 +235,7 @@ func TestFollowForm(t *testing.T) {
 	}
 	// A Follow that fails says so.
 	failing := f.server(t, false, func(context.Context, node.Link) error { return errors.New("repo is read-only") })
-	if w := do(t, failing, "POST", "/follow", url.Values{"link": {f.othID}}); w.Code != 500 || !strings.Contains(w.Body.String(), "repo is read-only") {
+	if w := do(t, failing, "POST", "/follow", url.Values{"link": {f.othID}, "token": {followToken(t, failing)}}); w.Code != 500 || !strings.Contains(w.Body.String(), "repo is read-only") {
 		t.Errorf("failing Follow: %d\n%s", w.Code, w.Body)
 	}
 	// The public mirror has no form and refuses the POST.
