@@ -193,6 +193,10 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("Follow called with %v, want %s", follows.links, f.othID)
 	}
 	follows.mu.Unlock()
+	// Every publisher name has its fingerprint beside it, boxed.
+	if n := eval("fingerprints", `String(document.querySelectorAll('ul.publishers li .pub-name + code.fp').length)`); n != "2" {
+		t.Errorf("%s names with a fingerprint beside them, want 2", n)
+	}
 	// A 404 page, so an error response is among those checked.
 	do("not found", chromedp.Navigate(origin+"/no/such/page"))
 

@@ -459,21 +459,38 @@ func (p *publisher) freshness(now time.Time) freshness {
 		Seq: p.Head.Seq, Expires: p.Head.Expires, LastUpdate: last}
 }
 
-func (p *publisher) displayName() string {
-	if p == nil {
-		return ""
+// fingerprintLen is how many characters of a publisher ID its
+// fingerprint shows. The ID's last characters encode the key's last
+// bytes (its first ones, "12D3KooW", are the same for every key). Ten
+// base58 characters are 58 bits: a key whose ID ends in another
+// publisher's ten takes some 2^58 tries to find, thousands of times the
+// 2^47 of eight, which a GPU vanity-key search does in days.
+const fingerprintLen = 10
+
+// fingerprint returns the short form of a publisher ID shown beside its
+// name wherever the name appears: the ID's last fingerprintLen
+// characters, so it can be checked against the full ID in a link.
+func fingerprint(id string) string {
+	if len(id) <= fingerprintLen {
+		return id
 	}
-	if p.Name != "" {
-		return p.Name
-	}
-	return shortID(p.ID)
+	return id[len(id)-fingerprintLen:]
 }
 
-func shortID(id string) string {
-	if len(id) > 16 {
-		return id[:8] + "…" + id[len(id)-6:]
+// pubLabel is what a page shows to name a publisher: the name it chose,
+// which anyone can copy, and the fingerprint of its key, which the
+// "publisher" template puts in an element of its own.
+type pubLabel struct {
+	Name, Fingerprint string
+}
+
+// label returns the label of the publisher id; p may be nil.
+func (p *publisher) label(id string) pubLabel {
+	l := pubLabel{Fingerprint: fingerprint(id)}
+	if p != nil {
+		l.Name = p.Name
 	}
-	return id
+	return l
 }
 
 func (s *Server) executeString(page string, data any) (string, error) {
@@ -511,8 +528,9 @@ func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 }
 
 type articleItem struct {
-	Href, Title, Lang, PublisherName string
-	Time                             time.Time
+	Href, Title, Lang string
+	Publisher         pubLabel
+	Time              time.Time
 }
 
 func (s *Server) item(st *state, root cid.Cid, publisherID, id, title, lang string, t time.Time) articleItem {
@@ -520,7 +538,7 @@ func (s *Server) item(st *state, root cid.Cid, publisherID, id, title, lang stri
 		title = id
 	}
 	return articleItem{Href: articleHref(root, id), Title: title, Lang: lang, Time: t,
-		PublisherName: st.publishers[publisherID].displayName()}
+		Publisher: st.publishers[publisherID].label(publisherID)}
 }
 
 func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
@@ -579,7 +597,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		Prev, Next string
 		Public     bool
 		Stale      []struct {
-			Name       string
+			Publisher  pubLabel
 			LastUpdate time.Time
 		}
 	}{Title: "Articles", Articles: items, Langs: st.langs, Lang: lang, Public: s.cfg.Public}
@@ -594,9 +612,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request) {
 		p := st.publishers[id]
 		if f := p.freshness(now); f.Expired && p.Bundles > 0 {
 			data.Stale = append(data.Stale, struct {
-				Name       string
+				Publisher  pubLabel
 				LastUpdate time.Time
-			}{p.displayName(), f.LastUpdate})
+			}{p.label(id), f.LastUpdate})
 		}
 	}
 	s.execute(w, http.StatusOK, "list", data)
@@ -658,7 +676,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Title, Heading, Lang, URL string
 		Publisher, Signer         string
-		PublisherName             string
+		PublisherLabel            pubLabel
 		Authors                   []string
 		Published, Created        time.Time
 		Seq                       uint64
@@ -667,14 +685,11 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		Truncated                 bool
 	}{
 		Title: heading, Heading: heading, Lang: ai.Lang, Publisher: in.Publisher, Signer: in.Signer,
-		PublisherName: p.displayName(), Authors: ai.Authors, Published: ai.Published, Created: in.Created,
+		PublisherLabel: p.label(in.Publisher), Authors: ai.Authors, Published: ai.Published, Created: in.Created,
 		Seq: in.Seq, Fresh: fresh, Body: template.HTML(body), Truncated: truncated,
 	}
 	if u, err := url.Parse(ai.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		data.URL = ai.URL
-	}
-	if data.PublisherName == "" {
-		data.PublisherName = shortID(in.Publisher)
 	}
 	page, err := s.executeString("article", data)
 	if err != nil {
@@ -756,7 +771,8 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 }
 
 type publisherItem struct {
-	ID, Name          string
+	ID                string
+	Label             pubLabel
 	Fresh             freshness
 	Bundles, Articles int
 }
@@ -770,11 +786,7 @@ func (s *Server) publishersPage(w http.ResponseWriter, status int, msg, errMsg s
 	var items []publisherItem
 	for _, id := range st.pubOrder {
 		p := st.publishers[id]
-		name := p.Name
-		if name == "" {
-			name = "(no name given)"
-		}
-		items = append(items, publisherItem{ID: id, Name: name, Fresh: p.freshness(now), Bundles: p.Bundles, Articles: p.Articles})
+		items = append(items, publisherItem{ID: id, Label: p.label(id), Fresh: p.freshness(now), Bundles: p.Bundles, Articles: p.Articles})
 	}
 	s.execute(w, status, "publishers", struct {
 		Title          string
