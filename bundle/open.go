@@ -422,7 +422,7 @@ func (b *Bundle) loadManifest() error {
 	b.byID = make(map[string]int)
 	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
 	var total int64
-	var manifestRaw, spans int
+	var manifestRaw, bundleSpans int
 	pageDec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecoderMaxWindow(MaxPageRaw),
 		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderConcurrency(1))
 	if err != nil {
@@ -434,17 +434,11 @@ func (b *Bundle) loadManifest() error {
 		if err != nil {
 			return err
 		}
-		entries, n, err := decodePageSize(pdata, pageDec, pageBudget{raw: MaxManifestRaw - manifestRaw, spans: MaxBundleSpans - spans})
+		entries, n, err := decodePageSize(pdata, pageDec, pageBudget{raw: MaxManifestRaw - manifestRaw, spans: MaxBundleSpans - bundleSpans})
 		if err != nil {
 			return err
 		}
 		manifestRaw += n
-		for i := range entries {
-			spans += len(entries[i].Body)
-			for _, a := range entries[i].Attachments {
-				spans += len(a.Body)
-			}
-		}
 		b.meta = append(b.meta, pc)
 		for i := range entries {
 			e := &entries[i]
@@ -458,6 +452,7 @@ func (b *Bundle) loadManifest() error {
 			for _, a := range e.Attachments {
 				spans += len(a.Body)
 			}
+			bundleSpans += spans
 			if err := checkEntry(e, spans); err != nil {
 				return &Error{Object: e.Id, Err: err}
 			}
