@@ -42,7 +42,7 @@ func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer) (*pubsub.PubS
 		SkipAtomicValidation: true,
 		GossipThreshold:      -10,
 		PublishThreshold:     -50,
-		GraylistThreshold:    -80,
+		GraylistThreshold:    graylistThreshold,
 	}
 	return pubsub.NewGossipSub(ctx, h,
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
@@ -53,9 +53,14 @@ func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer) (*pubsub.PubS
 		}),
 		pubsub.WithMaxMessageSize(maxHeadSize+1024),
 		pubsub.WithPeerScore(params, thresholds),
+		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(mesh.inspect), scoreInspectPeriod),
 		pubsub.WithRawTracer(mesh),
 	)
 }
+
+// graylistThreshold is the score below which gossipsub ignores a peer
+// altogether: one invalid head (weight −100) takes a peer past it.
+const graylistThreshold = -80
 
 // topicScore penalises peers that relay invalid heads: a forged or
 // malformed record costs the relaying peer its place in the mesh.

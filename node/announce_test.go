@@ -80,3 +80,90 @@ func TestAnnouncementsObeyHeadRule(t *testing.T) {
 		t.Fatal("head 6 was never delivered")
 	}
 }
+
+// TestHostileAnnouncements: a relay sends a valid head twice (a replay),
+// an expired head and then a forged one. The replay is delivered once,
+// the expired head is refused without blame, and the forgery is refused
+// and drops the relay's score below 0 (one invalid head weighs −100,
+// past the graylist threshold, and decays by half a second).
+func TestHostileAnnouncements(t *testing.T) {
+	key := publisherKey(1)
+	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	mk := func(k ed25519.PrivateKey, seq uint64, validity time.Duration) *Head {
+		t.Helper()
+		h, err := NewHead(k, catalogCID(t, "c"), seq, validity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	sender, follower := startNode(t, true), startNode(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ann, err := follower.Announcements(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect(t, sender, follower)
+	raw, err := sender.ps.Join(headTopic(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sender.TopicPeers(id) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the follower's subscription never reached the sender")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	valid := mk(key, 6, time.Hour)
+	waitJudged := func(n uint64) {
+		t.Helper()
+		for {
+			if a, r := follower.Announced(); a+r >= n {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("only some of %d announcements judged", n)
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	for _, data := range [][]byte{valid.Bytes(), valid.Bytes(), mk(key, 7, -time.Hour).Bytes()} {
+		if err := raw.Publish(ctx, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitJudged(2) // the replay is a duplicate: not judged again
+	select {
+	case got := <-ann:
+		if !bytes.Equal(got.Bytes(), valid.Bytes()) {
+			t.Errorf("delivered head %d, want the valid one", got.Seq)
+		}
+	case <-ctx.Done():
+		t.Fatal("the valid head was never delivered")
+	}
+	if s := follower.PeerScore(sender.Host.ID()); s < 0 {
+		t.Errorf("score after a replay and an expired head = %v, want no blame", s)
+	}
+	if err := raw.Publish(ctx, mk(publisherKey(9), 8, time.Hour).Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	waitJudged(3)
+	if a, r := follower.Announced(); a != 1 || r != 2 {
+		t.Errorf("Announced() = %d accepted, %d refused; want 1, 2", a, r)
+	}
+	for follower.PeerScore(sender.Host.ID()) >= 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the forger's score stayed at %v, want below 0", follower.PeerScore(sender.Host.ID()))
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	select {
+	case got := <-ann:
+		t.Errorf("delivered head %d after the forgery, want nothing more", got.Seq)
+	default:
+	}
+}

@@ -83,6 +83,10 @@ const (
 	// of a delegated head asks for.
 	maxHeadKeyLookups = 4
 
+	// scoreInspectPeriod is how often the node copies gossipsub's peer
+	// scores for PeerScore.
+	scoreInspectPeriod = time.Second
+
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute
 

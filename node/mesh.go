@@ -20,6 +20,25 @@ type meshTracer struct {
 	mesh map[string]map[peer.ID]bool // by topic
 
 	delivered, refused atomic.Uint64 // announcements accepted; rejected or ignored
+
+	scoresMu sync.Mutex
+	scores   map[peer.ID]float64 // gossipsub's peer scores, as last inspected
+}
+
+// inspect takes gossipsub's periodic snapshot of its peer scores.
+func (t *meshTracer) inspect(scores map[peer.ID]float64) {
+	t.scoresMu.Lock()
+	defer t.scoresMu.Unlock()
+	t.scores = scores
+}
+
+// PeerScore returns gossipsub's score of peer p (at most scoreInspectPeriod
+// old; 0 for a peer never scored). A peer that relays invalid heads falls
+// below 0, and below the graylist threshold is ignored altogether.
+func (n *Node) PeerScore(p peer.ID) float64 {
+	n.mesh.scoresMu.Lock()
+	defer n.mesh.scoresMu.Unlock()
+	return n.mesh.scores[p]
 }
 
 func newMeshTracer() *meshTracer {
