@@ -36,6 +36,9 @@ var ErrHTTPStatus = errors.New("unexpected HTTP status")
 // say) though only the identity encoding was asked for.
 var ErrHTTPEncoding = errors.New("unrequested HTTP content encoding")
 
+// errNotFound marks a 404 among ErrHTTPStatus errors.
+var errNotFound = errors.New("not found")
+
 // HTTPSource says where and how SyncHTTP fetches. Only URLs is required.
 type HTTPSource struct {
 	// URLs are base URLs of trustless gateways or static copies
@@ -184,6 +187,10 @@ func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher st
 	return best, nil
 }
 
+// fetchHead asks one URL for publisher's head: in its wire form at
+// node.HeadPath (a samizdat gateway or static copy; a delegated head is
+// only there), else, on a 404 (an IPFS gateway), the IPNS record under
+// the publisher's name (a root-signed head).
 func (src *HTTPSource) fetchHead(ctx context.Context, base, publisher string) (*node.Head, error) {
 	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 	defer cancel()
