@@ -14,6 +14,13 @@ const (
 	// article never needs more than this much memory for its text.
 	maxIndexedText = 256 << 10
 
+	// maxScannedHTML bounds the bytes of an HTML body tokenized for its
+	// text. The tokenizer buffers a whole token, several times over as its
+	// buffer grows, so a body of one long comment or text as large as an
+	// article may be (bundle.MaxArticleSize) would take gigabytes; 4 MiB
+	// of markup holds far more than maxIndexedText of text.
+	maxScannedHTML = 4 << 20
+
 	// batchSize is how many articles go to the index in one batch.
 	batchSize = 1000
 )

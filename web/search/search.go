@@ -333,13 +333,14 @@ func (x *Index) Size() (int64, error) {
 // plainText returns the words of a body for indexing: HTML loses its
 // markup (and script and style contents); other types are indexed as
 // they are, since Markdown's markup is punctuation the tokenizer drops.
-// At most maxIndexedText bytes are returned.
+// At most maxIndexedText bytes are returned, from at most the first
+// maxScannedHTML bytes of HTML.
 func plainText(contentType string, body []byte) string {
 	if contentType != "text/html" {
 		return string(CutUTF8(body, maxIndexedText))
 	}
 	var b strings.Builder
-	z := html.NewTokenizer(bytes.NewReader(body))
+	z := html.NewTokenizer(bytes.NewReader(body[:min(len(body), maxScannedHTML)]))
 	skip := 0
 	for b.Len() < maxIndexedText {
 		switch z.Next() {
