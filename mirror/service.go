@@ -307,7 +307,8 @@ func (s *Service) KeepRenewed(ctx context.Context) error {
 		case <-t.C:
 		}
 		if _, err := s.Renew(ctx); err != nil && ctx.Err() == nil && !errors.Is(err, ErrNoHead) {
-			s.log.Error("head renewal failed", "err", err)
+			s.log.Error("head renewal failed", "kind", node.ErrorKind(err))
+			s.log.Debug("head renewal failed", "err", err)
 		}
 	}
 }
@@ -398,7 +399,7 @@ func (s *Service) announce(ctx context.Context, h *node.Head) {
 		return
 	}
 	if err := s.n.Announce(ctx, h); err != nil && ctx.Err() == nil {
-		s.log.Warn("announcement failed; followers get the head at their next sync", "err", err)
+		s.log.Warn("announcement failed; followers get the head at their next sync", "kind", node.ErrorKind(err))
 	}
 }
 

@@ -148,7 +148,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		}
 		if len(cfg.Bootstrap) > 0 {
 			if err := n.dht.Bootstrap(ctx); err != nil { // start-up work: the caller's ctx
-				log.Warn("DHT bootstrap failed", "err", err)
+				log.Warn("DHT bootstrap failed", "kind", ErrorKind(err)) // the error may name peers
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,20 +166,37 @@ func (d *daemon) redial(ctx context.Context, infos []peer.AddrInfo) {
 	}
 }
 
-// mirrorReport is a mirror's Follow report: failures counted and logged,
-// new bundles logged and shown.
-func (d *daemon) mirrorReport(id string) func(*mirror.SyncResult, error) {
+// mirrorReport is a mirror's Follow report for the i-th followed
+// publisher: failures counted and logged, new bundles logged and shown.
+// Logs at INFO and above name the publisher by its place among --follow
+// and an error by its kind (logKind): logs can be seized, and say what a
+// node carries; the full error goes to DEBUG.
+func (d *daemon) mirrorReport(i int) func(*mirror.SyncResult, error) {
 	return func(res *mirror.SyncResult, err error) {
 		switch {
 		case err != nil:
 			d.metrics.syncFailures.Add(1)
-			d.e.log.Warn("sync failed", "publisher", id, "err", err)
+			d.e.log.Warn("sync failed", "follow", i, "kind", logKind(err))
+			d.e.log.Debug("sync failed", "follow", i, "err", err)
 		case len(res.Fetched) > 0 || len(res.Dropped) > 0:
-			d.e.log.Info("new bundles", "publisher", id, "head", res.Head.Seq, "fetched", len(res.Fetched))
+			d.e.log.Info("new bundles", "follow", i, "head", res.Head.Seq, "fetched", len(res.Fetched), "dropped", len(res.Dropped))
 			d.refreshPages()
 			settle()
 		}
 	}
+}
+
+// logKind names the class of a sync's error for a log at INFO and above.
+func logKind(err error) string {
+	switch {
+	case errors.Is(err, mirror.ErrOverQuota):
+		return "over quota"
+	case errors.Is(err, mirror.ErrHTTPStatus):
+		return "HTTP status"
+	case errors.Is(err, mirror.ErrNotPublisher), errors.Is(err, mirror.ErrSequenceExhausted):
+		return err.Error() // constant text
+	}
+	return node.ErrorKind(err)
 }
 
 // readerReport is a private reader's Follow report: counts only, since a
@@ -186,7 +204,7 @@ func (d *daemon) mirrorReport(id string) func(*mirror.SyncResult, error) {
 func (d *daemon) readerReport(res *mirror.SyncResult, err error) {
 	switch {
 	case err != nil:
-		d.e.log.Info("a followed publisher could not be synced; retrying later")
+		d.e.log.Info("a followed publisher could not be synced; retrying later", "kind", logKind(err))
 	case len(res.Fetched) > 0:
 		d.e.log.Info("new bundles", "fetched", len(res.Fetched))
 	}

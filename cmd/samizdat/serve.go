@@ -206,11 +206,11 @@ func (d *daemon) run(ctx context.Context, o *serveOptions) error {
 	if d.svc.Publisher() != "" {
 		wg.Go(func() { d.svc.KeepRenewed(ctx) })
 	}
-	for _, id := range o.follow {
+	for i, id := range o.follow {
 		wg.Go(func() {
-			err := d.svc.Follow(ctx, id, mirror.FollowOptions{Every: o.interval, Report: d.mirrorReport(id)})
+			err := d.svc.Follow(ctx, id, mirror.FollowOptions{Every: o.interval, Report: d.mirrorReport(i + 1)})
 			if err != nil {
-				d.e.log.Error("cannot follow", "publisher", id, "err", err)
+				d.e.log.Error("cannot follow", "follow", i+1, "err", err)
 			}
 		})
 	}
