@@ -138,4 +138,3 @@ func waitHead(t *testing.T, repo, id string, seq uint64) {
 		t.Fatalf("%s never held head %d", repo, seq)
 	}
 }
-
