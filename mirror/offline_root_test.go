@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -221,4 +222,81 @@ func mustBlock(t *testing.T, ctx context.Context, n *testNode, c cid.Cid) []byte
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestRevokedBundlesDropped: a bundle key leaks; the root's next document
+// revokes it after the last bundle the newsroom signed with it. The
+// mirror and the reader delete the thief's bundle (signed after the
+// cut-off) once they take a head under the new document: it is no longer
+// served, held or listed; the newsroom's own bundles stay.
+func TestRevokedBundlesDropped(t *testing.T) {
+	nr := &newsroom{t: t, root: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{50}, 32)), bundleKey: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{51}, 32))}
+	nr.publisher = bundle.PublisherID(pubKey(nr.root))
+	hk := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{52}, 32))
+	pub, mir, reader := start(t, true), start(t, true), start(t, false)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	link(t, mir, pub)
+	link(t, reader, mir)
+	sync := func() {
+		t.Helper()
+		if _, err := mir.svc.Sync(ctx, nr.publisher, []peer.ID{pub.Host.ID()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := reader.svc.Sync(ctx, nr.publisher, []peer.ID{mir.Host.ID()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doc1 := nr.ceremony([]ed25519.PrivateKey{hk})
+	svc := newService(pub.Node, Options{Key: hk, Authority: doc1, HeadValidity: time.Hour})
+	own := nr.daily(doc1) // seq 1, the newsroom's
+	if _, err := svc.Publish(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	// The thief signs seq 2 with the leaked bundle key; the newsroom's
+	// node publishes it unknowing (the leak is not yet known).
+	stolen := nr.daily(doc1)
+	if _, err := svc.Publish(ctx, stolen); err != nil {
+		t.Fatal(err)
+	}
+	sync()
+	for _, n := range []*testNode{mir, reader} {
+		if !n.HasBundle(ctx, stolen.Root) {
+			t.Fatal("the stolen bundle did not spread before the revocation")
+		}
+	}
+	// The ceremony: the old bundle key revoked after seq 1, a new one.
+	leaked := nr.bundleKey
+	nr.bundleKey = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{53}, 32))
+	p := bundle.AuthorityParams{Seq: 2, Keys: []ed25519.PublicKey{pubKey(nr.bundleKey)},
+		Revoked:  []bundle.Revocation{{Key: pubKey(leaked), After: 1}},
+		HeadKeys: []bundle.HeadKey{{Key: pubKey(hk), Until: time.Now().Add(24 * time.Hour)}}}
+	doc2, err := bundle.NewAuthority(nr.root, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc = newService(pub.Node, Options{Key: hk, Authority: doc2, HeadValidity: time.Hour})
+	next := nr.daily(doc2) // seq 3, the new key
+	h, err := svc.Publish(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sync()
+	cat, _, err := svc.catalog(ctx, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(cat.Bundles, stolen.Root) || !slices.Contains(cat.Bundles, own.Root) {
+		t.Errorf("the new catalog lists %v; want the newsroom's bundles and not the stolen one", cat.Bundles)
+	}
+	for name, n := range map[string]*testNode{"publisher": pub, "mirror": mir, "reader": reader} {
+		if n.HasBundle(ctx, stolen.Root) {
+			t.Errorf("%s still holds the bundle signed with the revoked key", name)
+		}
+		for _, b := range []*bundle.Bundle{own, next} {
+			if !n.HasBundle(ctx, b.Root) {
+				t.Errorf("%s lacks the newsroom's bundle %d", name, b.Seq)
+			}
+		}
+	}
 }
