@@ -57,16 +57,18 @@ func runDemoCmd(ctx context.Context, e *env, args []string) error {
 
 // demo is the state the demo's steps pass on.
 type demo struct {
-	e     *env
-	work  string
-	start time.Time
-	src   string            // the generated articles
-	key   string            // the publisher key file
-	id    string            // the publisher ID
-	out   string            // the packed bundle
-	nodes []*mirror.Service // publisher, mirror-1, mirror-2, reader
-	close func()            // stops every node
-	got   []string          // the bundle files the reader wrote
+	e       *env
+	work    string
+	start   time.Time
+	src     string            // the generated articles
+	key     string            // the bundle key file
+	headKey string            // the head key file
+	doc     string            // the publisher document
+	id      string            // the publisher ID
+	out     string            // the packed bundle
+	nodes   []*mirror.Service // publisher, mirror-1, mirror-2, reader
+	close   func()            // stops every node
+	got     []string          // the bundle files the reader wrote
 }
 
 func (d *demo) step(format string, a ...any) { fmt.Fprintf(d.e.stdout, format+"\n", a...) }
@@ -83,40 +85,71 @@ func (d *demo) generate(n int) error {
 	return nil
 }
 
+// makeKey is the publisher's key ceremony: a root key signs a publisher
+// document delegating a bundle key and a head key, and is put away: no
+// step after this one has it.
 func (d *demo) makeKey(context.Context) error {
+	root, err := bundle.GenerateKey()
+	if err != nil {
+		return err
+	}
+	bundleKey, err := d.writeKey("bundle.key")
+	if err != nil {
+		return err
+	}
+	headKey, err := d.writeKey("head.key")
+	if err != nil {
+		return err
+	}
+	doc, err := bundle.NewAuthority(root, bundle.AuthorityParams{Seq: 1, Name: "Demo News",
+		Keys:     []ed25519.PublicKey{bundleKey.Public().(ed25519.PublicKey)},
+		HeadKeys: []bundle.HeadKey{{Key: headKey.Public().(ed25519.PublicKey), Until: time.Now().Add(defaultHeadKeyWindow)}}})
+	if err != nil {
+		return err
+	}
+	d.doc = filepath.Join(d.work, "publisher.doc")
+	if err := atomicfile.WriteBytes(d.doc, 0o644, doc.Bytes()); err != nil {
+		return err
+	}
+	d.id = doc.Publisher
+	d.key, d.headKey = filepath.Join(d.work, "bundle.key"), filepath.Join(d.work, "head.key")
+	d.step("2. publisher ID %s: its root key signed %s, delegating a bundle key and a head key,\n   and went offline (it is not on disk: no later step has it)", d.id, filepath.Base(d.doc))
+	return nil
+}
+
+// writeKey makes a key and writes it to name in the work directory.
+func (d *demo) writeKey(name string) (ed25519.PrivateKey, error) {
 	key, err := bundle.GenerateKey()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	d.key = filepath.Join(d.work, "publisher.key")
 	pem, err := bundle.MarshalPrivateKey(key)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := atomicfile.WriteBytes(d.key, 0o600, pem); err != nil {
-		return err
-	}
-	d.id = bundle.PublisherID(key.Public().(ed25519.PublicKey))
-	d.step("2. publisher key %s\n   publisher ID %s", d.key, d.id)
-	return nil
+	return key, atomicfile.WriteBytes(filepath.Join(d.work, name), 0o600, pem)
 }
 
 func (d *demo) pack(ctx context.Context) error {
 	t0 := time.Now()
 	d.out = filepath.Join(d.work, "news.bundle")
-	info, err := runPack(ctx, d.e, packOptions{key: d.key, out: d.out, level: "fastest", inputs: []string{d.src}})
+	info, err := runPack(ctx, d.e, packOptions{key: d.key, authority: d.doc, out: d.out, level: "fastest", inputs: []string{d.src}})
 	if err != nil {
 		return err
 	}
-	d.step("3. packed %s: %d articles, %d -> %d bytes (%.2fx), signed  [%v]", filepath.Base(d.out), info.Articles, info.Bytes, info.Size,
+	d.step("3. packed %s: %d articles, %d -> %d bytes (%.2fx), signed with the bundle key  [%v]", filepath.Base(d.out), info.Articles, info.Bytes, info.Size,
 		float64(info.Bytes)/float64(info.Size), since(t0))
 	return nil
 }
 
 // startNodes starts four nodes on loopback, each with its own repo; the
-// publisher's service holds the key.
+// publisher's service holds the head key and the document.
 func (d *demo) startNodes(ctx context.Context) error {
-	key, err := loadKey(d.key)
+	key, err := loadKey(d.headKey)
+	if err != nil {
+		return err
+	}
+	doc, err := loadAuthority(d.doc)
 	if err != nil {
 		return err
 	}
@@ -132,7 +165,7 @@ func (d *demo) startNodes(ctx context.Context) error {
 			cfg.Serve, cfg.Listen = true, []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
 		}
 		if name == "publisher" {
-			opts.Key = key
+			opts.Key, opts.Authority = key, doc
 		}
 		svc, _, closeAll, err := openService(ctx, filepath.Join(d.work, name), cfg, opts)
 		if err != nil {
@@ -151,7 +184,7 @@ func (d *demo) publish(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d.step("5. published: head %d, valid until %s  [%v]", h.Seq, h.Expires.UTC().Format(time.RFC3339), since(t0))
+	d.step("5. published: head %d signed with the head key, valid until %s  [%v]", h.Seq, h.Expires.UTC().Format(time.RFC3339), since(t0))
 	return nil
 }
 
