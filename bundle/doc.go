@@ -20,10 +20,11 @@
 // a half-checked bundle. Open and OpenReader also check that every content
 // block is present; OpenBlocks fetches only the metadata, and content
 // blocks are asked of the getter, and checked, when they are read. Every
-// read ([Bundle.Body], [Bundle.Article], [Bundle.Attachment],
-// [Bundle.Block], [Bundle.WriteCAR], [Bundle.Extract]) checks the blocks
-// it uses against their CIDs again, and each article against its signed
-// CID, so no byte a carrier changed reaches the caller as the publisher's.
+// read ([Bundle.Body], [Bundle.Article], [Bundle.Attachment], a
+// [Reader], [Bundle.Block], [Bundle.WriteCAR], [Bundle.Extract]) checks
+// the blocks it uses against their CIDs again, and each article against
+// its signed CID, so no byte a carrier changed reaches the caller as the
+// publisher's.
 // [OpenOptions.Publisher] pins the one publisher to accept. Every
 // verification failure matches [ErrInvalid] and a more precise sentinel
 // with [errors.Is]; an [*Error] wrapping it names the file and the article
@@ -35,8 +36,10 @@
 //     Keys: [GenerateKey], [ParsePrivateKey]; a root key delegates signing
 //     to other keys with [NewAuthority].
 //   - Reading: [Bundle.List], [Bundle.Lookup], [Bundle.Body],
-//     [Bundle.Article], [Bundle.Extract]; [Bundle.Verify] reads and checks
-//     every article and attachment.
+//     [Bundle.Article], [Bundle.Extract]; [Bundle.BodyReader] and
+//     [Bundle.AttachmentReader] decode a block at a time, for a body or
+//     file served or shown in part; [Bundle.Verify] reads and checks every
+//     article and attachment.
 //   - Carrying: [Bundle.Blocks] and [Bundle.Block] for single blocks,
 //     [Bundle.WriteCAR] for the one canonical file, [Bundle.Receive] to
 //     check a file streamed from elsewhere against a bundle already opened

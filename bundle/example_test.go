@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
@@ -58,4 +60,32 @@ func ExampleOpenReader_tampered() {
 	}
 	fmt.Println(err != nil)
 	// Output: true
+}
+
+// An attachment streamed to a writer (an HTTP response, say) takes memory
+// for one block, however large it is.
+func ExampleBundle_AttachmentReader() {
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{7}, ed25519.SeedSize))
+	p, _ := bundle.NewPacker(bundle.PackOptions{Key: key, Seq: 1})
+	defer p.Close()
+	p.Add(&bundle.Article{ID: "a", ContentType: "text/plain", Body: []byte("see the map"),
+		Attachments: []bundle.Attachment{{Name: "map.txt", ContentType: "text/plain", Data: []byte("north is up\n")}}})
+	var file bytes.Buffer
+	p.Pack(&file)
+	b, err := bundle.OpenReader(bytes.NewReader(file.Bytes()), int64(file.Len()), bundle.OpenOptions{})
+	if err != nil {
+		panic(err)
+	}
+	defer b.Close()
+	r, err := b.AttachmentReader("a", "map.txt")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Size())
+	if _, err := io.Copy(os.Stdout, r); err != nil {
+		panic(err) // an *Error matching bundle.ErrInvalid: stop serving
+	}
+	// Output:
+	// 12
+	// north is up
 }

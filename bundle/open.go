@@ -554,27 +554,19 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 // not nil, keeps the last decoded block for a caller walking a cluster;
 // either way a block named by consecutive spans is decoded once.
 func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *blockCache) ([]byte, error) {
-	if cache == nil {
-		cache = new(blockCache)
-	}
+	r := b.newReader("", content, size, spans, cache)
 	// Grow as blocks arrive rather than trusting size for the allocation.
 	out := make([]byte, 0, min(size, MaxBlockRaw))
-	for _, s := range spans {
-		var raw []byte
-		var err error
-		if cache.c == s.Block {
-			raw = cache.raw
-		} else if raw, err = b.blockContent(s); err != nil {
-			return nil, err
-		} else {
-			cache.c, cache.raw = s.Block, raw
+	for {
+		chunk, err := r.nextSpan()
+		if err == io.EOF {
+			return out, nil
 		}
-		out = append(out, raw[s.Off:s.Off+s.Len]...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chunk...)
 	}
-	if err := checkBlockOf(content, out, cid.Raw); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 type blockCache struct {

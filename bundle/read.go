@@ -1,8 +1,11 @@
 package bundle
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"hash"
 	"io"
 	"slices"
 	"time"
@@ -10,6 +13,7 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
+	mh "github.com/multiformats/go-multihash"
 )
 
 // ArticleInfo is an article's metadata as the manifest lists it.
@@ -112,6 +116,134 @@ func (b *Bundle) Attachment(id, name string) ([]byte, error) {
 		}
 	}
 	return nil, errNoAttachment
+}
+
+// BodyReader returns a reader of an article's body that decodes it as it
+// is read, a block at a time: reading takes memory for one block however
+// long the body, and a caller that reads only the first bytes decodes only
+// the blocks that hold them.
+func (b *Bundle) BodyReader(id string) (*Reader, error) {
+	i, ok := b.byID[id]
+	if !ok {
+		return nil, errNoArticle
+	}
+	e := &b.entries[i]
+	return b.newReader(id, e.Cid, e.Size, e.Body, nil), nil
+}
+
+// AttachmentReader is BodyReader for one attachment of an article.
+func (b *Bundle) AttachmentReader(id, name string) (*Reader, error) {
+	i, ok := b.byID[id]
+	if !ok {
+		return nil, errNoArticle
+	}
+	for _, a := range b.entries[i].Attachments {
+		if a.Name == name {
+			return b.newReader(id+"/"+name, a.Cid, a.Size, a.Body, nil), nil
+		}
+	}
+	return nil, errNoAttachment
+}
+
+// Reader reads an article's body or attachment, decoding one block at a
+// time. Every block is checked against its CID before any of its bytes
+// are returned, so every byte read is one the publisher signed; the whole
+// is checked against its content CID before the bytes of its last block
+// are returned, so a Reader that reaches io.EOF has returned exactly the
+// content the manifest names. A failure is an *Error matching ErrInvalid.
+// A Reader reads until its bundle is closed; it is not safe for
+// concurrent use.
+type Reader struct {
+	b       *Bundle
+	object  string
+	content cid.Cid
+	size    int64
+	spans   []span
+	last    int // the last span with bytes, -1 if none
+	next    int // the next span to decode
+	h       hash.Hash
+	cache   *blockCache
+	checked bool
+	buf     []byte // the current span's bytes not yet read
+	err     error  // sticky
+}
+
+func (b *Bundle) newReader(object string, content cid.Cid, size int64, spans []span, cache *blockCache) *Reader {
+	if cache == nil {
+		cache = new(blockCache)
+	}
+	last := len(spans) - 1
+	for last >= 0 && spans[last].Len == 0 {
+		last--
+	}
+	return &Reader{b: b, object: object, content: content, size: size, spans: spans, last: last, h: sha256.New(), cache: cache}
+}
+
+// Size returns the content's size in bytes, as the signed manifest lists it.
+func (r *Reader) Size() int64 { return r.size }
+
+// Read reads the next bytes of the content.
+func (r *Reader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		if r.err != nil {
+			return 0, r.err
+		}
+		r.buf, r.err = r.nextSpan()
+		if r.err != nil && r.err != io.EOF {
+			r.err = &Error{Path: r.b.path, Object: r.object, Err: r.err}
+		}
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
+
+// nextSpan decodes the next span with bytes and returns them, checked: its
+// block against the block's CID, and, for the last one, the whole against
+// the content CID. It returns io.EOF after the last.
+func (r *Reader) nextSpan() ([]byte, error) {
+	for r.next < len(r.spans) {
+		s := r.spans[r.next]
+		r.next++
+		raw := r.cache.raw
+		if r.cache.c != s.Block {
+			var err error
+			if raw, err = r.b.blockContent(s); err != nil {
+				return nil, err
+			}
+			r.cache.c, r.cache.raw = s.Block, raw
+		}
+		chunk := raw[s.Off : s.Off+s.Len]
+		r.h.Write(chunk)
+		if r.next-1 == r.last {
+			if err := r.check(); err != nil {
+				return nil, err
+			}
+		}
+		if len(chunk) > 0 {
+			return chunk, nil
+		}
+	}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	return nil, io.EOF
+}
+
+// check compares what was hashed with the content CID, once.
+func (r *Reader) check() error {
+	if r.checked {
+		return nil
+	}
+	r.checked = true
+	want, err := mh.Decode(r.content.Hash())
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	if !bytes.Equal(r.h.Sum(nil), want.Digest) {
+		return fmt.Errorf("%w: %s", ErrHashMismatch, r.content)
+	}
+	return nil
 }
 
 // Article returns an article with its body and attachments.

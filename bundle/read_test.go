@@ -25,6 +25,9 @@ func TestNotFound(t *testing.T) {
 		{"Article", func() error { _, err := b.Article("nope"); return err }},
 		{"Attachment of no article", func() error { _, err := b.Attachment("nope", "a.png"); return err }},
 		{"no such Attachment", func() error { _, err := b.Attachment(arts[0].ID, "b.png"); return err }},
+		{"BodyReader", func() error { _, err := b.BodyReader("nope"); return err }},
+		{"AttachmentReader of no article", func() error { _, err := b.AttachmentReader("nope", "a.png"); return err }},
+		{"no such AttachmentReader", func() error { _, err := b.AttachmentReader(arts[0].ID, "b.png"); return err }},
 		{"Block", func() error { _, err := b.Block(elsewhere); return err }},
 	}
 	for _, tc := range tests {
