@@ -31,7 +31,17 @@ const (
 	renderCacheBytes   = 32 << 20
 	renderCacheEntries = 4096
 
-	// maxRenderedBody bounds the body of an article that is rendered; a
-	// longer one is shown truncated, with a note.
+	// maxRenderedBody bounds the body of an article that is read and
+	// rendered; a longer one is shown truncated, with a note. It is what
+	// an article page may decode: the blocks holding its first
+	// maxRenderedBody bytes (at most that, a block's rest beyond them and
+	// bundle.MaxArticleSlack) and none of its attachments, whatever the
+	// article's size (up to bundle.MaxArticleSize).
 	maxRenderedBody = 4 << 20
+
+	// streamChunk is the buffer an attachment is copied to the client
+	// through. The reader holds one decoded block besides (at most
+	// bundle.MaxBlockRaw), so a download holds about 1 MiB whatever the
+	// attachment's size.
+	streamChunk = 64 << 10
 )

@@ -46,11 +46,12 @@ func newRenderer() *renderer {
 	}
 }
 
-// render returns an article's body as sanitized HTML. attURL maps an
-// attachment name to its URL on the reader.
-func (r *renderer) render(a *bundle.Article, attURL func(name string) string) string {
-	body := a.Body
-	switch a.ContentType {
+// render returns an article's body, of the given content type, as
+// sanitized HTML. atts are the article's attachments (their names and
+// types: their bytes are not needed) and attURL maps an attachment name to
+// its URL on the reader.
+func (r *renderer) render(contentType string, body []byte, atts []bundle.AttachmentInfo, attURL func(name string) string) string {
+	switch contentType {
 	case "text/html":
 	case "text/markdown":
 		// goldmark takes superlinear time on deep nesting and on many "["
@@ -67,7 +68,7 @@ func (r *renderer) render(a *bundle.Article, attURL func(name string) string) st
 		return plainHTML(body)
 	}
 	clean := r.policy.SanitizeBytes(body)
-	return rewrite(clean, a.Attachments, attURL)
+	return rewrite(clean, atts, attURL)
 }
 
 // plainHTML escapes text and makes paragraphs of its blank-line-separated
@@ -98,17 +99,17 @@ func plainHTML(body []byte) string {
 // point at the reader's copy; other relative links lose their href (they
 // name the publisher's site layout, not anything here); absolute links
 // get externalRel. Attributes that could load anything (srcset) go.
-func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string) string {
+func rewrite(clean []byte, atts []bundle.AttachmentInfo, attURL func(string) string) string {
 	ctx := &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div}
 	nodes, err := xhtml.ParseFragment(bytes.NewReader(clean), ctx)
 	if err != nil {
 		// Nested beyond what the parser accepts (512 open elements).
 		return "<p>[This article's markup is nested too deeply to show.]</p>"
 	}
-	find := func(ref string) (bundle.Attachment, bool) {
+	find := func(ref string) (bundle.AttachmentInfo, bool) {
 		u, err := url.Parse(strings.TrimSpace(ref))
 		if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || strings.HasPrefix(u.Path, "/") || u.Path == "" {
-			return bundle.Attachment{}, false
+			return bundle.AttachmentInfo{}, false
 		}
 		name := path.Clean(u.Path)
 		for _, a := range atts {
@@ -116,7 +117,7 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 				return a, true
 			}
 		}
-		return bundle.Attachment{}, false
+		return bundle.AttachmentInfo{}, false
 	}
 	var walk func(n *xhtml.Node)
 	walk = func(n *xhtml.Node) {
@@ -166,7 +167,7 @@ func rewrite(clean []byte, atts []bundle.Attachment, attURL func(string) string)
 // rewriteLink edits one sanitized link: an anchor stays; an absolute
 // link gets externalRel; a link to an attachment points at the reader's
 // copy; any other relative link loses its href.
-func rewriteLink(c *xhtml.Node, find func(string) (bundle.Attachment, bool), attURL func(string) string) {
+func rewriteLink(c *xhtml.Node, find func(string) (bundle.AttachmentInfo, bool), attURL func(string) string) {
 	href := strings.TrimSpace(attr(c, "href"))
 	u, err := url.Parse(href)
 	switch {

@@ -11,7 +11,7 @@ import (
 
 func TestSanitize(t *testing.T) {
 	r := newRenderer()
-	atts := []bundle.Attachment{
+	atts := []bundle.AttachmentInfo{
 		{Name: "img/photo.png", ContentType: "image/png"},
 		{Name: "report.pdf", ContentType: "application/pdf"},
 		{Name: "vector.svg", ContentType: "image/svg+xml"},
@@ -68,7 +68,7 @@ func TestSanitize(t *testing.T) {
 		{"invalid utf-8", "text/plain", "a\xffb", []string{"a\uFFFDb"}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := r.render(&bundle.Article{ContentType: tc.ct, Body: []byte(tc.in), Attachments: atts}, attURL)
+			got := r.render(tc.ct, []byte(tc.in), atts, attURL)
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
 					t.Errorf("render(%.60q) = %q, lacks %q", tc.in, got, w)
@@ -93,7 +93,7 @@ func FuzzRender(f *testing.F) {
 	f.Add(uint8(2), "plain <b>text</b>\n\npara")
 	f.Add(uint8(0), `<a href="img/photo.png">p</a><img src="img/photo.png"><a href=" javascript:x">j</a>`)
 	r := newRenderer()
-	atts := []bundle.Attachment{{Name: "img/photo.png", ContentType: "image/png"}}
+	atts := []bundle.AttachmentInfo{{Name: "img/photo.png", ContentType: "image/png"}}
 	attURL := func(name string) string { return "/att/ROOT/ID/" + name }
 	allowed := map[string]bool{}
 	for _, e := range strings.Fields(`a abbr acronym address article aside b bdi bdo big blockquote br caption center cite code col colgroup dd del details dfn div dl dt em figcaption figure footer h1 h2 h3 h4 h5 h6 header hgroup hr i img ins kbd li mark nav ol p pre q rp rt ruby s samp section small span strike strong sub summary sup table tbody td tfoot th thead time tr tt u ul var wbr`) {
@@ -101,7 +101,7 @@ func FuzzRender(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, body string) {
 		ct := []string{"text/html", "text/markdown", "text/plain"}[int(kind)%3]
-		out := r.render(&bundle.Article{ContentType: ct, Body: []byte(body), Attachments: atts}, attURL)
+		out := r.render(ct, []byte(body), atts, attURL)
 		nodes, err := xhtml.ParseFragment(strings.NewReader(out), &xhtml.Node{Type: xhtml.ElementNode, Data: "div", DataAtom: atom.Div})
 		if err != nil {
 			t.Fatal(err)

@@ -662,7 +662,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	truncated := ai.Size > maxRenderedBody
-	body, err := s.articleBody(b, in.Root, id, key, truncated)
+	body, err := s.articleBody(b, in.Root, ai, key)
 	if err != nil {
 		// No id in the log: it would say what someone read.
 		s.log.Warn("reader: an article failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
@@ -702,22 +702,39 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 }
 
 // articleBody returns an article's rendered body, cut to
-// maxRenderedBody when truncated, from the cache under key or verified,
-// rendered and cached now.
-func (s *Server) articleBody(b *bundle.Bundle, root cid.Cid, id, key string, truncated bool) (string, error) {
+// maxRenderedBody, from the cache under key or read, rendered and cached
+// now.
+func (s *Server) articleBody(b *bundle.Bundle, root cid.Cid, ai bundle.ArticleInfo, key string) (string, error) {
 	if body, ok := s.bodies.get(key); ok {
 		return body, nil
 	}
-	a, err := b.Article(id)
+	body, err := shownBody(b, ai.ID)
 	if err != nil {
 		return "", err
 	}
-	if truncated {
-		a.Body = search.CutUTF8(a.Body, maxRenderedBody)
+	html := s.render.render(ai.ContentType, body, ai.Attachments, func(name string) string { return attachmentHref(root, ai.ID, name) })
+	s.bodies.put(key, html)
+	return html, nil
+}
+
+// shownBody returns the part of an article's body that its page shows:
+// all of it, or, if it is longer than maxRenderedBody, its first
+// maxRenderedBody bytes cut to a character boundary. Only the blocks of
+// those bytes are decoded, and no attachment. A whole body has been
+// checked against its content CID; a cut one block by block, so every
+// byte shown is still the publisher's.
+func shownBody(b *bundle.Bundle, id string) ([]byte, error) {
+	r, err := b.BodyReader(id)
+	if err != nil {
+		return nil, err
 	}
-	body := s.render.render(a, func(name string) string { return attachmentHref(root, id, name) })
-	s.bodies.put(key, body)
-	return body, nil
+	// One byte more than is shown, so a cut can find where the
+	// character at the edge begins.
+	buf := make([]byte, min(r.Size(), maxRenderedBody+1))
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return search.CutUTF8(buf, maxRenderedBody), nil
 }
 
 // inlineImages are the attachment types served as themselves and shown
@@ -750,11 +767,23 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
-	data, err := b.Attachment(id, name)
+	att, err := b.AttachmentReader(id, name)
 	if err != nil {
-		s.log.Warn("reader: an attachment failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
-		s.errorPage(w, http.StatusInternalServerError, "Cannot read", "This file could not be read or failed verification.")
+		notFound()
 		return
+	}
+	// A HEAD request decodes nothing: the signed manifest has the size.
+	var buf []byte
+	var n int
+	if r.Method != http.MethodHead {
+		// The first chunk is read before the status is sent, so a file
+		// that fails verification at once gets an error page.
+		buf = make([]byte, streamChunk)
+		if n, err = att.Read(buf); err != nil && err != io.EOF {
+			s.log.Warn("reader: an attachment failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
+			s.errorPage(w, http.StatusInternalServerError, "Cannot read", "This file could not be read or failed verification.")
+			return
+		}
 	}
 	h := w.Header()
 	h.Set("Content-Security-Policy", attachmentCSP)
@@ -766,8 +795,35 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 		h.Set("Content-Disposition", "attachment")
 	}
 	h.Set("Cache-Control", "max-age=31536000, immutable") // addressed by content
-	h.Set("Content-Length", strconv.Itoa(len(data)))
-	w.Write(data)
+	h.Set("Content-Length", strconv.FormatInt(att.Size(), 10))
+	if r.Method == http.MethodHead {
+		return
+	}
+	if err := stream(w, att, buf, n, err); err != nil {
+		// The status and part of the file are sent: the response ends
+		// short of its Content-Length, and the client sees it cut.
+		s.log.Warn("reader: an attachment failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
+	}
+}
+
+// stream writes to w what a Read of att into buf returned (n bytes and
+// err), then the rest of att, decoding it a block at a time through buf.
+// It returns att's error, not w's: a client gone is not news.
+func stream(w http.ResponseWriter, att *bundle.Reader, buf []byte, n int, err error) error {
+	for {
+		if n > 0 {
+			if _, werr := w.Write(buf[:n]); werr != nil {
+				return nil
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err = att.Read(buf)
+	}
 }
 
 type publisherItem struct {
