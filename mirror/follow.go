@@ -20,8 +20,10 @@ type FollowOptions struct {
 	Every time.Duration
 	// Wake, if not nil, asks for a sync now whenever it receives.
 	Wake <-chan struct{}
-	// Peers are connected to (and so become sources) before each
-	// periodic sync: the peers of a samizdat: link, say.
+	// Peers are connected to before each periodic sync, and so become
+	// sources of this publisher's only (node.Node.ConnectFor): the peers
+	// of a samizdat: link, say. A reader asks them nothing about any
+	// other publisher.
 	Peers []peer.AddrInfo
 	// Report, if not nil, is called after every sync with what it did.
 	// Calls never overlap.
@@ -114,10 +116,10 @@ func (s *Service) periodicSync(ctx context.Context, publisher string, peers []pe
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
 	for _, ai := range peers {
-		// Even when already connected (a DHT neighbour, say): Connect
-		// makes the peer a source, one a reader asks.
+		// Even when already connected (a DHT neighbour, say): ConnectFor
+		// makes the peer a source of this publisher's, one a reader asks.
 		cctx, ccancel := context.WithTimeout(ctx, dialTimeout)
-		if err := s.n.Connect(cctx, ai); err != nil {
+		if err := s.n.ConnectFor(cctx, publisher, ai); err != nil {
 			s.log.Debug("a link's peer did not answer")
 		}
 		ccancel()

@@ -25,15 +25,17 @@ type SyncResult struct {
 }
 
 // Sync brings the node up to date with publisher: it asks peers (nil: the
-// node's sources) and, on a node that runs one, the DHT for the newest
+// node's sources for publisher, node.Node.SourcesFor) and, on a node that
+// runs one, the DHT for the newest
 // head, and takes the one the head rule prefers over the stored one
 // (node.Newest: never a rollback, the held one on equivocation); then it
 // fetches the catalog that head names and every bundle in it the node
 // lacks, verifying each completely before keeping any of it, and stores
-// the head last.
+// the head last. The catalog and bundles come from publisher's sources: a
+// reader asks no peer it chose only for another publisher.
 func (s *Service) Sync(ctx context.Context, publisher string, peers []peer.ID) (*SyncResult, error) {
 	if peers == nil {
-		peers = s.n.Sources()
+		peers = s.n.SourcesFor(publisher)
 	}
 	h, err := s.n.ResolveHead(ctx, peers, publisher)
 	if s.n.HasDHT() {
@@ -65,8 +67,8 @@ func (s *Service) evidence(errs []error) {
 
 // syncHead is Sync for a head already chosen and verified.
 func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*SyncResult, error) {
-	s.discover(ctx, h.Catalog)
-	data, err := s.n.GetBlock(ctx, h.Catalog)
+	s.discover(ctx, h.Publisher, h.Catalog)
+	data, err := s.n.GetBlockFor(ctx, h.Publisher, h.Catalog)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
@@ -76,7 +78,7 @@ func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*Syn
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
 	if err := s.fetchMissing(ctx, res, func(root cid.Cid) error {
-		s.discover(ctx, root)
+		s.discover(ctx, h.Publisher, root)
 		_, err := s.n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}, io.Discard)
 		return err
 	}); err != nil {
@@ -86,15 +88,16 @@ func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*Syn
 	return res, err
 }
 
-// discover connects to providers of c found in the DHT, if the node runs
-// one and lacks c.
-func (s *Service) discover(ctx context.Context, c cid.Cid) {
+// discover connects to providers of c, one of publisher's catalogs or
+// bundles, found in the DHT, if the node runs one and lacks c: they
+// become sources of publisher's only.
+func (s *Service) discover(ctx context.Context, publisher string, c cid.Cid) {
 	if !s.n.HasDHT() || s.n.HasBlock(ctx, c) {
 		return
 	}
 	dctx, cancel := context.WithTimeout(ctx, discoverTimeout)
 	defer cancel()
-	s.n.ConnectProviders(dctx, c, 3)
+	s.n.ConnectProviders(dctx, publisher, c, 3)
 }
 
 // advertise puts a held head in the DHT and provides its catalog and

@@ -135,9 +135,10 @@ func (n *Node) Provide(ctx context.Context, c cid.Cid) error {
 	return n.dht.Provide(ctx, c, true)
 }
 
-// ConnectProviders finds up to max peers that provide c and connects to
-// them; it returns how many it connected to.
-func (n *Node) ConnectProviders(ctx context.Context, c cid.Cid, max int) int {
+// ConnectProviders finds up to max peers that provide c, one of
+// publisher's catalogs or bundles, and connects to them as sources of
+// publisher's only (ConnectFor); it returns how many it connected to.
+func (n *Node) ConnectProviders(ctx context.Context, publisher string, c cid.Cid, max int) int {
 	if n.dht == nil {
 		return 0
 	}
@@ -146,7 +147,7 @@ func (n *Node) ConnectProviders(ctx context.Context, c cid.Cid, max int) int {
 		if ai.ID == n.Host.ID() || len(ai.Addrs) == 0 {
 			continue
 		}
-		if n.Connect(ctx, ai) == nil {
+		if n.ConnectFor(ctx, publisher, ai) == nil {
 			ok++
 		}
 	}

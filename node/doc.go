@@ -11,9 +11,13 @@
 // mirror or a publisher) serves what it holds over the bundle and block
 // protocols, bitswap and, once [Node.ServeHeads] is called, the head
 // protocol. A reader, the zero Config, listens on nothing, serves
-// nothing and runs no bitswap: it asks only its sources ([Node.Sources],
-// the peers it chose with [Node.Connect]), directly, for single blocks
-// ([BlockProtocol]) and whole bundle files ([BundleProtocol]).
+// nothing and runs no bitswap: it asks only its sources, directly, for
+// single blocks ([BlockProtocol]) and whole bundle files
+// ([BundleProtocol]). Its sources for a publisher ([Node.SourcesFor]) are
+// the peers it chose for every publisher ([Node.Connect]) and those it
+// chose for that one ([Node.ConnectFor]: a link's peers, the providers of
+// its content); a peer chosen for one publisher is asked nothing about
+// another.
 //
 // Nothing a peer sends is stored before it is verified. [Node.FetchBundle]
 // fetches a bundle's metadata block by block and verifies it

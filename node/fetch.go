@@ -11,7 +11,6 @@ import (
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -46,34 +45,6 @@ func (n *Node) Received() Received {
 	return r
 }
 
-// addSource records a peer the node chose to fetch from.
-func (n *Node) addSource(p peer.ID) {
-	n.sourcesMu.Lock()
-	n.sources[p] = true
-	n.sourcesMu.Unlock()
-}
-
-// Sources lists the connected peers the node may ask for heads and blocks. A
-// serving node asks any of them: it announces what it holds anyway. A
-// reader asks only the peers it chose: those it was told to connect to,
-// the providers it looked up, the peers it remembered. Its DHT neighbours
-// and whoever dialled it never see what it wants.
-func (n *Node) Sources() []peer.ID {
-	conns := n.Host.Network().Peers()
-	if n.serves {
-		return conns
-	}
-	n.sourcesMu.Lock()
-	defer n.sourcesMu.Unlock()
-	out := conns[:0]
-	for _, p := range conns {
-		if n.sources[p] {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // FetchBundle gets the bundle whose envelope is root from peers (and
 // blocks the repo already holds), verifies it (signature, publisher
 // document, manifest, every block against its CID; articles are checked
@@ -81,12 +52,13 @@ func (n *Node) Sources() []peer.ID {
 // bundle file and writes it to w. Nothing is stored, and nothing written
 // to w, unless it verified.
 //
-// It first fetches the bundle's metadata, one block at a time. If it
-// holds less than half of the bundle's blocks, it asks the fetch peers,
+// It asks the sources of opts.Publisher (SourcesFor; with no publisher,
+// Sources). It first fetches the bundle's metadata, one block at a time.
+// If it holds less than half of the bundle's blocks, it asks the sources,
 // one after the other, for the whole file in one stream (BundleProtocol),
 // checking each block as it arrives. Otherwise, or if none can, it
 // fetches only the missing blocks: over bitswap on a serving node, with
-// direct block requests to its chosen peers on a reader.
+// direct block requests to its sources on a reader.
 func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -100,7 +72,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 		if blk, ok := n.staging.staged1(c); ok {
 			return blk.RawData(), nil
 		}
-		data, err := n.fetchBlock(ctx, c)
+		data, err := n.fetchBlock(ctx, opts.Publisher, c)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +87,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	// requestWorkers at a time, instead of a round trip each.
 	prefetch := func(cs []cid.Cid) {
 		if missing := n.lacking(ctx, cs); len(missing) > 1 {
-			got, _ := n.requestBlocks(ctx, missing) // what fails here, get asks again
+			got, _ := n.requestBlocks(ctx, opts.Publisher, missing) // what fails here, get asks again
 			staged = append(staged, got...)
 		}
 	}
@@ -133,7 +105,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 		}
 	}
 	if missing > len(b.Blocks())/2 {
-		for _, p := range n.Sources() {
+		for _, p := range n.SourcesFor(opts.Publisher) {
 			err := n.fetchBulk(ctx, p, b)
 			if err == nil {
 				info := b.Info
@@ -147,7 +119,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 			}
 		}
 	}
-	got, err := n.prefetch(ctx, b.Blocks())
+	got, err := n.prefetch(ctx, opts.Publisher, b.Blocks())
 	staged = append(staged, got...)
 	if err != nil {
 		return nil, err
@@ -172,11 +144,11 @@ func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
 	return err
 }
 
-// fetchBlock gets one block from peers, checked against its CID, without
-// storing it: a direct request to each fetch peer in turn, then bitswap
-// on a serving node.
-func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
-	for _, p := range n.Sources() {
+// fetchBlock gets one block from the sources of publisher ("": the
+// global ones; see SourcesFor), checked against its CID, without storing
+// it: a direct request to each in turn, then bitswap on a serving node.
+func (n *Node) fetchBlock(ctx context.Context, publisher string, c cid.Cid) ([]byte, error) {
+	for _, p := range n.SourcesFor(publisher) {
 		if data, err := n.requestBlock(ctx, p, c); err == nil {
 			return data, nil
 		}
@@ -200,14 +172,22 @@ func (n *Node) fetchBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
 	return blk.RawData(), nil
 }
 
-// GetBlock returns a block from the repo, or from peers. A block from a
-// peer is checked against its CID but not admitted to the repo: the caller
-// verifies what it means first and then calls AdmitBlock.
+// GetBlock returns a block from the repo, or from the node's sources for
+// every publisher (Sources). A block from a peer is checked against its
+// CID but not admitted to the repo: the caller verifies what it means
+// first and then calls AdmitBlock.
 func (n *Node) GetBlock(ctx context.Context, c cid.Cid) ([]byte, error) {
+	return n.GetBlockFor(ctx, "", c)
+}
+
+// GetBlockFor is GetBlock for a block of publisher's (its catalog, say):
+// a reader asks publisher's sources (SourcesFor), and no peer it chose
+// only for another publisher.
+func (n *Node) GetBlockFor(ctx context.Context, publisher string, c cid.Cid) ([]byte, error) {
 	if data, ok := n.local(ctx, c); ok {
 		return data, nil
 	}
-	return n.fetchBlock(ctx, c)
+	return n.fetchBlock(ctx, publisher, c)
 }
 
 // lacking returns the blocks of cs that are neither stored nor staged.
@@ -224,27 +204,27 @@ func (n *Node) lacking(ctx context.Context, cs []cid.Cid) []cid.Cid {
 	return missing
 }
 
-// prefetch fetches and stages the blocks of cs the node lacks, and
-// returns the blocks it staged.
-func (n *Node) prefetch(ctx context.Context, cs []cid.Cid) (staged []cid.Cid, err error) {
+// prefetch fetches and stages the blocks of cs the node lacks, from the
+// sources of publisher, and returns the blocks it staged.
+func (n *Node) prefetch(ctx context.Context, publisher string, cs []cid.Cid) (staged []cid.Cid, err error) {
 	missing := n.lacking(ctx, cs)
 	if len(missing) == 0 {
 		return nil, nil
 	}
 	if n.bs == nil {
-		return n.requestBlocks(ctx, missing)
+		return n.requestBlocks(ctx, publisher, missing)
 	}
 	return n.bitswapBlocks(ctx, missing)
 }
 
-// requestBlocks fetches blocks with direct requests to the fetch peers,
-// requestWorkers at a time; a block no peer delivers fails the fetch.
-// Each request has its own deadline, so a stalled peer costs one timeout
-// per block it was asked for, and the next peer is asked.
-func (n *Node) requestBlocks(ctx context.Context, missing []cid.Cid) (staged []cid.Cid, err error) {
+// requestBlocks fetches blocks with direct requests to the sources of
+// publisher, requestWorkers at a time; a block no peer delivers fails the
+// fetch. Each request has its own deadline, so a stalled peer costs one
+// timeout per block it was asked for, and the next peer is asked.
+func (n *Node) requestBlocks(ctx context.Context, publisher string, missing []cid.Cid) (staged []cid.Cid, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	peers := n.Sources()
+	peers := n.SourcesFor(publisher)
 	if len(peers) == 0 {
 		return nil, fmt.Errorf("%w: no peer to fetch %d blocks from", bundle.ErrMissingBlock, len(missing))
 	}

@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -59,4 +62,58 @@ func TestPeerErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSourcesFor: a reader asks a peer chosen for one publisher about
+// that publisher only, a peer chosen for all about every one; a serving
+// node asks every connected peer.
+func TestSourcesFor(t *testing.T) {
+	pubID := func(seed byte) string { return bundle.PublisherID(publisherKey(seed).Public().(ed25519.PublicKey)) }
+	pubA, pubB := pubID(1), pubID(2)
+	reader, server := startNode(t, false), startNode(t, true)
+	all, forA, forB := startNode(t, true), startNode(t, true), startNode(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, n := range []*Node{reader, server} {
+		connect(t, n, all)
+		for _, c := range []struct {
+			pub string
+			to  *Node
+		}{{pubA, forA}, {pubB, forB}} {
+			if err := n.ConnectFor(ctx, c.pub, peer.AddrInfo{ID: c.to.Host.ID(), Addrs: c.to.Host.Addrs()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ids := func(ns ...*Node) []peer.ID {
+		var out []peer.ID
+		for _, n := range ns {
+			out = append(out, n.Host.ID())
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(ps []peer.ID) []peer.ID { return slices.Sorted(slices.Values(ps)) }
+	tests := []struct {
+		name      string
+		n         *Node
+		publisher string
+		want      []peer.ID
+	}{
+		{"reader, no publisher", reader, "", ids(all)},
+		{"reader, A", reader, pubA, ids(all, forA)},
+		{"reader, B", reader, pubB, ids(all, forB)},
+		{"reader, another", reader, pubID(3), ids(all)},
+		{"reader, not a publisher ID", reader, "nonsense", ids(all)},
+		{"server, A", server, pubA, ids(all, forA, forB)},
+		{"server, no publisher", server, "", ids(all, forA, forB)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := sorted(tc.n.SourcesFor(tc.publisher)); !slices.Equal(got, tc.want) {
+				t.Errorf("SourcesFor(%q) = %v, want %v", tc.publisher, got, tc.want)
+			}
+		})
+	}
+
 }

@@ -95,6 +95,15 @@ const (
 	connHigh = 192
 )
 
+// Bounds on what a node remembers of its sources.
+const (
+	// maxPublisherSources bounds the peers a reader keeps as one
+	// publisher's sources (ConnectFor): a link names at most MaxLinkPeers,
+	// and the DHT's providers of each bundle add a few; the oldest go
+	// first.
+	maxPublisherSources = 32
+)
+
 // Exported bounds, for code that takes heads, catalogs and bundle files
 // from outside libp2p (HTTP, files carried by hand): the same limits apply.
 const (

@@ -91,8 +91,7 @@ type Node struct {
 	recv counters
 	sent atomic.Int64 // bytes sent on the bundle and block protocols and bitswap
 
-	sourcesMu sync.Mutex
-	sources   map[peer.ID]bool // peers a reader chose to fetch from
+	sources sources // the peers it fetches from, and how they served
 
 	droppedMu sync.Mutex
 	dropped   map[cid.Cid]bool // deleted for the quota
@@ -122,7 +121,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), sources: make(map[peer.ID]bool), mesh: newMeshTracer(),
+	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), mesh: newMeshTracer(),
 		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
 	if cfg.UploadRate > 0 {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
@@ -239,15 +238,6 @@ func (n *Node) Addrs() []string {
 		out = append(out, fmt.Sprintf("%s/p2p/%s", a, n.Host.ID()))
 	}
 	return out
-}
-
-// Connect dials a peer the caller chose to fetch from.
-func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
-	if err := n.Host.Connect(ctx, ai); err != nil {
-		return err
-	}
-	n.addSource(ai.ID)
-	return nil
 }
 
 // AddBundle stores a verified bundle in the repo, as one file, so the

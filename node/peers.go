@@ -6,10 +6,13 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
+	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 )
 
@@ -21,8 +24,11 @@ const peersFile = "peers"
 const maxRememberedPeers = 64
 
 // RememberPeers writes the addresses of the connected peers the node
-// fetches from (Sources; those that have listen addresses) to the repo,
-// atomically.
+// fetches from for every publisher (Sources; those that have listen
+// addresses) to the repo, atomically. A reader does not remember the
+// peers it chose for one publisher (ConnectFor): remembered peers are
+// dialled with Connect at the next start, and would be asked about every
+// publisher it follows; its follow list keeps a link's peers instead.
 func (n *Node) RememberPeers() error {
 	var buf bytes.Buffer
 	count := 0
@@ -77,4 +83,91 @@ func (n *Node) DialRemembered(ctx context.Context) int {
 		cancel()
 	}
 	return ok
+}
+
+// sources is what a node knows of the peers it fetches from: which it
+// chose, for whom, and how they served lately. The zero value is ready.
+type sources struct {
+	mu sync.Mutex
+	// global are the peers chosen for every publisher: those the user
+	// named, the remembered ones, neighbours found on the LAN.
+	global map[peer.ID]bool
+	// per are the peers chosen for one publisher only, oldest first:
+	// its link's peers, the providers of its catalog and bundles.
+	per map[string][]peer.ID
+}
+
+// Connect dials a peer the caller chose to fetch from for every
+// publisher: a peer the user named, a remembered one, a neighbour on the
+// LAN. A peer chosen for one publisher (a link's peer, a provider of its
+// content) is connected with ConnectFor instead.
+func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
+	if err := n.Host.Connect(ctx, ai); err != nil {
+		return err
+	}
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	if n.sources.global == nil {
+		n.sources.global = make(map[peer.ID]bool)
+	}
+	n.sources.global[ai.ID] = true
+	return nil
+}
+
+// ConnectFor dials a peer the caller chose to fetch publisher's heads,
+// catalogs and bundles from, and from no one else's: a reader asks it
+// nothing about any other publisher, so it learns only that the reader
+// follows this one. A node keeps the last maxPublisherSources peers so
+// chosen for each publisher.
+func (n *Node) ConnectFor(ctx context.Context, publisher string, ai peer.AddrInfo) error {
+	id, err := bundle.NormalizePublisherID(publisher)
+	if err != nil {
+		return err
+	}
+	if err := n.Host.Connect(ctx, ai); err != nil {
+		return err
+	}
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	if n.sources.per == nil {
+		n.sources.per = make(map[string][]peer.ID)
+	}
+	ps := slices.DeleteFunc(n.sources.per[id], func(p peer.ID) bool { return p == ai.ID })
+	if len(ps) >= maxPublisherSources {
+		ps = slices.Delete(ps, 0, len(ps)-maxPublisherSources+1)
+	}
+	n.sources.per[id] = append(ps, ai.ID)
+	return nil
+}
+
+// Sources lists the connected peers the node asks for what is not any
+// one publisher's. A serving node asks any of them: it announces what it
+// holds anyway. A reader asks only the peers it chose for every
+// publisher (Connect): those the user named, the remembered ones. Its DHT
+// neighbours and whoever dialled it never see what it wants, nor do the
+// peers it chose for one publisher.
+func (n *Node) Sources() []peer.ID { return n.SourcesFor("") }
+
+// SourcesFor lists the connected peers the node asks for publisher's
+// heads, catalogs and bundles: on a reader, those chosen for every
+// publisher (Connect) and those chosen for this one (ConnectFor); on a
+// serving node, every connected peer. "" is no publisher: Sources.
+func (n *Node) SourcesFor(publisher string) []peer.ID {
+	conns := n.Host.Network().Peers()
+	id, err := bundle.NormalizePublisherID(publisher)
+	if err != nil {
+		id = "" // only the global sources
+	}
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	out := conns
+	if !n.serves {
+		out = conns[:0]
+		for _, p := range conns {
+			if n.sources.global[p] || (id != "" && slices.Contains(n.sources.per[id], p)) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }

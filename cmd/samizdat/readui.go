@@ -306,9 +306,10 @@ func (r *reader) follow(ctx context.Context, l node.Link) error {
 	}
 	peers, _ := parsePeers(l.Peers) // checked by ParseLink
 	for _, ai := range peers {
-		// Connect makes the peer a source before the sync asks it.
+		// ConnectFor makes the peer a source of this publisher's (and no
+		// other's) before the sync asks it.
 		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		r.svc.Node().Connect(cctx, ai)
+		r.svc.Node().ConnectFor(cctx, f.Publisher, ai)
 		cancel()
 	}
 	r.mu.Lock()
