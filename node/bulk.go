@@ -55,7 +55,8 @@ var errBulkUnavailable = fmt.Errorf("%w: the peer does not hold the bundle", bun
 // fetchBulk asks one peer for the whole file of b, a bundle whose metadata
 // is already verified, and keeps it: each block is checked against its CID
 // and its place in the canonical order as it arrives (Bundle.Receive), so
-// the file needs no second pass. A peer that stalls for stallTimeout is
+// the file needs no second pass. A peer that stalls for stallTimeout, or
+// sends slower than minTransferRate once transferGrace has passed, is
 // dropped.
 func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error {
 	s, err := n.Host.NewStream(ctx, p, BundleProtocol)
@@ -70,7 +71,7 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 		return err
 	}
 	s.CloseWrite()
-	br := bufio.NewReaderSize(iocount.Reader{R: &deadlineReader{s}, N: &n.recv.bytes}, 256<<10)
+	br := bufio.NewReaderSize(iocount.Reader{R: &deadlineReader{s: s, rate: newRateGuard(time.Now())}, N: &n.recv.bytes}, 256<<10)
 	status, err := br.ReadByte()
 	if err != nil {
 		return err
@@ -117,10 +118,19 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 	return nil
 }
 
-// deadlineReader gives each read stallTimeout: a trickling peer is cut off.
-type deadlineReader struct{ s network.Stream }
+// deadlineReader gives each read stallTimeout, and the whole transfer a
+// minimum rate (rateGuard): a peer that stalls or trickles is cut off.
+type deadlineReader struct {
+	s    network.Stream
+	rate *rateGuard
+}
 
 func (d *deadlineReader) Read(p []byte) (int, error) {
 	d.s.SetReadDeadline(time.Now().Add(stallTimeout))
-	return d.s.Read(p)
+	n, err := d.s.Read(p)
+	d.rate.add(n)
+	if err == nil {
+		err = d.rate.check(time.Now())
+	}
+	return n, err
 }

@@ -17,7 +17,7 @@
 // the peers it chose for every publisher ([Node.Connect]) and those it
 // chose for that one ([Node.ConnectFor]: a link's peers, the providers of
 // its content); a peer chosen for one publisher is asked nothing about
-// another.
+// another. Sources that failed or were too slow lately are asked last.
 //
 // Nothing a peer sends is stored before it is verified. [Node.FetchBundle]
 // fetches a bundle's metadata block by block and verifies it

@@ -53,12 +53,15 @@ func (n *Node) Received() Received {
 // to w, unless it verified.
 //
 // It asks the sources of opts.Publisher (SourcesFor; with no publisher,
-// Sources). It first fetches the bundle's metadata, one block at a time.
-// If it holds less than half of the bundle's blocks, it asks the sources,
-// one after the other, for the whole file in one stream (BundleProtocol),
-// checking each block as it arrives. Otherwise, or if none can, it
-// fetches only the missing blocks: over bitswap on a serving node, with
-// direct block requests to its sources on a reader.
+// Sources), best first. It first fetches the bundle's metadata, one block
+// at a time. If it holds less than half of the bundle's blocks, it asks
+// the sources, one after the other, for the whole file in one stream
+// (BundleProtocol), checking each block as it arrives; a peer that stalls
+// for stallTimeout, or sends slower than minTransferRate once
+// transferGrace has passed, is cut off and asked last from then on.
+// Otherwise, or if none can, it fetches only the missing blocks: over
+// bitswap on a serving node, with direct block requests to its sources on
+// a reader.
 func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -107,12 +110,13 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 	if missing > len(b.Blocks())/2 {
 		for _, p := range n.SourcesFor(opts.Publisher) {
 			err := n.fetchBulk(ctx, p, b)
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			n.served(p, err)
 			if err == nil {
 				info := b.Info
 				return &info, n.copyBundle(root, w)
-			}
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
 			}
 			if !errors.Is(err, errBulkUnavailable) {
 				n.log.Debug("bundle transfer failed; trying another peer", "kind", errKind(err))
@@ -146,14 +150,17 @@ func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
 
 // fetchBlock gets one block from the sources of publisher ("": the
 // global ones; see SourcesFor), checked against its CID, without storing
-// it: a direct request to each in turn, then bitswap on a serving node.
+// it: a direct request to each in turn, best first, then bitswap on a
+// serving node.
 func (n *Node) fetchBlock(ctx context.Context, publisher string, c cid.Cid) ([]byte, error) {
 	for _, p := range n.SourcesFor(publisher) {
-		if data, err := n.requestBlock(ctx, p, c); err == nil {
-			return data, nil
-		}
+		data, err := n.requestBlock(ctx, p, c)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		n.served(p, err)
+		if err == nil {
+			return data, nil
 		}
 	}
 	if n.bs == nil {
@@ -245,12 +252,13 @@ func (n *Node) requestBlocks(ctx context.Context, publisher string, missing []ci
 							continue
 						}
 						d, err := n.requestBlock(ctx, p, c)
+						if ctx.Err() != nil {
+							return
+						}
+						n.served(p, err)
 						if err == nil {
 							data = d
 							break
-						}
-						if ctx.Err() != nil {
-							return
 						}
 						bad.Store(p, true)
 					}
@@ -293,7 +301,8 @@ feed:
 // prefetchWindow wants, so bitswap pipelines them without overflowing a
 // server's per-peer want queue, and stages them.
 //
-// A window that makes no progress for stallTimeout is asked again in a new
+// A window that makes no progress for stallTimeout, or brings less than
+// minTransferRate once transferGrace has passed, is asked again in a new
 // bitswap session, which asks every connected peer afresh: a peer that
 // dies, stalls or trickles cannot hold the fetch.
 func (n *Node) bitswapBlocks(ctx context.Context, missing []cid.Cid) (staged []cid.Cid, err error) {
@@ -341,6 +350,7 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 	}
 	timer := time.NewTimer(stallTimeout)
 	defer timer.Stop()
+	rate := newRateGuard(time.Now())
 	for len(want) > 0 {
 		select {
 		case blk, ok := <-ch:
@@ -354,6 +364,10 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 			}
 			staged = append(staged, blk.Cid())
 			delete(want, blk.Cid())
+			rate.add(len(blk.RawData()))
+			if err := rate.check(time.Now()); err != nil {
+				return staged, fmt.Errorf("%w: %w", errStalled, err)
+			}
 			timer.Reset(stallTimeout)
 		case <-timer.C:
 			return staged, fmt.Errorf("%w: no block for %v; %d missing", errStalled, stallTimeout, len(want))
@@ -362,6 +376,39 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 		}
 	}
 	return staged, nil
+}
+
+// errTooSlow says a peer sent a transfer slower than minTransferRate.
+var errTooSlow = errors.New("transfer too slow")
+
+// rateGuard judges a transfer's rate: once transferGrace has passed, the
+// bytes since the last judgement (at first, since the start) must average
+// minTransferRate a second, judged again each transferWindow. It is for
+// one goroutine.
+type rateGuard struct {
+	start, mark time.Time
+	n, markN    int64
+}
+
+func newRateGuard(now time.Time) *rateGuard { return &rateGuard{start: now, mark: now} }
+
+// add counts n bytes received.
+func (g *rateGuard) add(n int) { g.n += int64(n) }
+
+// check returns errTooSlow if the transfer is too slow at now.
+func (g *rateGuard) check(now time.Time) error {
+	if now.Sub(g.start) < transferGrace {
+		return nil
+	}
+	span := now.Sub(g.mark)
+	if span < transferWindow {
+		return nil
+	}
+	if got := g.n - g.markN; float64(got) < minTransferRate*span.Seconds() {
+		return fmt.Errorf("%w: %d bytes in %v, at least %d a second wanted", errTooSlow, got, span.Round(time.Second), minTransferRate)
+	}
+	g.mark, g.markN = now, g.n
+	return nil
 }
 
 // errKind names the kind of a fetch error for a log line: the error's own
@@ -373,7 +420,7 @@ func errKind(err error) string {
 	}{
 		{bundle.ErrNotFound, "not found"}, {bundle.ErrHashMismatch, "hash mismatch"}, {bundle.ErrTruncated, "truncated"},
 		{bundle.ErrTooLarge, "too large"}, {bundle.ErrMalformed, "malformed"},
-		{bundle.ErrInvalid, "invalid"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
+		{bundle.ErrInvalid, "invalid"}, {errTooSlow, "too slow"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
 	} {
 		if errors.Is(err, k.err) {
 			return k.kind

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,9 +65,125 @@ func TestPeerErrors(t *testing.T) {
 	}
 }
 
+// TestSlowSourceCutOff: a peer that holds a bundle and sends its file one
+// byte every 4.9 s (each byte within stallTimeout of the last) is cut off
+// after a grace period, the fetch completes from an honest peer, and the
+// dripping peer is asked last from then on.
+func TestSlowSourceCutOff(t *testing.T) {
+	file := testBundle(t, 1, 30, nil)
+	b := openBundle(t, file)
+	defer b.Close()
+	reader, drip, honest := startNode(t, false), startNode(t, true), startNode(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// The dripping peer serves the bundle's blocks, so it is a good source
+	// by the time the reader asks for the whole file, and it is asked
+	// first. The honest peer holds the bundle only from the moment the
+	// dripping peer is asked for the file: whatever order the reader
+	// asks them in, the drip is asked first.
+	if err := drip.AddBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	var dripAsked atomic.Int64
+	drip.Host.SetStreamHandler(BundleProtocol, func(s network.Stream) {
+		defer s.Reset()
+		if _, err := readFrame(bufio.NewReader(s), maxCIDLen); err != nil {
+			return
+		}
+		dripAsked.Add(1)
+		if err := honest.AddBundle(ctx, b); err != nil {
+			t.Error(err)
+		}
+		if _, err := s.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(len(file)))); err != nil {
+			return
+		}
+		tick := time.NewTicker(dripInterval)
+		defer tick.Stop()
+		for _, c := range file {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+			if _, err := s.Write([]byte{c}); err != nil {
+				return
+			}
+		}
+	})
+	connect(t, reader, drip)
+	connect(t, reader, honest)
+
+	start := time.Now()
+	var got bytes.Buffer
+	if _, err := reader.FetchBundle(ctx, b.Root, bundle.OpenOptions{Publisher: b.Publisher}, &got); err != nil {
+		t.Fatalf("FetchBundle() after %v = %v, want it from the honest peer", time.Since(start).Round(time.Millisecond), err)
+	}
+	took := time.Since(start)
+	if !bytes.Equal(got.Bytes(), file) {
+		t.Fatalf("FetchBundle() wrote other bytes")
+	}
+	if n := dripAsked.Load(); n != 1 {
+		t.Errorf("the dripping peer was asked for the file %d times, want 1", n)
+	}
+	if sent := honest.Sent(); sent < uint64(len(file)) {
+		t.Errorf("the honest peer sent %d bytes of a %d-byte file: it came from elsewhere", sent, len(file))
+	}
+	if got, want := reader.SourcesFor(b.Publisher), []peer.ID{honest.Host.ID(), drip.Host.ID()}; !slices.Equal(got, want) {
+		t.Errorf("SourcesFor() = %v, want %v: the dripping peer last", got, want)
+	}
+	t.Logf("a %d-byte bundle fetched in %v with a peer dripping it first; at one byte per %v the drip alone would take %v", len(file), took.Round(time.Millisecond), dripInterval, time.Duration(len(file))*dripInterval)
+}
+
+// dripInterval is how often the dripping peer of TestSlowSourceCutOff
+// sends a byte: just within stallTimeout.
+const dripInterval = stallTimeout - 100*time.Millisecond
+
+// TestRateGuard: a transfer is judged only after transferGrace, then over
+// each transferWindow, and is too slow below minTransferRate on average.
+func TestRateGuard(t *testing.T) {
+	type step struct {
+		at    time.Duration // since the start
+		bytes int           // received just before at
+	}
+	window := int(minTransferRate * transferWindow.Seconds())
+	tests := []struct {
+		name  string
+		steps []step
+		want  error // from the last check; the ones before pass
+	}{
+		{"nothing within the grace period", []step{{transferGrace - time.Millisecond, 0}}, nil},
+		{"just enough after it", []step{{transferGrace, int(minTransferRate * transferGrace.Seconds())}}, nil},
+		{"a byte short", []step{{transferGrace, int(minTransferRate*transferGrace.Seconds()) - 1}}, errTooSlow},
+		{"a byte every 4.9 s", []step{{4900 * time.Millisecond, 1}, {9800 * time.Millisecond, 1}, {14700 * time.Millisecond, 1}}, errTooSlow},
+		{"fast, then a drip", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow, 10}}, errTooSlow},
+		{"fast, then just enough", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow, window}}, nil},
+		{"judged over a whole window, not a pause", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow/2, 0}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			g := newRateGuard(start)
+			var err error
+			for i, s := range tc.steps {
+				g.add(s.bytes)
+				err = g.check(start.Add(s.at))
+				if i < len(tc.steps)-1 && err != nil {
+					t.Fatalf("check(%v) = %v, want nil", s.at, err)
+				}
+			}
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Errorf("check() = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
 // TestSourcesFor: a reader asks a peer chosen for one publisher about
 // that publisher only, a peer chosen for all about every one; a serving
-// node asks every connected peer.
+// node asks every connected peer. Peers that delivered come first, those
+// that failed last; one that only lacked something keeps its place.
 func TestSourcesFor(t *testing.T) {
 	pubID := func(seed byte) string { return bundle.PublisherID(publisherKey(seed).Public().(ed25519.PublicKey)) }
 	pubA, pubB := pubID(1), pubID(2)
@@ -116,4 +233,13 @@ func TestSourcesFor(t *testing.T) {
 		})
 	}
 
+	reader.served(all.Host.ID(), context.DeadlineExceeded)
+	reader.served(forA.Host.ID(), errNoBlock) // lacked it: no record
+	if got, want := reader.SourcesFor(pubA), []peer.ID{forA.Host.ID(), all.Host.ID()}; !slices.Equal(got, want) {
+		t.Errorf("after a timeout of the global peer, SourcesFor(A) = %v, want %v", got, want)
+	}
+	reader.served(all.Host.ID(), nil)
+	if got, want := reader.SourcesFor(pubA), []peer.ID{all.Host.ID(), forA.Host.ID()}; !slices.Equal(got, want) {
+		t.Errorf("after the global peer delivered, SourcesFor(A) = %v, want %v", got, want)
+	}
 }

@@ -102,6 +102,41 @@ const (
 	// and the DHT's providers of each bundle add a few; the oldest go
 	// first.
 	maxPublisherSources = 32
+
+	// sourceMemory is how long a node remembers that a source delivered
+	// (it is asked first) or failed (it is asked last): long enough to
+	// span several syncs (mirror.DefaultSyncInterval is 5 minutes), short
+	// enough that a mirror that was overloaded for a while is not shunned
+	// for the day. maxSourceRecords bounds the peers remembered: only
+	// sources are, and peer IDs cost nothing to make.
+	sourceMemory     = 30 * time.Minute
+	maxSourceRecords = 1024
+)
+
+// Bounds on how slowly, and how often in vain, a source may serve a
+// fetch: without them a peer that sent one byte every stallTimeout held a
+// bundle transfer for ever.
+const (
+	// minTransferRate is the slowest a whole bundle file (or a bitswap
+	// window) may arrive once transferGrace has passed, averaged over the
+	// grace period and then over each transferWindow: slower, the peer is
+	// cut off, asked last from then on, and the next peer asked. 4 KiB/s
+	// (32 kbit/s) is below a GPRS link and far below a throttled one (128
+	// kbit/s), and leaves room for a mirror that shares a capped upload
+	// among many readers: a cut transfer loses what it received, so the
+	// floor is for peers that stall on purpose, not for slow honest ones.
+	// A peer that sends just above it holds a fetch no longer than the
+	// caller's deadline (a follow's sync has one), and is asked last once
+	// it fails.
+	minTransferRate = 4 << 10
+
+	// transferGrace is how long a transfer runs before its rate is
+	// judged: a dial, a busy server's first bytes and TCP's slow start
+	// fit in it. transferWindow is the span the rate is averaged over
+	// after it: long enough for a mobile link's pauses (each shorter than
+	// stallTimeout).
+	transferGrace  = 10 * time.Second
+	transferWindow = 10 * time.Second
 )
 
 // Exported bounds, for code that takes heads, catalogs and bundle files

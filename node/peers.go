@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,7 +97,25 @@ type sources struct {
 	// per are the peers chosen for one publisher only, oldest first:
 	// its link's peers, the providers of its catalog and bundles.
 	per map[string][]peer.ID
+	// records says how peers served lately.
+	records map[peer.ID]sourceRecord
 }
+
+// sourceRecord is how a peer served lately: good when it delivered, bad
+// when a request failed (a timeout, a transfer too slow, bytes that were
+// not what was asked for, a broken stream). A peer that only said it
+// lacks something gets no record.
+type sourceRecord struct {
+	good  bool
+	until time.Time // forgotten then
+}
+
+// Source ranks: the order in which a node asks its sources.
+const (
+	rankGood = iota
+	rankUnknown
+	rankBad
+)
 
 // Connect dials a peer the caller chose to fetch from for every
 // publisher: a peer the user named, a remembered one, a neighbour on the
@@ -141,17 +161,20 @@ func (n *Node) ConnectFor(ctx context.Context, publisher string, ai peer.AddrInf
 }
 
 // Sources lists the connected peers the node asks for what is not any
-// one publisher's. A serving node asks any of them: it announces what it
-// holds anyway. A reader asks only the peers it chose for every
-// publisher (Connect): those the user named, the remembered ones. Its DHT
-// neighbours and whoever dialled it never see what it wants, nor do the
-// peers it chose for one publisher.
+// one publisher's, best first (SourcesFor). A serving node asks any of
+// them: it announces what it holds anyway. A reader asks only the peers
+// it chose for every publisher (Connect): those the user named, the
+// remembered ones. Its DHT neighbours and whoever dialled it never see
+// what it wants, nor do the peers it chose for one publisher.
 func (n *Node) Sources() []peer.ID { return n.SourcesFor("") }
 
 // SourcesFor lists the connected peers the node asks for publisher's
 // heads, catalogs and bundles: on a reader, those chosen for every
 // publisher (Connect) and those chosen for this one (ConnectFor); on a
-// serving node, every connected peer. "" is no publisher: Sources.
+// serving node, every connected peer. "" is no publisher: Sources. The
+// list is best first: peers that delivered lately, then those not asked
+// lately, and last those that failed or were too slow within the last
+// sourceMemory.
 func (n *Node) SourcesFor(publisher string) []peer.ID {
 	conns := n.Host.Network().Peers()
 	id, err := bundle.NormalizePublisherID(publisher)
@@ -169,5 +192,54 @@ func (n *Node) SourcesFor(publisher string) []peer.ID {
 			}
 		}
 	}
-	return out
+	return n.rankLocked(out, time.Now())
+}
+
+// rank orders peers best first, keeping the order of peers of one rank.
+func (n *Node) rank(peers []peer.ID) []peer.ID {
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	return n.rankLocked(peers, time.Now())
+}
+
+func (n *Node) rankLocked(peers []peer.ID, now time.Time) []peer.ID {
+	rank := func(p peer.ID) int {
+		r, ok := n.sources.records[p]
+		switch {
+		case !ok || now.After(r.until):
+			return rankUnknown
+		case r.good:
+			return rankGood
+		default:
+			return rankBad
+		}
+	}
+	slices.SortStableFunc(peers, func(a, b peer.ID) int { return rank(a) - rank(b) })
+	return peers
+}
+
+// served records how a peer answered a request: err nil is good; a peer
+// that lacks what was asked gets no record; any other error is bad. The
+// caller leaves out requests it cancelled itself. A record lasts
+// sourceMemory; the node keeps at most maxSourceRecords.
+func (n *Node) served(p peer.ID, err error) {
+	if errors.Is(err, bundle.ErrNotFound) {
+		return
+	}
+	now := time.Now()
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	if n.sources.records == nil {
+		n.sources.records = make(map[peer.ID]sourceRecord)
+	}
+	if _, ok := n.sources.records[p]; !ok && len(n.sources.records) >= maxSourceRecords {
+		maps.DeleteFunc(n.sources.records, func(_ peer.ID, r sourceRecord) bool { return now.After(r.until) })
+		for q := range n.sources.records {
+			if len(n.sources.records) < maxSourceRecords {
+				break
+			}
+			delete(n.sources.records, q)
+		}
+	}
+	n.sources.records[p] = sourceRecord{good: err == nil, until: now.Add(sourceMemory)}
 }
