@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -150,21 +152,12 @@ func (n *Node) copyBundle(root cid.Cid, w io.Writer) error {
 
 // fetchBlock gets one block from the sources of publisher ("": the
 // global ones; see SourcesFor), checked against its CID, without storing
-// it: a direct request to each in turn, best first, then bitswap on a
-// serving node.
+// it: direct requests to up to blockFanout of them at a time, then
+// bitswap on a serving node.
 func (n *Node) fetchBlock(ctx context.Context, publisher string, c cid.Cid) ([]byte, error) {
-	for _, p := range n.SourcesFor(publisher) {
-		data, err := n.requestBlock(ctx, p, c)
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		n.served(p, err)
-		if err == nil {
-			return data, nil
-		}
-	}
-	if n.bs == nil {
-		return nil, fmt.Errorf("%w: no chosen peer has block %s", bundle.ErrMissingBlock, c)
+	data, err := n.requestAny(ctx, n.SourcesFor(publisher), c, blockFanout)
+	if err == nil || ctx.Err() != nil || n.bs == nil {
+		return data, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, blockTimeout)
 	defer cancel()
@@ -226,48 +219,25 @@ func (n *Node) prefetch(ctx context.Context, publisher string, cs []cid.Cid) (st
 
 // requestBlocks fetches blocks with direct requests to the sources of
 // publisher, requestWorkers at a time; a block no peer delivers fails the
-// fetch. Each request has its own deadline, so a stalled peer costs one
-// timeout per block it was asked for, and the next peer is asked.
+// fetch. Each block asks one peer at a time, the best left (requestAny):
+// a peer that failed any request is asked last by every worker from then
+// on, so stalled peers cost a timeout each, not one per block.
 func (n *Node) requestBlocks(ctx context.Context, publisher string, missing []cid.Cid) (staged []cid.Cid, err error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	peers := n.SourcesFor(publisher)
-	if len(peers) == 0 {
+	if len(n.SourcesFor(publisher)) == 0 {
 		return nil, fmt.Errorf("%w: no peer to fetch %d blocks from", bundle.ErrMissingBlock, len(missing))
 	}
 	work := make(chan int)
-	var bad sync.Map // peers that failed a request: asked only when no other is left
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for w := range min(requestWorkers, len(missing)) {
+	for range min(requestWorkers, len(missing)) {
 		wg.Go(func() {
 			for i := range work {
 				c := missing[i]
-				var data []byte
-				for _, retryBad := range []bool{false, true} {
-					for k := range peers {
-						// Spread the load: each worker starts with another peer.
-						p := peers[(w+k)%len(peers)]
-						if _, isBad := bad.Load(p); isBad != retryBad {
-							continue
-						}
-						d, err := n.requestBlock(ctx, p, c)
-						if ctx.Err() != nil {
-							return
-						}
-						n.served(p, err)
-						if err == nil {
-							data = d
-							break
-						}
-						bad.Store(p, true)
-					}
-					if data != nil {
-						break
-					}
-				}
-				if data == nil {
-					cancel(fmt.Errorf("%w: no chosen peer delivered block %s", bundle.ErrMissingBlock, c))
+				data, err := n.requestAny(ctx, n.SourcesFor(publisher), c, 1)
+				if err != nil {
+					cancel(err)
 					return
 				}
 				blk, _ := blocks.NewBlockWithCid(data, c)
@@ -295,6 +265,76 @@ feed:
 		return staged, err
 	}
 	return staged, nil
+}
+
+// requestAny asks peers for block c with direct requests and returns the
+// first answer that checks against c. It asks the best of the peers not
+// yet asked (rank), first one, then another whenever one fails or, with
+// fanout above 1, none has answered for blockHedgeDelay, with at most
+// fanout requests in flight. It records how each peer served (served);
+// a peer still silent when one asked after it answered loses its good
+// record (forget). Requests it withdraws once one answered end by their
+// own deadline (blockRequestTimeout), and their answers are dropped.
+func (n *Node) requestAny(ctx context.Context, peers []peer.ID, c cid.Cid, fanout int) ([]byte, error) {
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("%w: no chosen peer to ask for block %s", bundle.ErrMissingBlock, c)
+	}
+	rctx, withdraw := context.WithCancel(ctx)
+	defer withdraw()
+	type answer struct {
+		p    peer.ID
+		data []byte
+		err  error
+	}
+	answers := make(chan answer, len(peers)) // never blocks a request, even one withdrawn
+	left := slices.Clone(peers)
+	inFlight := 0
+	asked := make(map[peer.ID]int, len(peers)) // the order of the requests in flight
+	ask := func() {
+		p := n.rank(left)[0]
+		left = left[1:]
+		inFlight++
+		asked[p] = len(peers) - len(left)
+		go func() {
+			data, err := n.requestBlock(rctx, p, c)
+			answers <- answer{p, data, err}
+		}()
+	}
+	hedge := time.NewTimer(blockHedgeDelay)
+	defer hedge.Stop()
+	ask()
+	for inFlight > 0 {
+		var more <-chan time.Time
+		if fanout > 1 && inFlight < fanout && len(left) > 0 {
+			more = hedge.C
+		}
+		select {
+		case a := <-answers:
+			inFlight--
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			n.served(a.p, a.err)
+			if a.err == nil {
+				for p, i := range asked {
+					if i < asked[a.p] {
+						n.forget(p)
+					}
+				}
+				return a.data, nil
+			}
+			delete(asked, a.p)
+			if len(left) > 0 {
+				ask()
+			}
+		case <-more:
+			ask()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		hedge.Reset(blockHedgeDelay)
+	}
+	return nil, fmt.Errorf("%w: none of %d chosen peers delivered block %s", bundle.ErrMissingBlock, len(peers), c)
 }
 
 // bitswapBlocks fetches the missing blocks over bitswap in windows of

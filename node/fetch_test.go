@@ -12,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/libp2p/go-libp2p"
+	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -63,6 +66,78 @@ func TestPeerErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// stallHost starts a bare libp2p host on loopback that accepts proto and
+// never answers: it reads the request and holds the stream until the
+// test ends. It counts the requests it got.
+func stallHost(t *testing.T, proto protocol.ID) (host.Host, *atomic.Int64) {
+	t.Helper()
+	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	t.Cleanup(func() { close(stop); h.Close() })
+	var asked atomic.Int64
+	h.SetStreamHandler(proto, func(s network.Stream) {
+		asked.Add(1)
+		readFrame(bufio.NewReader(s), maxCIDLen)
+		<-stop
+		s.Reset()
+	})
+	return h, &asked
+}
+
+// TestStallingPeersCostOneTimeout: a reader connected to six peers that
+// take block requests and never answer, and to one that holds the blocks,
+// gets four blocks well within three block request timeouts: stalling
+// peers are asked in parallel with the others, not one after another,
+// and once they have failed they are asked last.
+func TestStallingPeersCostOneTimeout(t *testing.T) {
+	const fakes = 6
+	b := openBundle(t, testBundle(t, 1, 5, nil))
+	defer b.Close()
+	reader, honest := startNode(t, false), startNode(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := honest.AddBundle(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	var asked []*atomic.Int64
+	for range fakes {
+		h, n := stallHost(t, BlockProtocol)
+		asked = append(asked, n)
+		if err := reader.Connect(ctx, peer.AddrInfo{ID: h.ID(), Addrs: h.Addrs()}); err != nil {
+			t.Fatal(err)
+		}
+		// The fakes delivered before, as peers that behave until it
+		// matters do: they are asked before the honest peer.
+		reader.served(h.ID(), nil)
+	}
+	connect(t, reader, honest)
+
+	want := b.Blocks()[:4]
+	fctx, fcancel := context.WithTimeout(ctx, 3*blockRequestTimeout)
+	defer fcancel()
+	start := time.Now()
+	for i, c := range want {
+		data, err := reader.GetBlock(fctx, c)
+		if err != nil {
+			t.Fatalf("GetBlock(block %d of %d) after %v = %v, want the block from the honest peer", i+1, len(want), time.Since(start).Round(time.Millisecond), err)
+		}
+		if wantData, _ := b.Block(c); !bytes.Equal(data, wantData) {
+			t.Fatalf("GetBlock(block %d) returned other bytes", i+1)
+		}
+	}
+	total := int64(0)
+	for _, n := range asked {
+		total += n.Load()
+	}
+	if total < fakes {
+		t.Errorf("the stalling peers were asked %d times, want each at least once: the test proves nothing", total)
+	}
+	t.Logf("%d blocks with %d stalling peers asked first: %v; the stalling peers were asked %d times (one after another: %v a block)", len(want), fakes, time.Since(start).Round(time.Millisecond), total, fakes*blockRequestTimeout)
 }
 
 // TestSlowSourceCutOff: a peer that holds a bundle and sends its file one

@@ -115,7 +115,8 @@ const (
 
 // Bounds on how slowly, and how often in vain, a source may serve a
 // fetch: without them a peer that sent one byte every stallTimeout held a
-// bundle transfer for ever.
+// bundle transfer for ever, and each of N peers that took block requests
+// and never answered cost a fetch N block request timeouts.
 const (
 	// minTransferRate is the slowest a whole bundle file (or a bitswap
 	// window) may arrive once transferGrace has passed, averaged over the
@@ -137,6 +138,16 @@ const (
 	// stallTimeout).
 	transferGrace  = 10 * time.Second
 	transferWindow = 10 * time.Second
+
+	// blockFanout is how many peers one block request (a bundle's
+	// metadata, a catalog, an article) asks at once at most: the best
+	// first, another whenever one fails or none has answered for
+	// blockHedgeDelay. So stalling peers cost about blockFanout times less
+	// than asked one after another, and a good peer that answers within
+	// the delay is the only one asked. Many blocks (prefetch) ask one peer
+	// each, the best left: a slow link is not made slower by copies.
+	blockFanout     = 4
+	blockHedgeDelay = 500 * time.Millisecond
 )
 
 // Exported bounds, for code that takes heads, catalogs and bundle files

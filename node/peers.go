@@ -243,3 +243,13 @@ func (n *Node) served(p peer.ID, err error) {
 	}
 	n.sources.records[p] = sourceRecord{good: err == nil, until: now.Add(sourceMemory)}
 }
+
+// forget drops a good record of p: a peer that was outrun, not one that
+// failed.
+func (n *Node) forget(p peer.ID) {
+	n.sources.mu.Lock()
+	defer n.sources.mu.Unlock()
+	if r, ok := n.sources.records[p]; ok && r.good {
+		delete(n.sources.records, p)
+	}
+}
