@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"flag"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -137,6 +140,25 @@ func TestSupersedesDocuments(t *testing.T) {
 	doc1, doc2 := d.doc(1, []ed25519.PrivateKey{k1}), d.doc(2, []ed25519.PrivateKey{k2}, k1)
 	doc2b := d.doc(2, []ed25519.PrivateKey{k1, k2})
 	stolen := d.head(k1, doc1, math.MaxUint64, "thief")
+	// k1's window closed an hour ago; k2's is open. A thief with k1 can
+	// only sign heads valid until the window's end: already expired.
+	closed, err := bundle.NewAuthority(d.root, bundle.AuthorityParams{Seq: 5, HeadKeys: []bundle.HeadKey{
+		{Key: k1.Public().(ed25519.PublicKey), Until: time.Now().Add(-time.Hour)},
+		{Key: k2.Public().(ed25519.PublicKey), Until: time.Now().Add(time.Hour)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewDelegatedHead(k1, closed, catalogCID(t, "x"), 9, time.Hour); !errors.Is(err, bundle.ErrKeyNotAuthorized) {
+		t.Errorf("NewDelegatedHead() after the key's window = %v, want ErrKeyNotAuthorized", err)
+	}
+	rec, err := signRecord(k1, catalogCID(t, "thief"), math.MaxUint64, closed.HeadKeys[0].Until)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lateTheft, err := wrapRecord(closed, k1.Public().(ed25519.PublicKey), rec)
+	if err != nil || !lateTheft.Expired {
+		t.Fatalf("a late theft = %+v, %v; want a valid, expired head", lateTheft, err)
+	}
 	rootHead, err := NewHead(d.root, catalogCID(t, "r"), 1000, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -155,6 +177,7 @@ func TestSupersedesDocuments(t *testing.T) {
 		{"under one document, a higher sequence", d.head(k1, doc1, 3, "c3"), d.head(k1, doc1, 4, "c4"), true, nil},
 		{"under one document, equivocation", d.head(k1, doc1, 3, "c3"), d.head(k1, doc1, 3, "evil"), false, ErrEquivocated},
 		{"the root signs under the document too", d.head(k1, doc1, 3, "c3"), d.head(d.root, doc1, 4, "c4"), true, nil},
+		{"a key leaked after its window closed signs only expired heads, which lose", d.head(k2, closed, 3, "c3"), lateTheft, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,5 +204,54 @@ func TestDelegatedHeadWire(t *testing.T) {
 	}
 	if root.Bytes()[0]&0xe0 == 0xa0 || !bytes.Equal(root.Bytes(), root.Record()) {
 		t.Errorf("a root-signed head is not its bare record")
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden head vectors in testdata/")
+
+// TestHeadVectors: a delegated head and its publisher document, made from
+// fixed keys and times, are byte for byte the vectors in testdata/ (a
+// change of encoding breaks this test; -update rewrites them after a
+// deliberate change), and the vectors parse as they should.
+func TestHeadVectors(t *testing.T) {
+	seed := func(b byte) ed25519.PrivateKey {
+		return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{b}, ed25519.SeedSize))
+	}
+	root, hk := seed(0xa1), seed(0xa2)
+	doc, err := bundle.NewAuthority(root, bundle.AuthorityParams{Seq: 7, Created: time.Unix(1790000000, 0), Name: "Vector News",
+		HeadKeys: []bundle.HeadKey{{Key: hk.Public().(ed25519.PublicKey), Until: time.Unix(4000000000, 0)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := signRecord(hk, catalogCID(t, "vector catalog"), 42, time.Unix(3900000000, 0).UTC())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := wrapRecord(doc, hk.Public().(ed25519.PublicKey), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"delegated-head.bin": h.Bytes(), "publisher-document.bin": doc.Bytes()} {
+		p := filepath.Join("testdata", name)
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("%v (run with -update to create it)", err)
+		}
+		if !bytes.Equal(data, want) {
+			t.Errorf("%s: the encoding changed (%d bytes, want %d)", name, len(data), len(want))
+		}
+	}
+	want, _ := os.ReadFile(filepath.Join("testdata", "delegated-head.bin"))
+	got, err := ParseHead(doc.Publisher, want)
+	if err != nil || got.Seq != 42 || got.Authority.Seq != 7 || got.Catalog != catalogCID(t, "vector catalog") || !got.Expires.Equal(time.Unix(3900000000, 0)) {
+		t.Errorf("ParseHead(vector) = %+v, %v", got, err)
 	}
 }

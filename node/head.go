@@ -71,9 +71,13 @@ func (hs *Heads) Get(publisher string) (*Head, error) {
 //     sequence number can freeze a publisher; an older one is
 //     ErrRollback; two documents with one sequence number are
 //     ErrEquivocated (the root signed twice: the held one stays);
-//   - under one document, a higher sequence wins, whatever either expiry
-//     (an expired head still says what the publisher signed last; readers
-//     see it stale);
+//   - under one document, a higher sequence wins, expired or not (an
+//     expired head still says what the publisher signed last; readers
+//     see it stale), except that an expired head never replaces one still
+//     valid: an honest publisher signs a newer head after the older one,
+//     so it cannot have expired first, while a head key leaked after its
+//     window closed can sign only heads that have (AuthorizeHead holds
+//     their validity to the window);
 //   - a lower sequence is ErrRollback;
 //   - the same sequence naming another catalog is ErrEquivocated: the
 //     publisher key signed two heads with one number, and the held one
@@ -97,7 +101,7 @@ func Supersedes(held, offered *Head) (bool, error) {
 	case held.Authority != nil && held.Authority.CID() != offered.Authority.CID():
 		return false, fmt.Errorf("%w: two publisher documents with sequence %d", ErrEquivocated, held.docSeq())
 	case offered.Seq > held.Seq:
-		return true, nil
+		return !offered.Expired || held.Expired, nil
 	case offered.Seq < held.Seq:
 		return false, fmt.Errorf("%w: sequence %d, trusted %d", ErrRollback, offered.Seq, held.Seq)
 	case offered.Catalog != held.Catalog:

@@ -104,7 +104,9 @@ func TestSupersedes(t *testing.T) {
 		{"nothing held", nil, h5, true, nil},
 		{"nothing held, offered expired", nil, mk(5, "c5", -time.Hour), true, nil},
 		{"higher sequence", h5, mk(6, "c6", time.Hour), true, nil},
-		{"higher sequence, expired", h5, mk(6, "c6", -time.Hour), true, nil},
+		{"higher sequence, expired, over one still valid", h5, mk(6, "c6", -time.Hour), false, nil},
+		{"higher sequence, expired, over one expired too", mk(5, "c5", -2*time.Hour), mk(6, "c6", -time.Hour), true, nil},
+		{"higher sequence, valid, over one expired", mk(5, "c5", -time.Hour), mk(6, "c6", time.Hour), true, nil},
 		{"higher sequence, shorter validity", h5, mk(6, "c6", time.Minute), true, nil},
 		{"higher sequence, same catalog", h5, mk(6, "c5", time.Hour), true, nil},
 		{"lower sequence", h5, mk(4, "c4", 2*time.Hour), false, ErrRollback},
@@ -291,6 +293,9 @@ func FuzzParseHead(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(h.Bytes())
+	if vec, err := os.ReadFile(filepath.Join("testdata", "delegated-head.bin")); err == nil {
+		f.Add(vec) // a delegated head: the wrapper and its document
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := ParseHead(id, data)
 		if err != nil {

@@ -126,6 +126,9 @@ func NewDelegatedHead(key ed25519.PrivateKey, auth *bundle.Authority, catalog ci
 		if err := auth.AuthorizeHead(signer, eol); err != nil {
 			return nil, err
 		}
+		if !eol.After(time.Now()) {
+			return nil, fmt.Errorf("%w: the head key's window closed at %s", bundle.ErrKeyNotAuthorized, eol.UTC().Format(time.RFC3339))
+		}
 	}
 	rec, err := signRecord(key, catalog, seq, eol)
 	if err != nil {
