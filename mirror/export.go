@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -317,6 +318,7 @@ func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncR
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
+	opts := bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}
 	var verified []cid.Cid // checked, closed again: a file may carry thousands
 	for i, root := range cat.Bundles {
 		if err := ctx.Err(); err != nil {
@@ -332,14 +334,19 @@ func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncR
 			res.Skipped = append(res.Skipped, root)
 			continue
 		}
-		if err := f.check(root, h.Publisher); err != nil {
+		err := f.check(root, opts)
+		if errors.Is(err, bundle.ErrKeyRevoked) || errors.Is(err, bundle.ErrKeyNotAuthorized) {
+			res.Revoked = append(res.Revoked, root) // the file predates the head's document
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
 		verified = append(verified, root)
 	}
 	// All checked: store.
 	for _, root := range verified {
-		b, err := bundle.OpenBlocks(root, f.block, bundle.OpenOptions{Publisher: h.Publisher})
+		b, err := bundle.OpenBlocks(root, f.block, opts)
 		if err != nil {
 			return nil, fmt.Errorf("bundle %s: %w", root, err)
 		}
@@ -350,8 +357,7 @@ func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncR
 		}
 		res.Fetched = append(res.Fetched, root)
 	}
-	res.Dropped, err = s.adopt(ctx, h, catData, fromHere)
-	return res, err
+	return s.finishSync(ctx, res, catData, fromHere, nil)
 }
 
 // openExport indexes an export file and checks its export block, its
@@ -383,9 +389,9 @@ func (s *Service) openExport(r io.ReaderAt, size int64) (*exportFile, *node.Head
 	return f, h, catData, cat, nil
 }
 
-// check verifies one bundle of the file completely, publisher pinned.
-func (f *exportFile) check(root cid.Cid, publisher string) error {
-	b, err := bundle.OpenBlocks(root, f.block, bundle.OpenOptions{Publisher: publisher})
+// check verifies one bundle of the file completely under opts.
+func (f *exportFile) check(root cid.Cid, opts bundle.OpenOptions) error {
+	b, err := bundle.OpenBlocks(root, f.block, opts)
 	if err != nil {
 		return fmt.Errorf("bundle %s: %w", root, err)
 	}

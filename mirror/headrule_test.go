@@ -5,8 +5,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io/fs"
 	"math"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -195,5 +198,43 @@ func TestPublishSequenceExhausted(t *testing.T) {
 	_, b2 := packN(t, key, 2, 32, 4)
 	if _, err := pub.as(key).Publish(ctx, b2); !errors.Is(err, ErrSequenceExhausted) {
 		t.Errorf("Publish() after sequence 2^64-1 = %v, want ErrSequenceExhausted", err)
+	}
+}
+
+// TestOlderBundleMissing: a copy that lacks an older bundle of the catalog
+// still gives a reader the head and the newest bundle (protocol.md §4:
+// the newest MUST be held, older ones SHOULD); the sync reports what it
+// lacks. A copy that lacks the newest gives no head.
+func TestOlderBundleMissing(t *testing.T) {
+	f := newHTTPFixture(t)
+	dir := t.TempDir()
+	copyDir(t, f.staticDir, dir)
+	if err := os.Remove(filepath.Join(dir, "ipfs", f.roots[1])); err != nil {
+		t.Fatal(err)
+	}
+	reader := start(t, false)
+	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, serve(t, http.FileServer(http.Dir(dir))))
+	if !errors.Is(err, ErrHTTPStatus) || res == nil || res.Head.Seq != 2 {
+		t.Fatalf("SyncHTTP(older bundle missing) = %+v, %v; want head 2 and the missing bundle reported", res, err)
+	}
+	if h, _ := reader.heads.Get(f.publisher); h == nil || h.Seq != 2 {
+		t.Errorf("stored head = %+v, want 2", h)
+	}
+	if err := os.Remove(filepath.Join(dir, "ipfs", f.roots[2])); err != nil {
+		t.Fatal(err)
+	}
+	fresh := start(t, false)
+	if _, err := syncHTTP(t, fresh, f.publisher, 5*time.Second, serve(t, http.FileServer(http.Dir(dir)))); err == nil {
+		t.Errorf("SyncHTTP(newest missing) succeeded")
+	}
+	if h, _ := fresh.heads.Get(f.publisher); h != nil {
+		t.Errorf("a head was stored without its newest bundle")
+	}
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil && !errors.Is(err, fs.ErrExist) {
+		t.Fatal(err)
 	}
 }

@@ -150,11 +150,9 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	if err := s.fetchMissing(ctx, res, func(root cid.Cid) error { return src.bundle(ctx, s.n, publisher, root) }); err != nil {
-		return res, err
-	}
-	res.Dropped, err = s.adopt(ctx, h, data, fromHere)
-	return res, err
+	opts := bundle.OpenOptions{Publisher: publisher, Authority: h.Authority}
+	ferr := s.fetchMissing(ctx, res, func(root cid.Cid) error { return src.bundle(ctx, s.n, opts, root) })
+	return s.finishSync(ctx, res, data, fromHere, ferr)
 }
 
 // head asks every URL and returns the head the head rule prefers among
@@ -195,7 +193,12 @@ func (src *HTTPSource) fetchHead(ctx context.Context, base, publisher string) (*
 	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 	defer cancel()
 	var buf strings.Builder
-	if err := src.get(ctx, base, "/ipns/"+publisher+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil); err != nil {
+	err := src.get(ctx, base, node.HeadPath+publisher, node.HeadMediaType, node.MaxHeadSize, &buf, nil)
+	if errors.Is(err, errNotFound) {
+		buf.Reset()
+		err = src.get(ctx, base, "/ipns/"+publisher+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return node.ParseHead(publisher, []byte(buf.String()))
@@ -234,10 +237,10 @@ func (src *HTTPSource) fetchCatalog(ctx context.Context, base string, h *node.He
 
 // bundle fetches one bundle's CAR from the URLs in turn until one
 // verifies, and stores its canonical file.
-func (src *HTTPSource) bundle(ctx context.Context, n *node.Node, publisher string, root cid.Cid) error {
+func (src *HTTPSource) bundle(ctx context.Context, n *node.Node, opts bundle.OpenOptions, root cid.Cid) error {
 	var errs []error
 	for _, base := range src.URLs {
-		err := src.fetchBundle(ctx, n, base, publisher, root)
+		err := src.fetchBundle(ctx, n, base, opts, root)
 		if err == nil {
 			return nil
 		}
@@ -249,7 +252,7 @@ func (src *HTTPSource) bundle(ctx context.Context, n *node.Node, publisher strin
 	return errors.Join(errs...)
 }
 
-func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base, publisher string, root cid.Cid) error {
+func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base string, opts bundle.OpenOptions, root cid.Cid) error {
 	f, err := os.CreateTemp(src.TempDir, "samizdat-http-*")
 	if err != nil {
 		return err
@@ -273,7 +276,7 @@ func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base, publ
 	stall.Stop()
 	// A gateway may order blocks otherwise than the canonical file: any
 	// order is accepted, every block checked, the canonical form stored.
-	b, err := bundle.OpenReader(f, size, bundle.OpenOptions{Publisher: publisher})
+	b, err := bundle.OpenReader(f, size, opts)
 	if err != nil {
 		return err
 	}
@@ -391,6 +394,9 @@ func (src *HTTPSource) getBody(ctx context.Context, base, path, accept string, l
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%w: %w: %s", ErrHTTPStatus, errNotFound, resp.Status)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
 	}

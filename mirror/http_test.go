@@ -32,6 +32,7 @@ type httpFixture struct {
 	roots     map[uint64]string // bundle root CIDs by sequence
 	gateway   *httptest.Server
 	static    http.Handler // the seq-2 copy
+	staticDir string       // its directory
 	staticV1  http.Handler
 }
 
@@ -66,7 +67,7 @@ func newHTTPFixture(t *testing.T) *httpFixture {
 	}
 	f.gateway = httptest.NewServer(gw)
 	t.Cleanup(f.gateway.Close)
-	f.static, f.staticV1 = http.FileServer(http.Dir(v2)), http.FileServer(http.Dir(v1))
+	f.static, f.staticV1, f.staticDir = http.FileServer(http.Dir(v2)), http.FileServer(http.Dir(v1)), v2
 	return f
 }
 

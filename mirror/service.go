@@ -1,12 +1,14 @@
 package mirror
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -18,6 +20,10 @@ import (
 // ErrNotPublisher says an operation needs the publisher key the service
 // was not given.
 var ErrNotPublisher = errors.New("this node has no publisher key")
+
+// ErrNotRenewable says the stored head cannot be renewed: the newest
+// publisher document revokes the key that signed it.
+var ErrNotRenewable = errors.New("the stored head cannot be renewed")
 
 // ErrSequenceExhausted says a publisher's head is at the largest sequence
 // number, so no newer head can be signed.
@@ -82,8 +88,11 @@ func Start(ctx context.Context, repo *node.Repo, cfg node.Config, opts Options) 
 		if opts.Key == nil {
 			return nil, fmt.Errorf("%w: a publisher document without a head key", ErrNotPublisher)
 		}
-		if err := opts.Authority.AuthorizeHead(opts.Key.Public().(ed25519.PublicKey), time.Now()); err != nil {
-			return nil, err
+		key := opts.Key.Public().(ed25519.PublicKey)
+		if bundle.PublisherID(key) != opts.Authority.Publisher { // the root key needs no authorization
+			if err := opts.Authority.AuthorizeHead(key, time.Now()); err != nil {
+				return nil, err
+			}
 		}
 	}
 	n, err := node.New(ctx, repo, cfg)
@@ -176,25 +185,16 @@ func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, er
 	if err := s.canSign(cur); err != nil {
 		return nil, err // before the bundle is stored
 	}
-	if cur != nil && cur.Seq == math.MaxUint64 {
-		return nil, ErrSequenceExhausted
+	seq, err := s.nextSeq(cur)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.n.AddBundle(ctx, b); err != nil {
 		return nil, err
 	}
-	cat := &node.Catalog{Publisher: s.id, Bundles: []cid.Cid{b.Root}}
-	var seq uint64 = 1
-	if cur != nil {
-		seq = cur.Seq + 1
-		old, _, err := s.catalog(ctx, cur)
-		if err != nil {
-			return nil, fmt.Errorf("current catalog: %w", err)
-		}
-		for _, c := range old.Bundles {
-			if c != b.Root && !s.revoked(c) {
-				cat.Bundles = append(cat.Bundles, c)
-			}
-		}
+	cat, err := s.nextCatalog(ctx, cur, b.Root)
+	if err != nil {
+		return nil, err
 	}
 	cc, data, err := cat.Encode()
 	if err != nil {
@@ -210,6 +210,68 @@ func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, er
 	return h, nil
 }
 
+// nextCatalog is the publisher's next catalog: the new bundle first, then
+// the bundles of the stored head's catalog (cur, nil if none) and the
+// publisher's own bundles this node holds that it does not list (a head
+// signed elsewhere, a thief's say, may have left some out), newest first,
+// less those the newest document no longer authorizes.
+func (s *Service) nextCatalog(ctx context.Context, cur *node.Head, root cid.Cid) (*node.Catalog, error) {
+	auth := s.authority(cur)
+	held := map[cid.Cid]bundle.Info{}
+	var listed []cid.Cid
+	for _, in := range s.n.HeldBundles() {
+		if in.Publisher == s.id && in.Root != root {
+			held[in.Root] = in
+			listed = append(listed, in.Root)
+		}
+	}
+	if cur != nil {
+		old, _, err := s.catalog(ctx, cur)
+		if err != nil {
+			return nil, fmt.Errorf("current catalog: %w", err)
+		}
+		for _, c := range old.Bundles {
+			if _, ok := held[c]; !ok && c != root {
+				listed = append(listed, c) // not held here: kept, after the held ones
+			}
+		}
+	}
+	slices.SortStableFunc(listed, func(a, b cid.Cid) int { return cmp.Compare(held[b].Seq, held[a].Seq) })
+	cat := &node.Catalog{Publisher: s.id, Bundles: []cid.Cid{root}}
+	for _, c := range listed {
+		in, ok := held[c]
+		if ok && auth != nil && auth.AuthorizeBundle(in.Signer, in.Seq) != nil {
+			continue // revoked: left out
+		}
+		cat.Bundles = append(cat.Bundles, c)
+	}
+	return cat, nil
+}
+
+// nextSeq is the sequence number of the publisher's next head: one more
+// than the stored head's (cur), or 1 when there is none, or when the
+// stored head is of an older publisher document than the one the service
+// signs under and has no successor (a thief's 2^64−1: the newer document
+// outranks it whatever the number, so the count may start again).
+func (s *Service) nextSeq(cur *node.Head) (uint64, error) {
+	switch {
+	case cur == nil:
+		return 1, nil
+	case cur.Seq < math.MaxUint64:
+		return cur.Seq + 1, nil
+	case s.newerDocument(cur):
+		return 1, nil
+	}
+	return 0, ErrSequenceExhausted
+}
+
+// newerDocument reports whether the service signs under a newer
+// publisher document than cur's.
+func (s *Service) newerDocument(cur *node.Head) bool {
+	auth := s.authority(cur)
+	return auth != nil && (cur.Authority == nil || auth.Seq > cur.Authority.Seq)
+}
+
 // Renew signs the stored head of the service's publisher again with a
 // fresh validity (same sequence, same catalog), stores it and announces
 // it.
@@ -223,6 +285,11 @@ func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
 	if err != nil {
 		return nil, err
 	}
+	if auth := s.authority(cur); auth != nil && bundle.PublisherID(cur.Signer) != s.id && errors.Is(auth.AuthorizeHead(cur.Signer, cur.Expires), bundle.ErrKeyRevoked) {
+		// Renewing would vouch for what a revoked key signed: a thief's
+		// head. Publishing replaces it.
+		return nil, fmt.Errorf("%w: the stored head's key is revoked; publish to replace the head", ErrNotRenewable)
+	}
 	h, err := s.sign(cur.Catalog, cur.Seq, cur)
 	if err != nil {
 		return nil, err
@@ -235,23 +302,6 @@ func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
 		return nil, err
 	}
 	return h, nil
-}
-
-// revoked reports whether a held bundle is one the newest publisher
-// document the service knows no longer authorizes: a publisher's next
-// catalog leaves it out.
-func (s *Service) revoked(root cid.Cid) bool {
-	cur, _ := s.heads.Get(s.id)
-	auth := s.authority(cur)
-	if auth == nil {
-		return false
-	}
-	for _, in := range s.n.HeldBundles() {
-		if in.Root == root {
-			return auth.AuthorizeBundle(in.Signer, in.Seq) != nil
-		}
-	}
-	return false
 }
 
 // sign signs a head for catalog with sequence seq: with the root key, or
@@ -379,7 +429,7 @@ func (s *Service) dropRevoked(h *node.Head) []cid.Cid {
 			continue
 		}
 		if err := s.n.DropBundle(in.Root); err != nil {
-			s.log.Warn("a revoked bundle could not be deleted", "err", err)
+			s.log.Warn("a revoked bundle could not be deleted", "kind", node.ErrorKind(err))
 			continue
 		}
 		dropped = append(dropped, in.Root)

@@ -21,6 +21,7 @@ type SyncResult struct {
 	Bundles []cid.Cid // every bundle of the catalog, newest first
 	Fetched []cid.Cid // the ones fetched now
 	Skipped []cid.Cid // not fetched: the storage quota is full
+	Revoked []cid.Cid // listed, but the publisher's document no longer authorizes their signer
 	Dropped []cid.Cid // deleted to stay within the quota
 }
 
@@ -77,15 +78,27 @@ func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*Syn
 		return nil, err
 	}
 	res := &SyncResult{Head: h, Bundles: cat.Bundles}
-	if err := s.fetchMissing(ctx, res, func(root cid.Cid) error {
+	ferr := s.fetchMissing(ctx, res, func(root cid.Cid) error {
 		s.discover(ctx, h.Publisher, root)
 		_, err := s.n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}, io.Discard)
 		return err
-	}); err != nil {
-		return res, err
+	})
+	return s.finishSync(ctx, res, data, from, ferr)
+}
+
+// finishSync stores res.Head once the newest bundle its catalog lists is
+// held (protocol.md §4: older ones a mirror may lack), and returns the
+// fetches that failed, ferr, with what storing returns.
+func (s *Service) finishSync(ctx context.Context, res *SyncResult, catalog []byte, from origin, ferr error) (*SyncResult, error) {
+	if len(res.Bundles) > 0 && !s.n.HasBundle(ctx, res.Bundles[0]) {
+		if ferr == nil {
+			ferr = fmt.Errorf("%w: the newest bundle %s", bundle.ErrNotFound, res.Bundles[0])
+		}
+		return res, ferr
 	}
-	res.Dropped, err = s.adopt(ctx, h, data, from)
-	return res, err
+	var err error
+	res.Dropped, err = s.adopt(ctx, res.Head, catalog, from)
+	return res, errors.Join(ferr, err)
 }
 
 // discover connects to providers of c, one of publisher's catalogs or
@@ -124,7 +137,8 @@ func (s *Service) advertise(ctx context.Context, h *node.Head, bundles []cid.Cid
 // first) that the node lacks, into res.Fetched, within the node's quota:
 // once it is reached, older bundles are left to other mirrors
 // (res.Skipped), never fetched only to be dropped; the newest is always
-// fetched. It returns the fetches that failed, joined.
+// fetched. Bundles whose signer the head's document no longer authorizes
+// go to res.Revoked. It returns the fetches that failed, joined.
 func (s *Service) fetchMissing(ctx context.Context, res *SyncResult, fetch func(cid.Cid) error) error {
 	var errs []error
 	full := false // the quota stopped the walk: older ones are skipped too
@@ -137,7 +151,10 @@ func (s *Service) fetchMissing(ctx context.Context, res *SyncResult, fetch func(
 			res.Skipped = append(res.Skipped, root)
 			continue
 		}
-		if err := fetch(root); err != nil {
+		if err := fetch(root); errors.Is(err, bundle.ErrKeyRevoked) || errors.Is(err, bundle.ErrKeyNotAuthorized) {
+			res.Revoked = append(res.Revoked, root) // the catalog predates the document: no fault of the source
+			continue
+		} else if err != nil {
 			errs = append(errs, fmt.Errorf("bundle %s: %w", root, err))
 			continue
 		}
