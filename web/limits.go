@@ -1,6 +1,10 @@
 package web
 
-import "github.com/samizdat/samizdat/web/search"
+import (
+	"time"
+
+	"github.com/samizdat/samizdat/web/search"
+)
 
 // Bounds on what the reader UI accepts from a browser and on what it keeps.
 const (
@@ -44,4 +48,32 @@ const (
 	// bundle.MaxBlockRaw), so a download holds about 1 MiB whatever the
 	// attachment's size.
 	streamChunk = 64 << 10
+
+	// publicWorkPerCPU bounds, per CPU (GOMAXPROCS), the requests of the
+	// public pages that do expensive work at once: an article page not
+	// yet cached (open the bundle, decode up to maxRenderedBody and render
+	// it: about 56 MiB allocated and a second of a CPU for a 4 MiB body)
+	// and a search. Two per CPU keep the CPUs busy while one request
+	// waits on the disk. A request beyond the bound is answered 503 at
+	// once, not queued: a flood costs a refusal each, not a page's memory
+	// each. The private reader, whose one user is on this machine, is not
+	// bounded.
+	publicWorkPerCPU = 2
+
+	// publicDownloads bounds the attachments the public pages send at
+	// once. A download holds a decoded block (bundle.MaxBlockRaw) and
+	// streamChunk until its client has taken them, so slow clients hold
+	// at most about 70 MiB. Downloads have a bound of their own, so that
+	// clients reading slowly cannot take the slots pages and searches
+	// need.
+	publicDownloads = 64
+
+	// downloadStall is how long a download waits for its client to take
+	// the next chunk before it is ended: a client that stops reading
+	// does not hold a download slot, or its memory, for longer.
+	downloadStall = 30 * time.Second
+
+	// busyRetryAfter is the Retry-After, in seconds, of a request refused
+	// because its bound is reached.
+	busyRetryAfter = 5
 )

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -85,6 +86,15 @@ type Server struct {
 	// token is this server's secret for state-changing requests: the
 	// follow form carries it, and a POST without it is refused.
 	token string
+	// work and downloads are the slots of the public pages' bounds on
+	// expensive requests (publicWorkPerCPU, publicDownloads); nil for the
+	// private reader, which is not bounded.
+	work, downloads chan struct{}
+	// stall is downloadStall; tests shorten it.
+	stall time.Duration
+	// hold, if set (by tests), is called by every request that would
+	// take a slot of work or downloads, once it holds it.
+	hold func()
 
 	refreshMu sync.Mutex // one Refresh at a time
 	// listings caches each held bundle's article list (bundles never
@@ -148,7 +158,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.Public {
 		s.cfg.Follow = nil
+		s.work = make(chan struct{}, publicWorkPerCPU*runtime.GOMAXPROCS(0))
+		s.downloads = make(chan struct{}, publicDownloads)
 	}
+	s.stall = downloadStall
 	funcs := template.FuncMap{"date": formatDate}
 	s.tmpl = make(map[string]*template.Template)
 	for _, page := range []string{"list", "article", "publishers", "search", "error"} {
@@ -521,6 +534,29 @@ func (s *Server) errorPage(w http.ResponseWriter, status int, title, msg string)
 	s.execute(w, status, "error", struct{ Title, Message string }{title, msg})
 }
 
+// begin takes a slot of slots (work or downloads) for an expensive
+// request and returns the function that gives it back. When every slot is
+// taken it answers 503 with a Retry-After and returns ok false: the
+// request is refused at once, not queued. nil slots (the private reader)
+// bound nothing.
+func (s *Server) begin(w http.ResponseWriter, slots chan struct{}) (end func(), ok bool) {
+	end = func() {}
+	if slots != nil {
+		select {
+		case slots <- struct{}{}:
+			end = func() { <-slots }
+		default:
+			w.Header().Set("Retry-After", strconv.Itoa(busyRetryAfter))
+			s.errorPage(w, http.StatusServiceUnavailable, "Busy", "This reader is busy. Try again in a few seconds.")
+			return nil, false
+		}
+	}
+	if s.hold != nil {
+		s.hold()
+	}
+	return end, true
+}
+
 func (s *Server) handleCSS(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "max-age=3600")
@@ -649,17 +685,35 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		writeHTML(w, http.StatusOK, page)
 		return
 	}
+	page, ok := s.articlePage(w, in, id, key, p, fresh)
+	if !ok {
+		return // answered already
+	}
+	s.bodies.put(pageKey, page)
+	writeHTML(w, http.StatusOK, page)
+}
+
+// articlePage builds an article page not cached, within a slot of the
+// work bound, and returns it for the caller to write once the slot is
+// given back, so that a slow client holds none. ok false means it
+// answered the request itself, with an error.
+func (s *Server) articlePage(w http.ResponseWriter, in bundle.Info, id, key string, p *publisher, fresh freshness) (page string, ok bool) {
+	end, ok := s.begin(w, s.work)
+	if !ok {
+		return "", false
+	}
+	defer end()
 	b, release, err := s.bundles.acquire(in.Root)
 	if err != nil {
 		s.log.Warn("reader: a held bundle could not be opened")
 		s.errorPage(w, http.StatusInternalServerError, "Cannot read", "The bundle holding this article could not be read.")
-		return
+		return "", false
 	}
 	defer release()
 	ai, err := b.Lookup(id)
 	if err != nil {
 		s.errorPage(w, http.StatusNotFound, "Not found", "This reader holds no such article.")
-		return
+		return "", false
 	}
 	truncated := ai.Size > maxRenderedBody
 	body, err := s.articleBody(b, in.Root, ai, key)
@@ -667,7 +721,7 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 		// No id in the log: it would say what someone read.
 		s.log.Warn("reader: an article failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
 		s.errorPage(w, http.StatusInternalServerError, "Cannot read", "This article could not be read or failed verification.")
-		return
+		return "", false
 	}
 	heading := ai.Title
 	if heading == "" {
@@ -691,14 +745,13 @@ func (s *Server) handleArticle(w http.ResponseWriter, r *http.Request) {
 	if u, err := url.Parse(ai.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		data.URL = ai.URL
 	}
-	page, err := s.executeString("article", data)
+	page, err = s.executeString("article", data)
 	if err != nil {
 		s.log.Error("reader page template failed", "page", "article", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
+		return "", false
 	}
-	s.bodies.put(pageKey, page)
-	writeHTML(w, http.StatusOK, page)
+	return page, true
 }
 
 // articleBody returns an article's rendered body, cut to
@@ -751,6 +804,11 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 		notFound()
 		return
 	}
+	end, ok := s.begin(w, s.downloads)
+	if !ok {
+		return
+	}
+	defer end()
 	b, release, err := s.bundles.acquire(in.Root)
 	if err != nil {
 		notFound()
@@ -799,7 +857,7 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodHead {
 		return
 	}
-	if err := stream(w, att, buf, n, err); err != nil {
+	if err := s.stream(w, att, buf, n, err); err != nil {
 		// The status and part of the file are sent: the response ends
 		// short of its Content-Length, and the client sees it cut.
 		s.log.Warn("reader: an attachment failed verification", "invalid", errors.Is(err, bundle.ErrInvalid))
@@ -808,22 +866,33 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 
 // stream writes to w what a Read of att into buf returned (n bytes and
 // err), then the rest of att, decoding it a block at a time through buf.
-// It returns att's error, not w's: a client gone is not news.
-func stream(w http.ResponseWriter, att *bundle.Reader, buf []byte, n int, err error) error {
+// A client that takes no chunk for s.stall is cut off. It returns att's
+// error, not w's: a client gone is not news.
+func (s *Server) stream(w http.ResponseWriter, att *bundle.Reader, buf []byte, n int, err error) error {
+	// Not every ResponseWriter has deadlines (a test's may not): without
+	// them, a stalled client holds the download until it goes.
+	rc := http.NewResponseController(w)
 	for {
 		if n > 0 {
+			rc.SetWriteDeadline(time.Now().Add(s.stall))
 			if _, werr := w.Write(buf[:n]); werr != nil {
 				return nil
 			}
 		}
 		if err == io.EOF {
-			return nil
+			break
 		}
 		if err != nil {
 			return err
 		}
 		n, err = att.Read(buf)
 	}
+	// What is buffered goes out under the last deadline; then the
+	// connection, which may serve another request, has none again.
+	if rc.Flush() == nil {
+		rc.SetWriteDeadline(time.Time{})
+	}
+	return nil
 }
 
 type publisherItem struct {
@@ -907,7 +976,12 @@ func (s *Server) handleSearch(w http.ResponseWriter, r *http.Request) {
 		data.Error, status = "The search is too long.", http.StatusBadRequest
 		data.Query = ""
 	case strings.TrimSpace(query) != "":
+		end, ok := s.begin(w, s.work)
+		if !ok {
+			return
+		}
 		hits, err := s.cfg.Index.Search(query, data.Lang, searchLimit)
+		end()
 		if err != nil {
 			s.log.Warn("reader: search failed") // not the query
 			data.Error, status = "The search failed.", http.StatusInternalServerError
