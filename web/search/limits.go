@@ -18,7 +18,9 @@ const (
 	// text. The tokenizer buffers a whole token, several times over as its
 	// buffer grows, so a body of one long comment or text as large as an
 	// article may be (bundle.MaxArticleSize) would take gigabytes; 4 MiB
-	// of markup holds far more than maxIndexedText of text.
+	// of markup holds far more than maxIndexedText of text. It and
+	// maxIndexedText also bound the bytes of a body that indexing reads,
+	// so only the blocks that hold them are decoded.
 	maxScannedHTML = 4 << 20
 
 	// batchSize is how many articles go to the index in one batch.

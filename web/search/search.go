@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path/filepath"
 	"slices"
@@ -171,7 +172,7 @@ func (x *Index) AddBundle(b *bundle.Bundle) error {
 	var ids []string
 	batch := x.idx.NewBatch()
 	for _, ai := range b.List() {
-		body, err := b.Body(ai.ID)
+		body, err := indexedBody(b, ai)
 		if err != nil {
 			return fmt.Errorf("search: indexing %s: %w", root, err)
 		}
@@ -328,6 +329,26 @@ func (x *Index) Size() (int64, error) {
 		return nil
 	})
 	return n, err
+}
+
+// indexedBody returns the part of an article's body that plainText
+// reads: maxScannedHTML bytes of markup, or one byte more than
+// maxIndexedText of text, so that plainText can cut it on a character.
+// Only the blocks of those bytes are decoded.
+func indexedBody(b *bundle.Bundle, ai bundle.ArticleInfo) ([]byte, error) {
+	r, err := b.BodyReader(ai.ID)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(maxIndexedText + 1)
+	if ai.ContentType == "text/html" {
+		n = maxScannedHTML
+	}
+	buf := make([]byte, min(r.Size(), n))
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // plainText returns the words of a body for indexing: HTML loses its
