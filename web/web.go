@@ -5,7 +5,9 @@
 // Every response carries a Content-Security-Policy that allows nothing but
 // same-origin images and styles; article bodies are sanitized (see
 // docs/design.md, "Reader UI"). Nothing a reader reads, searches for or
-// follows is logged.
+// follows is logged. A page decodes only the part of a body it shows, and
+// an attachment is streamed a block at a time, so what a request costs
+// does not grow with what an article carries.
 package web
 
 import (
@@ -62,9 +64,11 @@ type Config struct {
 	// nil (or Public) means there is no follow form.
 	Follow func(ctx context.Context, link node.Link) error
 	// Public serves the same pages to anyone: no follow form, no POST,
-	// any Host header. A private reader (the default) answers only
-	// requests addressed to a loopback host, so a web page elsewhere
-	// cannot read it through DNS rebinding.
+	// any Host header, and a bound on the article pages, searches and
+	// downloads under way at once, beyond which requests are answered
+	// 503 (publicWorkPerCPU, publicDownloads). A private reader (the
+	// default) answers only requests addressed to a loopback host, so a
+	// web page elsewhere cannot read it through DNS rebinding.
 	Public bool
 	// Logger receives operational logs; nil discards them. They never name
 	// an article, a query or a publisher.
