@@ -1,14 +1,11 @@
 package node
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"fmt"
-	"time"
 
 	"github.com/ipfs/go-cid"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/samizdat/samizdat/bundle"
@@ -20,26 +17,32 @@ import (
 const BlockProtocol protocol.ID = "/samizdat/block/1.0.0"
 
 func (n *Node) serveBlocks() {
-	n.Host.SetStreamHandler(BlockProtocol, func(s network.Stream) {
-		defer s.Close()
-		s.SetDeadline(time.Now().Add(headDeadline))
-		req, err := readFrame(bufio.NewReader(s), maxCIDLen)
-		if err != nil {
-			s.Reset()
-			return
-		}
-		_, c, err := cid.CidFromBytes(req)
-		var data []byte
-		ok := false
-		if err == nil {
-			data, ok = n.local(context.Background(), c) // only verified blocks
-		}
-		if !ok {
-			s.Write([]byte{bulkNotFound, 0})
-			return
-		}
-		n.uploadWriter(context.Background(), s).Write(append(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data))), data...))
-	})
+	n.serve(newServer(BlockProtocol), n.serveBlock)
+}
+
+// serveBlock answers one block request from the verified blocks.
+func (n *Node) serveBlock(st *serverStream) error {
+	req, err := st.request(maxCIDLen)
+	if err != nil {
+		return err
+	}
+	_, c, err := cid.CidFromBytes(req)
+	if err != nil {
+		return writeStatus(st, bulkNotFound)
+	}
+	data, ok := n.local(n.life, c) // only verified blocks
+	if !ok {
+		return writeStatus(st, bulkNotFound)
+	}
+	if err := st.hold(len(data)); err != nil {
+		return err
+	}
+	w := n.uploadWriter(n.life, st)
+	if _, err := w.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data)))); err != nil {
+		return err
+	}
+	_, err = w.Write(data)
+	return err
 }
 
 var errNoBlock = fmt.Errorf("%w: the peer does not hold the block", bundle.ErrNotFound)

@@ -28,26 +28,39 @@ const (
 )
 
 func (n *Node) serveBundles() {
-	n.Host.SetStreamHandler(BundleProtocol, func(s network.Stream) {
-		defer s.Close()
-		s.SetReadDeadline(time.Now().Add(headDeadline))
-		req, err := readFrame(bufio.NewReader(s), maxCIDLen)
-		if err != nil {
-			s.Reset()
-			return
-		}
-		s.SetReadDeadline(time.Time{})
-		_, root, err := cid.CidFromBytes(req)
-		r, size, ok := n.repo.bundles.open(root)
-		if err != nil || !ok {
-			s.Write([]byte{bulkNotFound, 0})
-			return
-		}
-		w := bufio.NewWriterSize(n.uploadWriter(context.Background(), s), 256<<10)
-		w.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(size)))
-		io.Copy(w, io.NewSectionReader(r, 0, size))
-		w.Flush()
-	})
+	n.serve(newServer(BundleProtocol), n.serveBundle)
+}
+
+// serveBundle answers one bundle request: the file, streamed from disk
+// through one buffer at the reader's pace.
+func (n *Node) serveBundle(st *serverStream) error {
+	req, err := st.request(maxCIDLen)
+	if err != nil {
+		return err
+	}
+	_, root, err := cid.CidFromBytes(req)
+	if err != nil {
+		return writeStatus(st, bulkNotFound)
+	}
+	r, size, ok := n.repo.bundles.open(root)
+	if !ok {
+		return writeStatus(st, bulkNotFound)
+	}
+	if err := st.hold(bundleWriteBuffer); err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(n.uploadWriter(n.life, st), bundleWriteBuffer)
+	w.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(size)))
+	if _, err := io.Copy(w, io.NewSectionReader(r, 0, size)); err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// writeStatus writes a response with status and no body.
+func writeStatus(w io.Writer, status byte) error {
+	_, err := w.Write([]byte{status, 0})
+	return err
 }
 
 var errBulkUnavailable = fmt.Errorf("%w: the peer does not hold the bundle", bundle.ErrNotFound)

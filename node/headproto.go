@@ -30,31 +30,36 @@ const (
 
 // ServeHeads answers head requests from the repo's stored heads.
 func (n *Node) ServeHeads() {
-	hs := n.repo.heads
-	n.Host.SetStreamHandler(HeadProtocol, func(s network.Stream) {
-		defer s.Close()
-		s.SetDeadline(time.Now().Add(headDeadline))
-		publisher, err := readFrame(bufio.NewReader(s), maxHeadRequest)
-		if err != nil {
-			writeHeadResponse(s, headBadReq, nil)
-			return
-		}
-		if _, err := bundle.ParsePublisherID(string(publisher)); err != nil {
-			writeHeadResponse(s, headBadReq, nil)
-			return
-		}
-		h, err := hs.Get(string(publisher))
-		if err != nil || h == nil {
-			writeHeadResponse(s, headNotFound, nil)
-			return
-		}
-		writeHeadResponse(s, headOK, h.Bytes())
-	})
+	n.serve(newServer(HeadProtocol), n.serveHead)
 }
 
-func writeHeadResponse(w io.Writer, status byte, rec []byte) {
+// serveHead answers one head request.
+func (n *Node) serveHead(st *serverStream) error {
+	publisher, err := st.request(maxHeadRequest)
+	if timedOut(err) {
+		return err
+	}
+	if err != nil {
+		return writeHeadResponse(st, headBadReq, nil)
+	}
+	if _, err := bundle.ParsePublisherID(string(publisher)); err != nil {
+		return writeHeadResponse(st, headBadReq, nil)
+	}
+	h, err := n.repo.heads.Get(string(publisher))
+	if err != nil || h == nil {
+		return writeHeadResponse(st, headNotFound, nil)
+	}
+	rec := h.Bytes()
+	if err := st.hold(len(rec)); err != nil {
+		return err
+	}
+	return writeHeadResponse(st, headOK, rec)
+}
+
+func writeHeadResponse(w io.Writer, status byte, rec []byte) error {
 	buf := binary.AppendUvarint([]byte{status}, uint64(len(rec)))
-	w.Write(append(buf, rec...))
+	_, err := w.Write(append(buf, rec...))
+	return err
 }
 
 // readFrame reads a uvarint length and that many bytes, refusing more

@@ -150,6 +150,82 @@ const (
 	blockHedgeDelay = 500 * time.Millisecond
 )
 
+// Bounds on every protocol server (head, block, bundle: serve.go): a peer
+// that stalls cannot hold a handler for long, and peers that hold all the
+// streams they may cannot keep other peers out. Without them, 585 bundle
+// streams that never read, from 9 peer IDs, held the bundle protocol's
+// whole inbound stream budget for ever.
+const (
+	// serveRequestTimeout bounds the wait for a request: one small frame
+	// (maxHeadRequest, maxCIDLen) that a client sends as the stream
+	// opens. 10 s is many round trips on a poor link, through a relay.
+	serveRequestTimeout = 10 * time.Second
+
+	// serveMinRate is the slowest, in bytes per second, that a reader may
+	// take a response once it has fallen serveWriteGrace behind: slower,
+	// its stream is reset. A fixed deadline would cut off an honest
+	// reader of a large bundle; no deadline let a reader that never reads
+	// hold a handler, an open file and a buffer for ever. 2 KiB/s (16
+	// kbit/s) is below a GPRS link and half the floor a samizdat reader
+	// itself sets on a source (minTransferRate), so no transfer a reader
+	// would keep is cut off by the server first.
+	serveMinRate = 2 << 10
+
+	// serveWriteGrace is how far a reader may fall behind serveMinRate:
+	// the slack it starts with and earns back, never more, by reading
+	// faster (paceWriter). A link's backpressure is smooth, but a reader
+	// that itself reads slowly is seen in steps of half a muxer window
+	// (128 KiB for yamux and QUIC), 32 s at 4 KiB/s. A reader that stops
+	// is cut off serveWriteGrace plus serveWriteChunk/serveMinRate (8 s)
+	// after its window fills.
+	serveWriteGrace = 30 * time.Second
+
+	// serveWriteChunk is the most a server writes under one deadline.
+	serveWriteChunk = 16 << 10
+
+	// Per-peer caps on the streams of each protocol server that one peer
+	// holds at once; one more is reset at once, before its request is
+	// read. A reader asks a peer for a head once per publisher it
+	// resolves, and a mirror resolves a few at once; a fetch keeps
+	// requestWorkers block requests in flight, all possibly to one peer,
+	// and two fetches may run at once; a fetch asks a peer for one bundle
+	// file at a time.
+	headPeerStreams   = 8
+	blockPeerStreams  = 2 * requestWorkers
+	bundlePeerStreams = 2
+
+	// Inbound streams of each protocol, all peers together (the resource
+	// manager's protocol scopes): 640 in all, half the node's inbound
+	// streams (1280 at rcmgrMemory), so that peers holding all of one
+	// protocol's streams leave the other protocols, bitswap's, the DHT's
+	// and pubsub's included, their budget. Peers that each hold their cap
+	// fill one only with 32 (head), 16 (block) or 64 (bundle) peer IDs.
+	headStreams   = 256
+	blockStreams  = 256
+	bundleStreams = 128
+
+	// blockServeMemory bounds the blocks that block handlers hold while
+	// they send them, all peers together: 64 of the largest
+	// (maxBlockFrame); blockPeerMemory, those they hold for one peer: 4
+	// of the largest, or all blockPeerStreams of the blocks most requests
+	// are for (an article's, a few KiB to 100 KiB). A request over it is
+	// reset, and the reader asks again. Peers that each hold theirs fill
+	// blockServeMemory only with 16 peer IDs.
+	blockServeMemory = 64 << 20
+	blockPeerMemory  = 4 << 20
+
+	// bundleWriteBuffer is the buffer of one bundle transfer: the file is
+	// streamed from disk through it, never held.
+	bundleWriteBuffer = 64 << 10
+
+	// rcmgrPeerSlack: the resource manager's own per-peer limit on each
+	// protocol's streams is this multiple of the handler's per-peer cap.
+	// It counts a stream from protocol negotiation to its close, a little
+	// longer than its handler runs, so it is a backstop that the handler's
+	// cap meets first.
+	rcmgrPeerSlack = 2
+)
+
 // Exported bounds, for code that takes heads, catalogs and bundle files
 // from outside libp2p (HTTP, files carried by hand): the same limits apply.
 const (

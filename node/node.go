@@ -170,6 +170,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 func hostOptions(repo *Repo, cfg Config) ([]libp2p.Option, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
+	addServerLimits(&limits)
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.Scale(rcmgrMemory, rcmgrFDs)))
 	if err != nil {
 		return nil, err
