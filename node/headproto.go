@@ -102,6 +102,10 @@ func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req [
 		return 0, nil, err
 	}
 	defer s.Close()
+	// A request that lost a race (another source answered first) ends
+	// now, not at its deadline.
+	stop := context.AfterFunc(ctx, func() { s.Reset() })
+	defer stop()
 	dl, _ := ctx.Deadline()
 	s.SetDeadline(dl)
 	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
