@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/ipfs/boxo/gateway"
 	"github.com/ipfs/boxo/ipns"
 	"github.com/ipfs/boxo/namesys"
+	"github.com/ipfs/boxo/path"
 	"github.com/ipfs/go-cid"
 	ci "github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -53,6 +55,10 @@ const HeadMediaType = "application/vnd.samizdat.head"
 // makes the node fetch anything from the network, and content it lacks
 // is a 404. It serves no deserialized content (no HTML, no files).
 // Only nodes that serve have one (ErrNotServing).
+//
+// A CAR holds at most one bundle's blocks: a CAR of anything outside a
+// bundle, such as a catalog, whose links reach every bundle it lists, is
+// one block (dag-scope=block, else 400).
 func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 	if !n.serves {
 		return nil, ErrNotServing
@@ -84,12 +90,46 @@ func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 		DisableHTMLErrors:     true,
 		RetrievalTimeout:      cfg.Timeout,
 		MetricsRegistry:       cfg.Metrics,
-	}, backend)
+	}, oneBundleCARs{BlocksBackend: backend, inBundle: n.inBundleFile})
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", heldOnly(bs, h))
 	mux.Handle("/ipns/", h)
 	mux.HandleFunc("GET "+HeadPath, vs.serveHead)
 	return mux, nil
+}
+
+// errCARTooBroad refuses a CAR that would walk past one bundle.
+var errCARTooBroad = errors.New("a CAR of a block outside a bundle (a catalog) is served with dag-scope=block only; ask for each bundle's CAR")
+
+// oneBundleCARs is the gateway's backend: a CAR response holds at most one
+// bundle's blocks. A CAR walks every link under its last path segment;
+// under a bundle block that is within the bundle, whose file holds its
+// whole DAG, but a catalog links to every bundle it lists, so a CAR of it
+// (dag-scope=all, the default) would stream every held bundle of the
+// publisher in one response. A CAR of a block outside every bundle file is
+// therefore served with dag-scope=block only (400 otherwise). This is
+// refused up front rather than cut at a byte count: a cut CAR is a 200
+// the client cannot tell from a damaged one, and samizdat's own readers
+// fetch a catalog raw and then each bundle's CAR.
+type oneBundleCARs struct {
+	*gateway.BlocksBackend
+	inBundle func(cid.Cid) bool
+}
+
+func (b oneBundleCARs) GetCAR(ctx context.Context, p path.ImmutablePath, params gateway.CarParams) (gateway.ContentPathMetadata, io.ReadCloser, error) {
+	if params.Scope != gateway.DagScopeBlock {
+		// A path that does not resolve gets the blocks along it only.
+		if md, err := b.ResolvePath(ctx, p); err == nil && !b.inBundle(md.LastSegment.RootCid()) {
+			return gateway.ContentPathMetadata{}, nil, gateway.NewErrorStatusCode(errCARTooBroad, http.StatusBadRequest)
+		}
+	}
+	return b.BlocksBackend.GetCAR(ctx, p, params)
+}
+
+// inBundleFile reports whether c is a block of a held bundle file.
+func (n *Node) inBundleFile(c cid.Cid) bool {
+	_, ok := n.repo.bundles.size(c)
+	return ok
 }
 
 // heldOnly answers 404 at once for an /ipfs/ root the store lacks. The
