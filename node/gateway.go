@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ipfs/boxo/blockservice"
@@ -30,9 +32,11 @@ var ErrNotServing = errors.New("this node does not serve")
 
 // GatewayConfig configures Gateway. The zero value works.
 type GatewayConfig struct {
-	// Timeout bounds the wait for a response's first byte and each pause
-	// while writing it; 0 is 30 seconds. A whole request is bounded to an
-	// hour (boxo's default), long enough for a large bundle on a slow link.
+	// Timeout bounds the wait for a response's first byte, and how far a
+	// client may fall behind reading it at gatewayMinRate (2 KiB/s): a
+	// client that stalls is cut off about Timeout after its buffers fill,
+	// a slow one that keeps reading is served to the end. 0 is 30
+	// seconds. A whole request is bounded to an hour (boxo's default).
 	Timeout time.Duration
 	// Metrics receives the gateway's Prometheus metrics; nil keeps them
 	// in a registry of the handler's own (never the global one).
@@ -56,9 +60,18 @@ const HeadMediaType = "application/vnd.samizdat.head"
 // is a 404. It serves no deserialized content (no HTML, no files).
 // Only nodes that serve have one (ErrNotServing).
 //
-// A CAR holds at most one bundle's blocks: a CAR of anything outside a
-// bundle, such as a catalog, whose links reach every bundle it lists, is
-// one block (dag-scope=block, else 400).
+// What one request may take is bounded: a CAR holds at most one bundle's
+// blocks (a CAR of anything outside a bundle, such as a catalog, whose
+// links reach every bundle it lists, is one block: dag-scope=block, else
+// 400); responses count against the node's upload cap (Config.UploadRate)
+// and its Sent bytes; gatewayMaxRequests requests are served at once, at
+// most gatewayMaxPerClient from one client (more are answered 503 and
+// 429 at once); and a client that reads slower than gatewayMinRate, once
+// Timeout behind, is cut off. The handler sets its connection's write
+// deadline as it writes, and leaves the last one on the connection (a
+// response's end is flushed after it returns): another handler served on
+// the same connection must set its own, or clear it
+// (http.ResponseController), unless the server's WriteTimeout resets it.
 func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 	if !n.serves {
 		return nil, ErrNotServing
@@ -88,14 +101,16 @@ func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 		DeserializedResponses: false,
 		NoDNSLink:             true,
 		DisableHTMLErrors:     true,
-		RetrievalTimeout:      cfg.Timeout,
-		MetricsRegistry:       cfg.Metrics,
+		// No RetrievalTimeout: boxo's counts the time a write waits on the
+		// upload cap as a stall. paceResponses bounds the first byte and
+		// the client's pace instead.
+		MetricsRegistry: cfg.Metrics,
 	}, oneBundleCARs{BlocksBackend: backend, inBundle: n.inBundleFile})
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", heldOnly(bs, h))
 	mux.Handle("/ipns/", h)
 	mux.HandleFunc("GET "+HeadPath, vs.serveHead)
-	return mux, nil
+	return limitClients(n.paceResponses(mux, cfg.Timeout)), nil
 }
 
 // errCARTooBroad refuses a CAR that would walk past one bundle.
@@ -130,6 +145,132 @@ func (b oneBundleCARs) GetCAR(ctx context.Context, p path.ImmutablePath, params 
 func (n *Node) inBundleFile(c cid.Cid) bool {
 	_, ok := n.repo.bundles.size(c)
 	return ok
+}
+
+// limitClients answers at once, without serving it, a request beyond
+// gatewayMaxRequests in flight (503) or beyond gatewayMaxPerClient from
+// its client (429). Its state is a count per client in flight: at most
+// gatewayMaxRequests entries.
+func limitClients(next http.Handler) http.Handler {
+	var (
+		mu     sync.Mutex
+		total  int
+		counts = make(map[netip.Prefix]int)
+	)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := clientOf(r)
+		mu.Lock()
+		switch {
+		case total >= gatewayMaxRequests:
+			mu.Unlock()
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		case counts[c] >= gatewayMaxPerClient:
+			mu.Unlock()
+			http.Error(w, "too many requests at once", http.StatusTooManyRequests)
+			return
+		}
+		total++
+		counts[c]++
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			total--
+			if counts[c]--; counts[c] == 0 {
+				delete(counts, c)
+			}
+			mu.Unlock()
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientOf is who a request counts against: its IPv4 address, or its IPv6
+// /64 (one subscriber's usual allocation, so that addresses rotated
+// within it are one client). Requests whose address does not parse are
+// one client together.
+func clientOf(r *http.Request) netip.Prefix {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Prefix{}
+	}
+	a := ap.Addr().Unmap()
+	bits := 32
+	if a.Is6() {
+		bits = 64
+	}
+	p, _ := a.Prefix(bits)
+	return p
+}
+
+// paceResponses serves next with its response bytes through the node's
+// upload counter and cap, under a write deadline that moves with the
+// client's pace (pacedWriter); a response that has not begun within grace
+// has its request's context cancelled.
+func (n *Node) paceResponses(next http.Handler, grace time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		firstByte := time.AfterFunc(grace, cancel)
+		defer firstByte.Stop()
+		rc := http.NewResponseController(w)
+		rc.SetWriteDeadline(time.Now().Add(grace)) // for a response of headers only
+		pw := &pacedWriter{w: w, rc: rc, grace: grace, slack: grace}
+		next.ServeHTTP(&gatewayWriter{ResponseWriter: w, body: n.uploadWriter(ctx, pw), started: firstByte.Stop}, r.WithContext(ctx))
+	})
+}
+
+// gatewayWriter is a response writer whose body goes through body.
+type gatewayWriter struct {
+	http.ResponseWriter
+	body    io.Writer
+	started func() bool
+}
+
+func (w *gatewayWriter) WriteHeader(code int) {
+	w.started()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *gatewayWriter) Write(p []byte) (int, error) {
+	w.started()
+	return w.body.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *gatewayWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// pacedWriter writes to a client in chunks of gatewayWriteChunk, each under
+// a write deadline that allows the client its slack plus the chunk's time
+// at gatewayMinRate. The slack starts at grace, shrinks by the time a
+// write takes and grows back by what it earns (up to grace): a client
+// reading at gatewayMinRate or faster is never cut, one that stops is cut
+// about grace after its buffers fill, one that reads at half the rate
+// after about 2 × grace. Time before a write (the upload cap's, the
+// store's) is not the client's and is not counted.
+type pacedWriter struct {
+	w            io.Writer
+	rc           *http.ResponseController
+	grace, slack time.Duration
+}
+
+func (p *pacedWriter) Write(b []byte) (int, error) {
+	written := 0
+	for len(b) > 0 {
+		chunk := b[:min(len(b), gatewayWriteChunk)]
+		earned := time.Duration(len(chunk)) * time.Second / gatewayMinRate
+		start := time.Now()
+		// Writers that cannot take a deadline (not a server's) go without.
+		p.rc.SetWriteDeadline(start.Add(p.slack + earned))
+		n, err := p.w.Write(chunk)
+		written += n
+		if err != nil {
+			return written, err
+		}
+		p.slack = max(0, min(p.grace, p.slack+earned-time.Since(start)))
+		b = b[n:]
+	}
+	return written, nil
 }
 
 // heldOnly answers 404 at once for an /ipfs/ root the store lacks. The

@@ -237,10 +237,43 @@ const (
 	MaxBundleFile = maxBundleFile
 )
 
-// gatewayTimeout bounds the wait for a gateway response's first byte and
-// each pause in writing it: the gateway reads only the local store, so
-// anything slower is a stuck client or disk.
+// gatewayTimeout is GatewayConfig.Timeout's default: it bounds the wait
+// for a gateway response's first byte (the gateway reads only the local
+// store, so anything slower is a stuck disk) and how far a client may fall
+// behind gatewayMinRate reading it (a pause of a mobile link, not a stall).
 const gatewayTimeout = 30 * time.Second
+
+// Bounds on the HTTP gateway's clients (Gateway): what one client, and all
+// of them together, may hold of the node while it is served.
+const (
+	// gatewayMaxRequests bounds the gateway's requests in flight, all
+	// clients together; one more is answered 503 at once. Each holds a
+	// connection, a goroutine and a CAR traversal with a block of up to
+	// maxBlockFrame in hand: a few MiB at most, about 100 MiB in all.
+	gatewayMaxRequests = 32
+
+	// gatewayMaxPerClient bounds one client's requests in flight (a client
+	// is an IPv4 address or an IPv6 /64); one more is answered 429 at
+	// once. A reader fetches one bundle at a time; 4 leaves room for a
+	// few readers behind one NAT, and keeps one address from taking the
+	// whole gateway. Behind a reverse proxy every client is the proxy's
+	// address, and this bounds them all together.
+	gatewayMaxPerClient = 4
+
+	// gatewayMinRate is the slowest a client may read a response once it
+	// has fallen GatewayConfig.Timeout behind it (a slack it starts with
+	// and earns back by reading faster): slower, the connection is cut.
+	// 2 KiB/s (16 kbit/s) is below a GPRS link and half the rate a
+	// samizdat reader itself accepts from a source (minTransferRate), so
+	// no client the reader would keep is cut by the server first. Time a
+	// response waits on the upload cap is not held against the client.
+	gatewayMinRate = 2 << 10
+
+	// gatewayWriteChunk is the most written to a client under one write
+	// deadline: a client that stops reading is cut at most the timeout
+	// plus gatewayWriteChunk/gatewayMinRate (2 s) after its buffers fill.
+	gatewayWriteChunk = 4 << 10
+)
 
 // Bounds on a samizdat: link, which a reader pastes from anywhere (a chat
 // message, a QR code): it is outside input.

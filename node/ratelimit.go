@@ -13,8 +13,8 @@ import (
 )
 
 // rateWriter spends tokens of a shared limiter for every byte it writes,
-// so all the node's uploads on samizdat's protocols together stay under
-// the operator's cap.
+// so all the node's uploads (samizdat's protocols, bitswap and the HTTP
+// gateway) together stay under the operator's cap.
 type rateWriter struct {
 	ctx context.Context
 	w   io.Writer
