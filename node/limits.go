@@ -275,6 +275,38 @@ const (
 	gatewayWriteChunk = 4 << 10
 )
 
+// Bounds on the circuit relay service (Config.RelayService), which carries
+// strangers' traffic: little of it, and within the upload cap (every byte
+// it relays, both ways, goes through the node's limiter). A relay is for
+// head requests, small blocks and hole punching, after which peers talk
+// directly; whole bundles never cross it (operators.md, "Behind NAT").
+const (
+	// relayDataLimit bounds what one relayed connection carries each way
+	// before the relay ends it, framing and encryption included; and
+	// relayDuration how long it may last. go-libp2p's defaults: enough
+	// for a head exchange and hole punching.
+	relayDataLimit = 128 << 10
+	relayDuration  = 2 * time.Minute
+
+	// relayMaxReservations bounds the peers holding a slot at once, half
+	// go-libp2p's default: a samizdat relay serves a few mirrors behind
+	// NAT, not a public network. relayMaxReservationsPerIP and
+	// relayMaxReservationsPerASN keep one machine or network from taking
+	// them all; relayReservationTTL is how long a slot lasts unrenewed.
+	relayMaxReservations       = 64
+	relayMaxReservationsPerIP  = 4
+	relayMaxReservationsPerASN = 16
+	relayReservationTTL        = time.Hour
+
+	// relayMaxCircuits bounds the relayed connections open at once to or
+	// from one peer (half go-libp2p's default): enough readers reaching a
+	// mirror at once, each until hole punching succeeds or its limits end
+	// it. relayBufferSize is each direction's copy buffer: with the other
+	// limits, relaying holds at most 64 × 8 × 2 × 2 KiB = 2 MiB.
+	relayMaxCircuits = 8
+	relayBufferSize  = 2 << 10
+)
+
 // Bounds on a samizdat: link, which a reader pastes from anywhere (a chat
 // message, a QR code): it is outside input.
 const (

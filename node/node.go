@@ -83,6 +83,7 @@ type Node struct {
 	stop    context.CancelFunc // ends the pubsub goroutines and life
 	life    context.Context    // lives until Close
 	mdns    interface{ Close() error }
+	relay   interface{ Close() error } // the circuit relay service; nil when off
 	dht     *dht.IpfsDHT
 	quota   int64
 	serves  bool
@@ -163,6 +164,16 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 			bitswap.WithClientOption(client.WithPerPeerSendDelay(time.Millisecond)),
 		)
 	}
+	if cfg.RelayService {
+		// Started here, not by libp2p, so that it relays through the
+		// node's upload cap (startRelay).
+		r, err := n.startRelay()
+		if err != nil {
+			n.Close()
+			return nil, err
+		}
+		n.relay = r
+	}
 	return n, nil
 }
 
@@ -192,7 +203,8 @@ func hostOptions(repo *Repo, cfg Config) ([]libp2p.Option, error) {
 	if cfg.RelayService {
 		// Only a node with a public address can relay; an operator who
 		// turns this on says that it has one, so AutoNAT is not waited for.
-		opts = append(opts, libp2p.EnableRelayService(), libp2p.ForceReachabilityPublic())
+		// The service itself is started by New, over the upload cap.
+		opts = append(opts, libp2p.ForceReachabilityPublic())
 	}
 	if len(cfg.Relays) > 0 {
 		opts = append(opts, libp2p.EnableAutoRelayWithStaticRelays(cfg.Relays))
@@ -222,6 +234,9 @@ func (n *Node) Close() error {
 		}
 		if n.dht != nil {
 			n.dht.Close()
+		}
+		if n.relay != nil {
+			n.relay.Close()
 		}
 		n.stop()
 		if n.bs != nil {
