@@ -307,10 +307,20 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop f
 		mux.Handle("/ipfs/", gw)
 		mux.Handle("/ipns/", gw)
 		mux.Handle(node.HeadPath, gw)
-		mux.Handle("/", pages)
+		mux.Handle("/", noWriteDeadline(pages))
 		h = mux
 	}
 	return startHTTP(e, "--http", addr, h)
+}
+
+// noWriteDeadline clears, for h, the write deadline the gateway leaves on a
+// connection it served (it moves one as its client reads): the reader
+// pages set none of their own, and an attachment may take long.
+func noWriteDeadline(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		h.ServeHTTP(w, r)
+	})
 }
 
 // startHTTP serves h on addr until stop is called.
