@@ -29,7 +29,7 @@ func (m *serveMetrics) handler(n *node.Node, followed int) http.Handler {
 	gauge("quota_bytes", "The storage quota for bundle files (0: none).", func() float64 { return float64(n.Quota()) })
 	gauge("peers", "Connected libp2p peers.", func() float64 { return float64(len(n.Host.Network().Peers())) })
 	gauge("publishers_followed", "Publishers this node mirrors.", func() float64 { return float64(followed) })
-	counter("sent_bytes_total", "Bytes of bundles and blocks sent to peers, all protocols.", func() float64 { return float64(n.Sent()) })
+	counter("sent_bytes_total", "Bytes of bundles and blocks sent to peers and HTTP clients, all protocols and the gateway.", func() float64 { return float64(n.Sent()) })
 	counter("received_bytes_total", "Bytes of bundles and blocks received from peers.", func() float64 { return float64(n.Received().Bytes) })
 	counter("received_blocks_total", "Verified blocks received from peers.", func() float64 { return float64(n.Received().Blocks) })
 	counter("announcements_accepted_total", "Head announcements accepted and relayed.", func() float64 { a, _ := n.Announced(); return float64(a) })
