@@ -24,7 +24,7 @@ import (
 // headTopic returns the topic of a publisher's announcements.
 func headTopic(publisher string) string { return "/samizdat/heads/1/" + publisher }
 
-func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer) (*pubsub.PubSub, error) {
+func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer, inspectScores bool) (*pubsub.PubSub, error) {
 	params := &pubsub.PeerScoreParams{
 		SkipAtomicValidation: true,
 		AppSpecificScore:     func(peer.ID) float64 { return 0 },
@@ -44,18 +44,21 @@ func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer) (*pubsub.PubS
 		PublishThreshold:     -50,
 		GraylistThreshold:    graylistThreshold,
 	}
-	return pubsub.NewGossipSub(ctx, h,
+	opts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(func(m *pb.Message) string {
 			sum := sha256.Sum256(m.GetData())
 			return string(sum[:])
 		}),
-		pubsub.WithMaxMessageSize(maxHeadSize+1024),
+		pubsub.WithMaxMessageSize(maxHeadSize + 1024),
 		pubsub.WithPeerScore(params, thresholds),
-		pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(mesh.inspect), scoreInspectPeriod),
 		pubsub.WithRawTracer(mesh),
-	)
+	}
+	if inspectScores {
+		opts = append(opts, pubsub.WithPeerScoreInspect(pubsub.PeerScoreInspectFn(mesh.inspect), scoreInspectPeriod))
+	}
+	return pubsub.NewGossipSub(ctx, h, opts...)
 }
 
 // graylistThreshold is the score below which gossipsub ignores a peer

@@ -97,7 +97,7 @@ func TestHostileAnnouncements(t *testing.T) {
 		}
 		return h
 	}
-	sender, follower := startNode(t, true), startNode(t, true)
+	sender, follower := startNode(t, true), startNodeWith(t, Config{Serve: true, PeerScores: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	ann, err := follower.Announcements(ctx, id)

@@ -33,7 +33,7 @@ func (t *meshTracer) inspect(scores map[peer.ID]float64) {
 }
 
 // PeerScore returns gossipsub's score of peer p (at most scoreInspectPeriod
-// old; 0 for a peer never scored). A peer that relays invalid heads falls
+// old; 0 for a peer never scored, and always 0 without Config.PeerScores). A peer that relays invalid heads falls
 // below 0, and below the graylist threshold is ignored altogether.
 func (n *Node) PeerScore(p peer.ID) float64 {
 	n.mesh.scoresMu.Lock()

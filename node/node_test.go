@@ -45,12 +45,19 @@ func testBundle(t *testing.T, seed int64, n int, base []byte) []byte {
 
 func startNode(t *testing.T, serve bool) *Node {
 	t.Helper()
+	return startNodeWith(t, Config{Serve: serve})
+}
+
+// startNodeWith starts a node with cfg, listening on loopback.
+func startNodeWith(t *testing.T, cfg Config) *Node {
+	t.Helper()
 	repo, err := OpenRepo(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { repo.Close() })
-	n, err := New(context.Background(), repo, Config{Serve: serve, Listen: []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}})
+	cfg.Listen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
+	n, err := New(context.Background(), repo, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
