@@ -238,3 +238,26 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRefusedInTheGate: a head that passed the gate's first check while
+// its twin was being stored is refused when it is offered, and the sync
+// says so: the gate then ignores the announcement instead of relaying it.
+func TestRefusedInTheGate(t *testing.T) {
+	tw := newTwins(t, true, nil)
+	mir := start(t, true)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	link(t, mir, tw.a)
+	link(t, mir, tw.b)
+	if _, err := mir.svc.Sync(ctx, tw.publisher, []peer.ID{tw.a.Host.ID()}); err != nil {
+		t.Fatal(err)
+	}
+	// What the gate runs for an announcement that arrived before a's head
+	// was stored, and so passed the validator's check.
+	if _, err := mir.svc.syncHead(ctx, tw.head(t, tw.b), fromAnnouncement); !errors.Is(err, node.ErrEquivocated) {
+		t.Errorf("syncHead(the twin) = %v, want ErrEquivocated (the gate must not relay it)", err)
+	}
+	if h := tw.head(t, mir); !bytes.Equal(h.Bytes(), tw.head(t, tw.a).Bytes()) {
+		t.Errorf("stored head changed to the twin")
+	}
+}

@@ -158,9 +158,11 @@ func TestWeekWithRootOffline(t *testing.T) {
 	}
 	follow("day 4", pub, h)
 
-	// Day 5: k2 leaks. The thief signs the current catalog at the largest
-	// sequence number, and the mirror takes it from the thief's node.
-	stolen, err := node.NewDelegatedHead(k2, doc2, h.Catalog, math.MaxUint64, 24*time.Hour)
+	// Day 5: k2 leaks. The thief signs the current catalog one short of
+	// the largest sequence number (so that a count carried on past it
+	// would run out at the next head), and the mirror takes it from the
+	// thief's node.
+	stolen, err := node.NewDelegatedHead(k2, doc2, h.Catalog, math.MaxUint64-1, 24*time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +181,7 @@ func TestWeekWithRootOffline(t *testing.T) {
 	if _, err := mir.svc.Sync(ctx, nr.publisher, []peer.ID{pub.Host.ID()}); err != nil {
 		t.Fatal(err)
 	}
-	if cur, _ := mir.heads.Get(nr.publisher); cur.Seq != math.MaxUint64 || frozen.Seq == math.MaxUint64 {
+	if cur, _ := mir.heads.Get(nr.publisher); cur.Seq != math.MaxUint64-1 || frozen.Seq == math.MaxUint64-1 {
 		t.Fatalf("day 5: the mirror holds head %d, want the thief's (the newsroom's %d frozen out)", cur.Seq, frozen.Seq)
 	}
 
@@ -210,12 +212,17 @@ func TestWeekWithRootOffline(t *testing.T) {
 		t.Errorf("day 6: the thief's head came back: %+v", cur)
 	}
 
-	// Day 7: a renewal, and the week's bundles are all with the reader.
+	// Day 7: a renewal and a bundle, and the week's bundles are all with
+	// the reader.
 	if h, err = svc.Renew(ctx); err != nil {
 		t.Fatal(err)
 	}
 	follow("day 7, renewed", pub, h)
-	// Seven packed, six published: the retired key's was refused.
+	if h, err = svc.Publish(ctx, nr.daily(doc3)); err != nil || h.Seq != 2 {
+		t.Fatalf("day 7: Publish() = %+v, %v; want head 2 under document 3", h, err)
+	}
+	follow("day 7", pub, h)
+	// Eight packed, seven published: the retired key's was refused.
 	if got := len(reader.HeldBundles()); got != int(nr.seq)-1 {
 		t.Errorf("the reader holds %d bundles, want all %d published", got, nr.seq-1)
 	}

@@ -62,7 +62,8 @@ type Options struct {
 // in (Publish, Renew, Sync, the announcements Follow takes, SyncHTTP,
 // Import) stores it through the one head rule, node.Supersedes; a head
 // that did not come by announcement is announced once stored, by a node
-// that serves. New starts nothing; Follow and KeepRenewed run until their
+// that serves. Start starts the node and answers head requests on a node
+// that serves, nothing more; Follow and KeepRenewed run until their
 // context ends.
 type Service struct {
 	n        *node.Node
@@ -248,19 +249,18 @@ func (s *Service) nextCatalog(ctx context.Context, cur *node.Head, root cid.Cid)
 	return cat, nil
 }
 
-// nextSeq is the sequence number of the publisher's next head: one more
-// than the stored head's (cur), or 1 when there is none, or when the
-// stored head is of an older publisher document than the one the service
-// signs under and has no successor (a thief's 2^64−1: the newer document
-// outranks it whatever the number, so the count may start again).
+// nextSeq is the sequence number of the publisher's next head: 1 when
+// none is stored (cur nil) or when the service signs under a newer
+// publisher document than the stored head's (the newer document outranks
+// every head of the older one, whatever its number: a thief's 2^64−2
+// included, so the count starts again); otherwise one more than the
+// stored head's.
 func (s *Service) nextSeq(cur *node.Head) (uint64, error) {
 	switch {
-	case cur == nil:
+	case cur == nil, s.newerDocument(cur):
 		return 1, nil
 	case cur.Seq < math.MaxUint64:
 		return cur.Seq + 1, nil
-	case s.newerDocument(cur):
-		return 1, nil
 	}
 	return 0, ErrSequenceExhausted
 }
@@ -348,7 +348,7 @@ func (s *Service) KeepRenewed(ctx context.Context) error {
 	if h, err := s.heads.Get(s.id); err == nil && h != nil {
 		s.announce(ctx, h)
 	}
-	t := time.NewTicker(s.validity / 4)
+	t := time.NewTicker(max(s.validity/4, time.Second))
 	defer t.Stop()
 	for {
 		select {
@@ -376,10 +376,11 @@ const (
 // h's catalog that is to be held is held: it stores the catalog block,
 // syncs the store, then offers the head to the head store (the head rule
 // decides), last, so a stored head never names content a crash could take
-// away; then it enforces the quota. A head newer than h stored meanwhile
-// (another sync beside this one) wins, and the bundles stay. A head that
-// replaced the stored one and came from here is announced by a serving
-// node, and a serving node advertises what it holds in the DHT.
+// away; then it enforces the quota. A head the rule refuses now (a newer
+// one, or an equivocating twin, was stored meanwhile by another sync) is
+// returned as the rule's error, and the bundles stay. A head that replaced
+// the stored one and came from here is announced by a serving node, and
+// a serving node advertises what it holds in the DHT.
 func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from origin) (dropped []cid.Cid, err error) {
 	if err := s.n.AdmitBlock(ctx, h.Catalog, catalog); err != nil {
 		return nil, err
@@ -393,12 +394,14 @@ func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from 
 		return nil, err
 	}
 	updated, err := s.heads.Offer(h)
-	switch {
-	case errors.Is(err, node.ErrEquivocated):
-		s.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", h.Seq)
-	case errors.Is(err, node.ErrRollback): // a newer head was stored meanwhile
-	case err != nil:
-		return nil, err
+	if err != nil {
+		// Refused by the rule after all: another head was stored while
+		// this one's content was fetched (a newer one, or its twin). The
+		// head is neither announced, advertised nor, from the gate,
+		// relayed; the bundles fetched stay, within the quota.
+		s.evidence([]error{err})
+		dropped, qerr := s.Enforce(ctx)
+		return dropped, errors.Join(err, qerr)
 	}
 	if updated {
 		dropped = s.dropRevoked(h)

@@ -5,7 +5,10 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"flag"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,17 +87,24 @@ func TestParseDelegatedHead(t *testing.T) {
 	if _, err := ParseHead(d.id, d.head(d.root, doc, 6, "c6").Bytes()); err != nil {
 		t.Errorf("ParseHead(root-signed wrapper) = %v", err)
 	}
-	rec := func(k ed25519.PrivateKey, validity time.Duration) []byte {
-		r, err := signRecord(k, catalogCID(t, "c"), 7, time.Now().Add(validity))
+	// recUnder signs a record naming doc (nil: none); rec one naming the
+	// document it is then wrapped with, so each case fails for its own
+	// reason.
+	recUnder := func(k ed25519.PrivateKey, validity time.Duration, doc *bundle.Authority) []byte {
+		r, err := signRecord(k, catalogCID(t, "c"), 7, time.Now().Add(validity), doc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return r
 	}
+	rec := func(k ed25519.PrivateKey, validity time.Duration) []byte { return recUnder(k, validity, doc) }
 	pk := func(k ed25519.PrivateKey) []byte { return k.Public().(ed25519.PublicKey) }
 	w := func(doc *bundle.Authority, publisher string, signer ed25519.PrivateKey, record []byte) []byte {
 		return rewrap(t, wireHead{V: 1, Type: headType, Publisher: publisher, Authority: doc.Bytes(), Signer: pk(signer), Record: record})
 	}
+	doc2 := d.doc(2, []ed25519.PrivateKey{k1})         // lists k1 still
+	revoking := d.doc(2, []ed25519.PrivateKey{k1}, k1) // revokes it
+	otherDoc := other.doc(1, []ed25519.PrivateKey{k1})
 	tamperedDoc := bytes.Clone(doc.Bytes())
 	tamperedDoc[len(tamperedDoc)-3] ^= 1
 	tests := []struct {
@@ -102,14 +112,16 @@ func TestParseDelegatedHead(t *testing.T) {
 		data []byte
 	}{
 		{"signer not a head key", w(doc, d.id, k2, rec(k2, time.Hour))},
-		{"signer revoked", w(d.doc(2, []ed25519.PrivateKey{k1}, k1), d.id, k1, rec(k1, time.Hour))},
+		{"signer revoked", w(revoking, d.id, k1, recUnder(k1, time.Hour, revoking))},
+		{"an old record rewrapped with a newer document", w(doc2, d.id, k1, rec(k1, time.Hour))},
+		{"a record naming no document", w(doc, d.id, k1, recUnder(k1, time.Hour, nil))},
 		{"validity past the key's window", w(doc, d.id, k1, rec(k1, 48*time.Hour))},
-		{"another publisher's document", w(other.doc(1, []ed25519.PrivateKey{k1}), d.id, k1, rec(k1, time.Hour))},
+		{"another publisher's document", w(otherDoc, d.id, k1, recUnder(k1, time.Hour, otherDoc))},
 		{"record signed by another key than the signer", w(doc, d.id, k1, rec(thief, time.Hour))},
 		{"document altered", rewrap(t, wireHead{V: 1, Type: headType, Publisher: d.id, Authority: tamperedDoc, Signer: pk(k1), Record: rec(k1, time.Hour)})},
 		{"wrong type", rewrap(t, wireHead{V: 1, Type: "samizdat/catalog", Publisher: d.id, Authority: doc.Bytes(), Signer: pk(k1), Record: rec(k1, time.Hour)})},
 		{"wrong version", rewrap(t, wireHead{V: 2, Type: headType, Publisher: d.id, Authority: doc.Bytes(), Signer: pk(k1), Record: rec(k1, time.Hour)})},
-		{"a bare record of a head key", rec(k1, time.Hour)},
+		{"a bare record of a head key", recUnder(k1, time.Hour, nil)},
 		{"oversized", make([]byte, maxHeadSize+1)},
 		{"a truncated wrapper", h.Bytes()[:len(h.Bytes())-1]},
 	}
@@ -151,7 +163,7 @@ func TestSupersedesDocuments(t *testing.T) {
 	if _, err := NewDelegatedHead(k1, closed, catalogCID(t, "x"), 9, time.Hour); !errors.Is(err, bundle.ErrKeyNotAuthorized) {
 		t.Errorf("NewDelegatedHead() after the key's window = %v, want ErrKeyNotAuthorized", err)
 	}
-	rec, err := signRecord(k1, catalogCID(t, "thief"), math.MaxUint64, closed.HeadKeys[0].Until)
+	rec, err := signRecord(k1, catalogCID(t, "thief"), math.MaxUint64, closed.HeadKeys[0].Until, closed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +235,7 @@ func TestHeadVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := signRecord(hk, catalogCID(t, "vector catalog"), 42, time.Unix(3900000000, 0).UTC())
+	rec, err := signRecord(hk, catalogCID(t, "vector catalog"), 42, time.Unix(3900000000, 0).UTC(), doc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,5 +265,52 @@ func TestHeadVectors(t *testing.T) {
 	got, err := ParseHead(doc.Publisher, want)
 	if err != nil || got.Seq != 42 || got.Authority.Seq != 7 || got.Catalog != catalogCID(t, "vector catalog") || !got.Expires.Equal(time.Unix(3900000000, 0)) {
 		t.Errorf("ParseHead(vector) = %+v, %v", got, err)
+	}
+}
+
+// TestGatewayDelegatedHead: a gateway serves a delegated head's record
+// under its head key's IPNS name (not the publisher's), the wire form at
+// HeadPath, and nothing for a name it holds no head for.
+func TestGatewayDelegatedHead(t *testing.T) {
+	d := newDocs(t, 1)
+	k1 := publisherKey(11)
+	h := d.head(k1, d.doc(1, []ed25519.PrivateKey{k1}), 3, "c3")
+	n := startNode(t, true)
+	if _, err := n.Heads().Offer(h); err != nil {
+		t.Fatal(err)
+	}
+	gw, err := n.Gateway(GatewayConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	get := func(path string) (int, []byte) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, body
+	}
+	hkName := bundle.PublisherID(k1.Public().(ed25519.PublicKey))
+	for _, tt := range []struct {
+		name, path string
+		want       int
+		body       []byte
+	}{
+		{"the record under the head key's name", "/ipns/" + hkName + "?format=ipns-record", http.StatusOK, h.Record()},
+		{"nothing under the publisher's own name", "/ipns/" + d.id + "?format=ipns-record", http.StatusNotFound, nil},
+		{"a name no head is valid for", "/ipns/" + bundle.PublisherID(publisherKey(77).Public().(ed25519.PublicKey)) + "?format=ipns-record", http.StatusNotFound, nil},
+		{"the wire form", HeadPath + d.id, http.StatusOK, h.Bytes()},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := get(tt.path)
+			if code != tt.want || tt.body != nil && !bytes.Equal(body, tt.body) {
+				t.Errorf("GET %s = %d (%d bytes), want %d", tt.path, code, len(body), tt.want)
+			}
+		})
 	}
 }

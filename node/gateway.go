@@ -20,7 +20,6 @@ import (
 	"github.com/ipfs/boxo/path"
 	"github.com/ipfs/go-cid"
 	ci "github.com/libp2p/go-libp2p/core/crypto"
-	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/routing"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/samizdat/samizdat/bundle"
@@ -324,19 +323,10 @@ func (s headStore) GetValue(ctx context.Context, key string, _ ...routing.Option
 	return nil, gateway.NewErrorStatusCode(routing.ErrNotFound, http.StatusNotFound)
 }
 
-// recordFor returns the held head whose IPNS record is valid for name:
-// a root-signed head under its publisher's name, a delegated one under
-// its head key's.
+// recordFor returns the held head whose IPNS record is valid for name.
 func (s headStore) recordFor(name ipns.Name) *Head {
-	if h, err := s.hs.Get(peer.ID(name.Peer()).String()); err == nil && h != nil && h.IPNSName().Equal(name) {
-		return h
-	}
-	for _, id := range s.hs.List() {
-		if h, err := s.hs.Get(id); err == nil && h != nil && h.Authority != nil && h.IPNSName().Equal(name) {
-			return h
-		}
-	}
-	return nil
+	h, _ := s.hs.ByName(name)
+	return h
 }
 
 // serveHead answers /samizdat/heads/<publisher ID> with the held head in

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/ipfs/boxo/ipns"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 )
@@ -26,7 +27,9 @@ var (
 // synced before it is acknowledged.
 type Heads struct {
 	dir string
-	mu  sync.Mutex // serializes Offer's check and write
+	mu  sync.Mutex // serializes Offer's check and write, and guards names
+
+	names map[string]string // IPNS name a stored head's record is valid for → publisher; nil until first used
 }
 
 // OpenHeads returns the head store in dir.
@@ -163,7 +166,36 @@ func (hs *Heads) Offer(h *Head) (updated bool, err error) {
 	if err := atomicfile.WriteBytes(hs.path(h.Publisher), 0o600, h.raw); err != nil {
 		return false, err
 	}
+	if hs.names != nil {
+		hs.names[h.IPNSName().String()] = h.Publisher
+	}
 	return true, nil
+}
+
+// ByName returns the stored head whose IPNS record is valid for name (a
+// root-signed head under its publisher's name, a delegated one under its
+// head key's), or nil: one lookup, whatever the name, so a request for a
+// made-up name costs no parse of every stored head.
+func (hs *Heads) ByName(name ipns.Name) (*Head, error) {
+	hs.mu.Lock()
+	if hs.names == nil {
+		hs.names = make(map[string]string)
+		for _, id := range hs.List() {
+			if h, err := hs.Get(id); err == nil && h != nil {
+				hs.names[h.IPNSName().String()] = id
+			}
+		}
+	}
+	id, ok := hs.names[name.String()]
+	hs.mu.Unlock()
+	if !ok {
+		return nil, nil
+	}
+	h, err := hs.Get(id)
+	if err != nil || h == nil || !h.IPNSName().Equal(name) {
+		return nil, err
+	}
+	return h, nil
 }
 
 // List returns the publishers hs holds heads for.

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -43,6 +44,7 @@ type Head struct {
 
 	record []byte // the IPNS record
 	raw    []byte // the head's wire form: the record, or the wrapper
+	doc    []byte // the CID of the document the record names, if any
 }
 
 // Bytes returns the head's wire form, what every samizdat path carries:
@@ -103,7 +105,7 @@ var headProto = func() schema.TypedPrototype {
 
 // NewHead signs a head for catalog with the publisher's root key.
 func NewHead(key ed25519.PrivateKey, catalog cid.Cid, seq uint64, validity time.Duration) (*Head, error) {
-	rec, err := signRecord(key, catalog, seq, time.Now().Add(validity))
+	rec, err := signRecord(key, catalog, seq, time.Now().Add(validity), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +132,7 @@ func NewDelegatedHead(key ed25519.PrivateKey, auth *bundle.Authority, catalog ci
 			return nil, fmt.Errorf("%w: the head key's window closed at %s", bundle.ErrKeyNotAuthorized, eol.UTC().Format(time.RFC3339))
 		}
 	}
-	rec, err := signRecord(key, catalog, seq, eol)
+	rec, err := signRecord(key, catalog, seq, eol, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -148,12 +150,25 @@ func wrapRecord(auth *bundle.Authority, signer ed25519.PublicKey, rec []byte) (*
 	return ParseHead(auth.Publisher, data)
 }
 
-func signRecord(key ed25519.PrivateKey, catalog cid.Cid, seq uint64, eol time.Time) ([]byte, error) {
+// recordDocKey is the record's signed metadata field naming, by CID, the
+// publisher document a delegated head was signed under: the wrapper is
+// not signed, so without it any old record of a key could be presented
+// with any newer document that still lists the key, and outrank the
+// publisher's current head.
+const recordDocKey = "_samizdat_doc"
+
+// signRecord signs an IPNS record for catalog; under a publisher document
+// (auth, nil for a bare root-signed head) the record names it.
+func signRecord(key ed25519.PrivateKey, catalog cid.Cid, seq uint64, eol time.Time, auth *bundle.Authority) ([]byte, error) {
 	sk, err := crypto.UnmarshalEd25519PrivateKey(key)
 	if err != nil {
 		return nil, err
 	}
-	rec, err := ipns.NewRecord(sk, path.FromCid(catalog), seq, eol, headTTL)
+	var opts []ipns.Option
+	if auth != nil {
+		opts = append(opts, ipns.WithMetadata(map[string]any{recordDocKey: auth.CID().Bytes()}))
+	}
+	rec, err := ipns.NewRecord(sk, path.FromCid(catalog), seq, eol, headTTL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -204,6 +219,9 @@ func ParseHead(publisher string, data []byte) (*Head, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !bytes.Equal(h.doc, auth.CID().Bytes()) {
+		return nil, fmt.Errorf("%w: the record was not signed under the document it travels with", ErrBadHead)
+	}
 	if !h.Signer.Equal(root) {
 		if err := auth.AuthorizeHead(h.Signer, h.Expires); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrBadHead, err)
@@ -248,7 +266,13 @@ func parseRecord(key ed25519.PublicKey, data []byte) (*Head, error) {
 	if err != nil || len(ip.Segments()) != 2 {
 		return nil, fmt.Errorf("%w: value is not a catalog CID", ErrBadHead)
 	}
-	return &Head{Seq: seq, Catalog: ip.RootCid(), Expires: eol, Expired: expired, Signer: key, record: data}, nil
+	h := &Head{Seq: seq, Catalog: ip.RootCid(), Expires: eol, Expired: expired, Signer: key, record: data}
+	if v, err := rec.Metadata(recordDocKey); err == nil {
+		if h.doc, err = v.AsBytes(); err != nil {
+			return nil, fmt.Errorf("%w: %s is not bytes", ErrBadHead, recordDocKey)
+		}
+	}
+	return h, nil
 }
 
 // peerID returns the libp2p peer ID of an Ed25519 key.
