@@ -3,15 +3,18 @@ package node
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"sync"
 	"time"
 
+	ipnspb "github.com/ipfs/boxo/ipns/pb"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/bundle"
+	"google.golang.org/protobuf/proto"
 )
 
 // Announcements: each publisher has a gossipsub topic on which its head
@@ -47,10 +50,7 @@ func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer, inspectScores
 	opts := []pubsub.Option{
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
-		pubsub.WithMessageIdFn(func(m *pb.Message) string {
-			sum := sha256.Sum256(m.GetData())
-			return string(sum[:])
-		}),
+		pubsub.WithMessageIdFn(func(m *pb.Message) string { return headMessageID(m.GetData()) }),
 		pubsub.WithMaxMessageSize(maxHeadSize + 1024),
 		pubsub.WithPeerScore(params, thresholds),
 		pubsub.WithRawTracer(mesh),
@@ -64,6 +64,33 @@ func newPubSub(ctx context.Context, h host.Host, mesh *meshTracer, inspectScores
 // graylistThreshold is the score below which gossipsub ignores a peer
 // altogether: one invalid head (weight −100) takes a peer past it.
 const graylistThreshold = -80
+
+// headMessageID is an announcement's gossipsub message ID: the SHA-256 of
+// what the head's record signs (its data and signatureV2), so one head is
+// one message however many nodes repeat it and however its unsigned parts
+// (the record's V1 fields, its public key field, unknown fields, which
+// IPNS leaves free) are varied to slip past deduplication; bytes that do
+// not parse as far as that hash as they are. The record of a wrapper
+// names its document in its signed data, so the data identifies the head.
+func headMessageID(data []byte) string {
+	rec := data
+	if len(data) > 0 && data[0]&0xe0 == 0xa0 {
+		if w, err := bundle.DecodeDAGCBOR[wireHead](headProto, data, "head"); err == nil {
+			rec = w.Record
+		}
+	}
+	var r ipnspb.IpnsRecord
+	if len(rec) > maxRecordSize || proto.Unmarshal(rec, &r) != nil || len(r.GetSignatureV2()) == 0 {
+		sum := sha256.Sum256(data)
+		return string(sum[:])
+	}
+	h := sha256.New()
+	h.Write([]byte("samizdat head message\x00"))
+	h.Write(binary.AppendUvarint(nil, uint64(len(r.GetData()))))
+	h.Write(r.GetData())
+	h.Write(r.GetSignatureV2())
+	return string(h.Sum(nil))
+}
 
 // topicScore penalises peers that relay invalid heads: a forged or
 // malformed record costs the relaying peer its place in the mesh.

@@ -7,7 +7,10 @@ import (
 	"testing"
 	"time"
 
+	ipnspb "github.com/ipfs/boxo/ipns/pb"
 	"github.com/samizdat/samizdat/bundle"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // TestAnnouncementsObeyHeadRule: a follower holding head 5 is sent, in
@@ -166,4 +169,50 @@ func TestHostileAnnouncements(t *testing.T) {
 		t.Errorf("delivered head %d after the forgery, want nothing more", got.Seq)
 	default:
 	}
+}
+
+// TestHeadMessageID: a head re-encoded with its unsigned parts varied (the
+// record's V1 fields dropped, an unknown field added) is the same
+// gossipsub message, so no variant escapes deduplication into a fresh
+// validation and relay; two different heads are two messages.
+func TestHeadMessageID(t *testing.T) {
+	d := newDocs(t, 1)
+	k1 := publisherKey(11)
+	doc := d.doc(1, []ed25519.PrivateKey{k1})
+	for name, h := range map[string]*Head{"bare": mustHead(t, d.root, 5), "wrapped": d.head(k1, doc, 5, "c5")} {
+		t.Run(name, func(t *testing.T) {
+			var r ipnspb.IpnsRecord
+			if err := proto.Unmarshal(h.Record(), &r); err != nil {
+				t.Fatal(err)
+			}
+			r.Value, r.SignatureV1, r.Validity = nil, nil, nil // V1 fields: unsigned by V2
+			variant, err := proto.Marshal(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			variant = protowire.AppendTag(variant, 99, protowire.BytesType) // an unknown field
+			variant = protowire.AppendBytes(variant, []byte("noise"))
+			if h.Authority != nil {
+				variant = rewrap(t, wireHead{V: 1, Type: headType, Publisher: h.Publisher, Authority: h.Authority.Bytes(), Signer: h.Signer, Record: variant})
+			}
+			if _, err := ParseHead(h.Publisher, variant); err != nil {
+				t.Fatalf("the variant does not parse, so it tests nothing: %v", err)
+			}
+			if bytes.Equal(variant, h.Bytes()) || headMessageID(variant) != headMessageID(h.Bytes()) {
+				t.Errorf("a variant of one head is another message")
+			}
+		})
+	}
+	if headMessageID(mustHead(t, d.root, 5).Bytes()) == headMessageID(mustHead(t, d.root, 6).Bytes()) {
+		t.Errorf("two heads are one message")
+	}
+}
+
+func mustHead(t *testing.T, key ed25519.PrivateKey, seq uint64) *Head {
+	t.Helper()
+	h, err := NewHead(key, catalogCID(t, "c"), seq, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
