@@ -30,12 +30,18 @@ func (n *Node) serveBlock(st *serverStream) error {
 	if err != nil {
 		return writeStatus(st, bulkNotFound)
 	}
-	data, ok := n.local(n.life, c) // only verified blocks
-	if !ok {
+	// Reserve the block's memory before reading it, so handlers reading
+	// at once stay within the protocol's memory bound.
+	size, err := n.repo.Blockstore().GetSize(n.life, c)
+	if err != nil {
 		return writeStatus(st, bulkNotFound)
 	}
-	if err := st.hold(len(data)); err != nil {
+	if err := st.hold(size); err != nil {
 		return err
+	}
+	data, ok := n.local(n.life, c) // only verified blocks
+	if !ok || len(data) > size {
+		return writeStatus(st, bulkNotFound)
 	}
 	w := n.uploadWriter(n.life, st)
 	if _, err := w.Write(binary.AppendUvarint([]byte{bulkOK}, uint64(len(data)))); err != nil {
