@@ -146,35 +146,41 @@ func (n *Node) inBundleFile(c cid.Cid) bool {
 	return ok
 }
 
-// limitClients answers at once, without serving it, a request beyond
-// gatewayMaxRequests in flight (503) or beyond gatewayMaxPerClient from
-// its client (429). Its state is a count per client in flight: at most
-// gatewayMaxRequests entries.
+// limitClients is LimitClients with the gateway's limits.
 func limitClients(next http.Handler) http.Handler {
+	return LimitClients(next, gatewayMaxRequests, gatewayMaxPerClient)
+}
+
+// LimitClients answers at once, without serving it, a request beyond
+// total in flight (503) or beyond perClient from its client (429; a
+// client is an IPv4 address or an IPv6 /64). Its state is a count per
+// client in flight: at most total entries. The gateway uses it, and so
+// do the public reader pages beside it.
+func LimitClients(next http.Handler, total, perClient int) http.Handler {
 	var (
-		mu     sync.Mutex
-		total  int
-		counts = make(map[netip.Prefix]int)
+		mu       sync.Mutex
+		inFlight int
+		counts   = make(map[netip.Prefix]int)
 	)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := clientOf(r)
 		mu.Lock()
 		switch {
-		case total >= gatewayMaxRequests:
+		case inFlight >= total:
 			mu.Unlock()
 			http.Error(w, "busy", http.StatusServiceUnavailable)
 			return
-		case counts[c] >= gatewayMaxPerClient:
+		case counts[c] >= perClient:
 			mu.Unlock()
 			http.Error(w, "too many requests at once", http.StatusTooManyRequests)
 			return
 		}
-		total++
+		inFlight++
 		counts[c]++
 		mu.Unlock()
 		defer func() {
 			mu.Lock()
-			total--
+			inFlight--
 			if counts[c]--; counts[c] == 0 {
 				delete(counts, c)
 			}

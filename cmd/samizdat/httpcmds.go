@@ -307,11 +307,21 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop f
 		mux.Handle("/ipfs/", gw)
 		mux.Handle("/ipns/", gw)
 		mux.Handle(node.HeadPath, gw)
-		mux.Handle("/", noWriteDeadline(pages))
+		// Per client, so that a few addresses cannot hold every page and
+		// download slot the pages themselves bound.
+		mux.Handle("/", node.LimitClients(noWriteDeadline(pages), pagesMaxRequests, pagesMaxPerClient))
 		h = mux
 	}
 	return startHTTP(e, "--http", addr, h)
 }
+
+// Bounds on the public reader pages (serve --http-pages), per client as
+// the gateway's are: the pages' own limits (web: work per CPU, downloads)
+// bound what all clients together may take.
+const (
+	pagesMaxRequests  = 128
+	pagesMaxPerClient = 8
+)
 
 // noWriteDeadline clears, for h, the write deadline the gateway leaves on a
 // connection it served (it moves one as its client reads): the reader
