@@ -8,6 +8,7 @@ import (
 	"time"
 
 	ipnspb "github.com/ipfs/boxo/ipns/pb"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/samizdat/samizdat/bundle"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -33,28 +34,13 @@ func TestAnnouncementsObeyHeadRule(t *testing.T) {
 		return h
 	}
 	h5, h6 := mk(key, 5, "c5"), mk(key, 6, "c6")
-	sender, follower := startNode(t, true), startNode(t, true)
-	if _, err := follower.Heads().Offer(h5); err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ann, err := follower.Announcements(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect(t, sender, follower)
-	raw, err := sender.ps.Join(headTopic(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for sender.TopicPeers(id) == 0 {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the follower's subscription never reached the sender")
-		case <-time.After(20 * time.Millisecond):
+	follower, raw, ann := relayPair(t, ctx, id, Config{Serve: true}, func(f *Node) {
+		if _, err := f.Heads().Offer(h5); err != nil {
+			t.Fatal(err)
 		}
-	}
+	})
 	for _, h := range []*Head{mk(key, 3, "c3"), mk(key, 5, "evil"), h5, h6} {
 		if err := raw.Publish(ctx, h.Bytes()); err != nil {
 			t.Fatal(err)
@@ -100,25 +86,10 @@ func TestHostileAnnouncements(t *testing.T) {
 		}
 		return h
 	}
-	sender, follower := startNode(t, true), startNodeWith(t, Config{Serve: true, PeerScores: true})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ann, err := follower.Announcements(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	connect(t, sender, follower)
-	raw, err := sender.ps.Join(headTopic(id))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for sender.TopicPeers(id) == 0 {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the follower's subscription never reached the sender")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	follower, raw, ann := relayPair(t, ctx, id, Config{Serve: true, PeerScores: true}, nil)
+	sender := follower.relay
 	valid := mk(key, 6, time.Hour)
 	waitJudged := func(n uint64) {
 		t.Helper()
@@ -215,4 +186,41 @@ func mustHead(t *testing.T, key ed25519.PrivateKey, seq uint64) *Head {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// relayed is a follower subscribed to a publisher's announcements, and
+// the relay (a node on the topic without samizdat's validator, as a
+// hostile relay would be) that sends to it.
+type relayed struct {
+	*Node
+	relay *Node
+}
+
+// relayPair starts a follower with cfg (prepared by prep, if not nil)
+// subscribed to publisher id's announcements and a relay that joined the
+// topic raw, connected, and waits until the relay knows the follower's
+// subscription.
+func relayPair(t *testing.T, ctx context.Context, id string, cfg Config, prep func(*Node)) (relayed, *pubsub.Topic, <-chan *Head) {
+	t.Helper()
+	sender, follower := startNode(t, true), startNodeWith(t, cfg)
+	if prep != nil {
+		prep(follower)
+	}
+	ann, err := follower.Announcements(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	connect(t, sender, follower)
+	raw, err := sender.ps.Join(headTopic(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sender.TopicPeers(id) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the follower's subscription never reached the sender")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return relayed{follower, sender}, raw, ann
 }
