@@ -273,8 +273,8 @@ feed:
 // fanout above 1, none has answered for blockHedgeDelay, with at most
 // fanout requests in flight. It records how each peer served (served);
 // a peer still silent when one asked after it answered loses its good
-// record (forget). Requests it withdraws once one answered end by their
-// own deadline (blockRequestTimeout), and their answers are dropped.
+// record (forget). Requests it withdraws once one answered are reset at
+// once (their context ends), and their answers dropped.
 func (n *Node) requestAny(ctx context.Context, peers []peer.ID, c cid.Cid, fanout int) ([]byte, error) {
 	if len(peers) == 0 {
 		return nil, fmt.Errorf("%w: no chosen peer to ask for block %s", bundle.ErrMissingBlock, c)

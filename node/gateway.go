@@ -210,7 +210,7 @@ func clientOf(r *http.Request) netip.Prefix {
 
 // paceResponses serves next with its response bytes through the node's
 // upload counter and cap, under a write deadline that moves with the
-// client's pace (pacedWriter); a response that has not begun within grace
+// client's pace (paceWriter, as the protocol servers'); a response that has not begun within grace
 // has its request's context cancelled.
 func (n *Node) paceResponses(next http.Handler, grace time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -220,7 +220,7 @@ func (n *Node) paceResponses(next http.Handler, grace time.Duration) http.Handle
 		defer firstByte.Stop()
 		rc := http.NewResponseController(w)
 		rc.SetWriteDeadline(time.Now().Add(grace)) // for a response of headers only
-		pw := &pacedWriter{w: w, rc: rc, grace: grace, slack: grace}
+		pw := &paceWriter{s: responseDeadline{w, rc}, now: time.Now, chunk: gatewayWriteChunk, minRate: gatewayMinRate, grace: grace, slack: grace}
 		next.ServeHTTP(&gatewayWriter{ResponseWriter: w, body: n.uploadWriter(ctx, pw), started: firstByte.Stop}, r.WithContext(ctx))
 	})
 }
@@ -245,37 +245,19 @@ func (w *gatewayWriter) Write(p []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the connection.
 func (w *gatewayWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// pacedWriter writes to a client in chunks of gatewayWriteChunk, each under
-// a write deadline that allows the client its slack plus the chunk's time
-// at gatewayMinRate. The slack starts at grace, shrinks by the time a
-// write takes and grows back by what it earns (up to grace): a client
-// reading at gatewayMinRate or faster is never cut, one that stops is cut
-// about grace after its buffers fill, one that reads at half the rate
-// after about 2 × grace. Time before a write (the upload cap's, the
-// store's) is not the client's and is not counted.
-type pacedWriter struct {
-	w            io.Writer
-	rc           *http.ResponseController
-	grace, slack time.Duration
+// responseDeadline lets paceWriter write an HTTP response: a client of
+// the gateway starts with grace as its slack and is held to
+// gatewayMinRate in chunks of gatewayWriteChunk, so one that stops is cut
+// about grace after its buffers fill. Writers that cannot take a deadline
+// (not a server's) go without.
+type responseDeadline struct {
+	io.Writer
+	rc *http.ResponseController
 }
 
-func (p *pacedWriter) Write(b []byte) (int, error) {
-	written := 0
-	for len(b) > 0 {
-		chunk := b[:min(len(b), gatewayWriteChunk)]
-		earned := time.Duration(len(chunk)) * time.Second / gatewayMinRate
-		start := time.Now()
-		// Writers that cannot take a deadline (not a server's) go without.
-		p.rc.SetWriteDeadline(start.Add(p.slack + earned))
-		n, err := p.w.Write(chunk)
-		written += n
-		if err != nil {
-			return written, err
-		}
-		p.slack = max(0, min(p.grace, p.slack+earned-time.Since(start)))
-		b = b[n:]
-	}
-	return written, nil
+func (r responseDeadline) SetWriteDeadline(t time.Time) error {
+	r.rc.SetWriteDeadline(t)
+	return nil
 }
 
 // heldOnly answers 404 at once for an /ipfs/ root the store lacks. The
