@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"sync"
 	"time"
 
@@ -148,10 +147,9 @@ func (n *Node) topic(publisher string) (*pubsub.Topic, error) {
 			return pubsub.ValidationAccept // our own announcement of a head we hold
 		}
 		if ok, err := n.repo.heads.Check(h); !ok {
-			if errors.Is(err, ErrEquivocated) {
-				// Signed by the publisher key, so not the relay's fault.
-				n.log.Warn("two heads with one sequence number: evidence of publisher key misuse", "seq", h.Seq)
-			}
+			// An equivocation is signed by the publisher's keys, so not
+			// the relay's fault: logged, ignored, not punished.
+			n.reportEquivocation([]error{err})
 			return pubsub.ValidationIgnore // old news: neither relayed nor punished
 		}
 		if gate := n.gate(publisher); gate != nil {
