@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -27,13 +26,7 @@ func TestCLIKilledAtAnyStep(t *testing.T) {
 		t.Skip("kills many processes; not in -short")
 	}
 	dir := t.TempDir()
-	key := filepath.Join(dir, "root.key")
-	id := strings.TrimSpace(mustRun(t, "keygen", "-o", key).stdout)
-	src := filepath.Join(dir, "src")
-	mustRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "-n", "1500")
-	os.Rename(filepath.Join(dir, "demo", "articles"), src)
-	file := filepath.Join(dir, "big.bundle")
-	mustRun(t, "pack", "-k", key, "--no-dict", "--level", "fastest", "-o", file, src)
+	id, key, file := bigBundle(t, dir, 1500)
 
 	// Every 20 ms over the life of a publish or get of this bundle here
 	// (about 250 ms), and once well after.

@@ -91,30 +91,9 @@ func TestCLIOfflineRootAndQuietLogs(t *testing.T) {
 // startServeLogged is startServe keeping the process's stderr in logs.
 func startServeLogged(t *testing.T, logs *[]*lockedBuffer, repo string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--no-dht"}, args...)...)
 	buf := newLockedBuffer()
 	*logs = append(*logs, buf)
-	cmd.Stderr = buf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	addr := waitFor(t, 30*time.Second, func() (string, bool) {
-		data, err := os.ReadFile(filepath.Join(repo, "addrs"))
-		if err != nil || len(data) == 0 {
-			return "", false
-		}
-		return strings.TrimPrefix(strings.SplitN(strings.TrimSpace(string(data)), "\n", 2)[0], "listening "), true
-	})
-	if addr == "" {
-		t.Fatalf("serve wrote no addrs; stderr: %s", buf.String())
-	}
-	return cmd, addr
+	return startServeTo(t, buf, repo, args...)
 }
 
 // waitHead waits until the repo holds a head of publisher id with

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,16 +20,23 @@ import (
 // listen address once it has written its addrs file.
 func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	return startServeTo(t, newLockedBuffer(), repo, args...)
+}
+
+// startServeTo is startServe with the process's stderr kept in stderr.
+func startServeTo(t *testing.T, stderr *lockedBuffer, repo string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
 	// No mDNS: tests stay on loopback and never multicast on the LAN.
 	cmd := exec.Command(binary, append([]string{"serve", "--repo", repo, "--listen", "/ip4/127.0.0.1/tcp/0", "--no-mdns", "--no-dht"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGINT)
-		cmd.Wait()
+		if cmd.ProcessState == nil {
+			cmd.Process.Signal(syscall.SIGINT)
+			cmd.Wait()
+		}
 		if t.Failed() {
 			t.Logf("serve --repo %s stderr:\n%s", repo, stderr.String())
 		}
@@ -45,6 +53,20 @@ func startServe(t *testing.T, repo string, args ...string) (*exec.Cmd, string) {
 		t.Fatalf("serve wrote no addrs; stderr: %s", stderr.String())
 	}
 	return cmd, addr
+}
+
+// bigBundle packs a bundle of a few thousand generated articles with a
+// new root key, big enough that a kill lands during its transfer.
+func bigBundle(t *testing.T, dir string, articles int) (id, key, file string) {
+	t.Helper()
+	key = filepath.Join(dir, "root.key")
+	id = strings.TrimSpace(mustRun(t, "keygen", "-o", key).stdout)
+	src := filepath.Join(dir, "src")
+	mustRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "-n", strconv.Itoa(articles))
+	os.Rename(filepath.Join(dir, "demo", "articles"), src)
+	file = filepath.Join(dir, "big.bundle")
+	mustRun(t, "pack", "-k", key, "--no-dict", "--level", "fastest", "-o", file, src)
+	return id, key, file
 }
 
 // waitFor polls cond until it holds or the deadline passes. The nodes run
@@ -136,14 +158,7 @@ func TestCLINetwork(t *testing.T) {
 // not stand in its way), serves nothing half-written, and completes.
 func TestCLIMirrorKilled(t *testing.T) {
 	dir := t.TempDir()
-	key := filepath.Join(dir, "root.key")
-	id := strings.TrimSpace(mustRun(t, "keygen", "-o", key).stdout)
-	// A big bundle, so the kill lands during the transfer.
-	src := filepath.Join(dir, "src")
-	mustRun(t, "demo", "--dir", filepath.Join(dir, "demo"), "-n", "3000")
-	os.Rename(filepath.Join(dir, "demo", "articles"), src)
-	file := filepath.Join(dir, "big.bundle")
-	mustRun(t, "pack", "-k", key, "--no-dict", "--level", "fastest", "-o", file, src)
+	id, key, file := bigBundle(t, dir, 3000) // big, so the kill lands during the transfer
 
 	pubRepo, mirRepo := filepath.Join(dir, "pub"), filepath.Join(dir, "mirror")
 	_, pubAddr := startServe(t, pubRepo, "--key", key)
