@@ -17,11 +17,12 @@ import (
 )
 
 // Announcements: each publisher has a gossipsub topic on which its head
-// records travel. Messages are the head record itself, signed by the
-// publisher (the app-level signature); gossipsub's own signing is off and
-// messages carry no author or sequence number, so a message does not say
-// which node published or relayed it. Message IDs are the SHA-256 of the
-// record, so the same head is one message however many nodes repeat it.
+// records travel. Messages are the head in its wire form, signed by the
+// publisher's keys (the app-level signature); gossipsub's own signing is
+// off and messages carry no author or sequence number, so a message does
+// not say which node published or relayed it. Message IDs are the SHA-256
+// of what the record signs (headMessageID), so the same head is one
+// message however many nodes repeat or re-encode it.
 
 // headTopic returns the topic of a publisher's announcements.
 func headTopic(publisher string) string { return "/samizdat/heads/1/" + publisher }
