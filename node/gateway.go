@@ -192,20 +192,47 @@ func LimitClients(next http.Handler, total, perClient int) http.Handler {
 
 // clientOf is who a request counts against: its IPv4 address, or its IPv6
 // /64 (one subscriber's usual allocation, so that addresses rotated
-// within it are one client). Requests whose address does not parse are
-// one client together.
+// within it are one client). A request from a loopback address comes
+// through a reverse proxy on this machine (operators.md puts nginx or
+// Caddy in front): its client is then the last address of
+// X-Forwarded-For, or X-Real-IP, which only that proxy can have set, so
+// readers behind one proxy are not one client. Requests whose address
+// does not parse are one client together.
 func clientOf(r *http.Request) netip.Prefix {
 	ap, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
 		return netip.Prefix{}
 	}
 	a := ap.Addr().Unmap()
+	if a.IsLoopback() {
+		if fwd, ok := forwardedFor(r); ok {
+			a = fwd
+		}
+	}
 	bits := 32
 	if a.Is6() {
 		bits = 64
 	}
 	p, _ := a.Prefix(bits)
 	return p
+}
+
+// forwardedFor is the client address a proxy on this machine names: the
+// last entry of X-Forwarded-For (the one the proxy itself added), else
+// X-Real-IP.
+func forwardedFor(r *http.Request) (netip.Addr, bool) {
+	v := r.Header.Get("X-Forwarded-For")
+	if i := strings.LastIndexByte(v, ','); i >= 0 {
+		v = v[i+1:]
+	}
+	if v == "" {
+		v = r.Header.Get("X-Real-IP")
+	}
+	a, err := netip.ParseAddr(strings.TrimSpace(v))
+	if err != nil {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 // paceResponses serves next with its response bytes through the node's

@@ -193,18 +193,30 @@ func TestGatewayConcurrency(t *testing.T) {
 // IPv6 /64.
 func TestGatewayClientKey(t *testing.T) {
 	tests := []struct {
-		a, b string
-		same bool
+		a, b       string
+		fwdA, fwdB string // X-Forwarded-For
+		same       bool
 	}{
-		{"192.0.2.1:1000", "192.0.2.1:2000", true},
-		{"192.0.2.1:1000", "192.0.2.2:1000", false},
-		{"[2001:db8::1]:1000", "[2001:db8::ffff:1]:1000", true},
-		{"[2001:db8::1]:1000", "[2001:db8:0:1::1]:1000", false},
-		{"[::ffff:192.0.2.1]:1000", "192.0.2.1:1000", true},
+		{"192.0.2.1:1000", "192.0.2.1:2000", "", "", true},
+		{"192.0.2.1:1000", "192.0.2.2:1000", "", "", false},
+		{"[2001:db8::1]:1000", "[2001:db8::ffff:1]:1000", "", "", true},
+		{"[2001:db8::1]:1000", "[2001:db8:0:1::1]:1000", "", "", false},
+		{"[::ffff:192.0.2.1]:1000", "192.0.2.1:1000", "", "", true},
+		// Behind a proxy on this machine, readers are told apart by what
+		// the proxy says; elsewhere the header is not believed.
+		{"127.0.0.1:1000", "127.0.0.1:1001", "198.51.100.1", "198.51.100.2", false},
+		{"127.0.0.1:1000", "127.0.0.1:1001", "203.0.113.9, 198.51.100.1", "198.51.100.1", true},
+		{"192.0.2.1:1000", "192.0.2.1:1001", "198.51.100.1", "198.51.100.2", true},
 	}
 	for _, tt := range tests {
-		ka := clientOf(&http.Request{RemoteAddr: tt.a})
-		kb := clientOf(&http.Request{RemoteAddr: tt.b})
+		ra, rb := &http.Request{RemoteAddr: tt.a, Header: http.Header{}}, &http.Request{RemoteAddr: tt.b, Header: http.Header{}}
+		if tt.fwdA != "" {
+			ra.Header.Set("X-Forwarded-For", tt.fwdA)
+		}
+		if tt.fwdB != "" {
+			rb.Header.Set("X-Forwarded-For", tt.fwdB)
+		}
+		ka, kb := clientOf(ra), clientOf(rb)
 		if got := ka == kb; got != tt.same {
 			t.Errorf("clientOf(%s) == clientOf(%s) is %v (%v, %v), want %v", tt.a, tt.b, got, ka, kb, tt.same)
 		}
