@@ -105,7 +105,29 @@ var topicScore = &pubsub.TopicScoreParams{
 type topics struct {
 	mu    sync.Mutex
 	m     map[string]*pubsub.Topic
-	gates map[string]func(context.Context, *Head) error
+	gate  map[string]func(context.Context, *Head) error
+	gates sync.WaitGroup // gates running; Close waits for them
+	shut  bool           // Close began: no gate starts
+}
+
+// enterGate counts a gate in, unless the node is closing.
+func (t *topics) enterGate() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.shut {
+		return false
+	}
+	t.gates.Add(1)
+	return true
+}
+
+// closeGates lets no gate start and waits for those running: a gate
+// stores in the repo, which closes after the node.
+func (t *topics) closeGates() {
+	t.mu.Lock()
+	t.shut = true
+	t.mu.Unlock()
+	t.gates.Wait()
 }
 
 // SetGate makes this node relay a publisher's announced heads only after
@@ -116,13 +138,13 @@ type topics struct {
 func (n *Node) SetGate(publisher string, gate func(context.Context, *Head) error) {
 	n.topics.mu.Lock()
 	defer n.topics.mu.Unlock()
-	n.topics.gates[publisher] = gate
+	n.topics.gate[publisher] = gate
 }
 
 func (n *Node) gate(publisher string) func(context.Context, *Head) error {
 	n.topics.mu.Lock()
 	defer n.topics.mu.Unlock()
-	return n.topics.gates[publisher]
+	return n.topics.gate[publisher]
 }
 
 // topic joins a publisher's topic once, with a validator that drops (and
@@ -154,7 +176,12 @@ func (n *Node) topic(publisher string) (*pubsub.Topic, error) {
 			return pubsub.ValidationIgnore // old news: neither relayed nor punished
 		}
 		if gate := n.gate(publisher); gate != nil {
-			if err := gate(ctx, h); err != nil {
+			if !n.topics.enterGate() {
+				return pubsub.ValidationIgnore // closing
+			}
+			err := gate(ctx, h)
+			n.topics.gates.Done()
+			if err != nil {
 				return pubsub.ValidationIgnore // content not had (yet): do not relay
 			}
 		}

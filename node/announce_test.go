@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -223,4 +224,37 @@ func relayPair(t *testing.T, ctx context.Context, id string, cfg Config, prep fu
 		}
 	}
 	return relayed{follower, sender}, raw, ann
+}
+
+// TestCloseWaitsForGates: Close ends a running relay gate's context and
+// returns only once the gate has returned, so nothing a gate stores
+// reaches a repo that is closing.
+func TestCloseWaitsForGates(t *testing.T) {
+	key := publisherKey(1)
+	id := bundle.PublisherID(key.Public().(ed25519.PublicKey))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	entered := make(chan struct{})
+	var returned atomic.Bool
+	follower, raw, _ := relayPair(t, ctx, id, Config{Serve: true}, func(f *Node) {
+		f.SetGate(id, func(gctx context.Context, h *Head) error {
+			close(entered)
+			<-gctx.Done()
+			time.Sleep(100 * time.Millisecond) // what storing would take
+			returned.Store(true)
+			return gctx.Err()
+		})
+	})
+	if err := raw.Publish(ctx, mustHead(t, key, 1).Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-entered:
+	case <-ctx.Done():
+		t.Fatal("the gate never ran")
+	}
+	follower.Close()
+	if !returned.Load() {
+		t.Errorf("Close returned while a gate was still running")
+	}
 }

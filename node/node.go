@@ -127,7 +127,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{Host: h, repo: repo, staging: newStagingStore(repo.Blockstore()), log: log, quota: cfg.Quota, serves: cfg.Serve, dropped: make(map[cid.Cid]bool), mesh: newMeshTracer(),
-		topics: topics{m: make(map[string]*pubsub.Topic), gates: make(map[string]func(context.Context, *Head) error)}}
+		topics: topics{m: make(map[string]*pubsub.Topic), gate: make(map[string]func(context.Context, *Head) error)}}
 	if cfg.UploadRate > 0 {
 		n.upload = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(min(cfg.UploadRate, 256<<10)))
 	}
@@ -242,7 +242,8 @@ func (n *Node) Close() error {
 		if n.relay != nil {
 			n.relay.Close()
 		}
-		n.stop()
+		n.stop()              // ends pubsub, so the gates' contexts end
+		n.topics.closeGates() // and what they were storing is stored, or not, before the repo closes
 		if n.bs != nil {
 			err = n.bs.Close()
 		}

@@ -21,9 +21,9 @@ import (
 // A running node (serve, or read --share) is a daemon: a service on a
 // locked repo, the control socket through which other commands on the
 // same repo reach it, and the loops that keep it current. Its loops and
-// control requests end before the node and the repo close; an
-// announcement's gate still running in pubsub when the node closes fails
-// on the closed node, and stores nothing.
+// control requests end before the node closes, and the node's close waits
+// for the announcement gates it ends, so all of it is done before the repo
+// closes.
 
 // redialInterval is how often a daemon checks its --peer connections.
 const redialInterval = 30 * time.Second
