@@ -82,7 +82,9 @@ func (s *Service) Follow(ctx context.Context, publisher string, opts FollowOptio
 			// new here was stored by neither (the gate's sync failed
 			// late, or this node published it).
 			if fresh, _ := s.heads.Check(h); fresh {
-				res, err := s.syncHead(ctx, h, fromAnnouncement)
+				sctx, cancel := context.WithTimeout(ctx, syncTimeout)
+				res, err := s.syncHead(sctx, h, fromAnnouncement)
+				cancel()
 				report(res, err)
 			}
 			continue
