@@ -396,25 +396,8 @@ func (b *Bundle) loadManifest() error {
 		p.prefetch(batch)
 	}
 	b.meta = append(b.meta, b.manifest)
-	if m.Dict != nil {
-		if b.dict, err = b.readBlock(*m.Dict, MaxDictSize, cid.Raw); err != nil {
-			return err
-		}
-		b.meta = append(b.meta, *m.Dict)
-	}
-	dopts := []zstd.DOption{
-		zstd.WithDecoderMaxMemory(MaxBlockRaw), zstd.WithDecoderMaxWindow(MaxZstdWindow),
-		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderLowmem(false),
-	}
-	if b.dict != nil {
-		if len(b.dict) < 8 || !bytes.Equal(b.dict[:4], []byte{0x37, 0xa4, 0x30, 0xec}) {
-			return fmt.Errorf("%w: dictionary is not a zstd dictionary", ErrMalformed)
-		}
-		b.dictID = uint32(b.dict[4]) | uint32(b.dict[5])<<8 | uint32(b.dict[6])<<16 | uint32(b.dict[7])<<24
-		dopts = append(dopts, zstd.WithDecoderDicts(b.dict))
-	}
-	if b.dec, err = zstd.NewReader(nil, dopts...); err != nil {
-		return fmt.Errorf("%w: dictionary: %v", ErrMalformed, err)
+	if err := b.loadDict(m.Dict); err != nil {
+		return err
 	}
 
 	// Sized as entries arrive, not by the envelope's count: that is the
@@ -441,33 +424,12 @@ func (b *Bundle) loadManifest() error {
 		manifestRaw += n
 		b.meta = append(b.meta, pc)
 		for i := range entries {
-			e := &entries[i]
-			if len(b.entries) >= MaxArticles {
-				return fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
-			}
-			if len(b.entries) >= b.Articles {
-				return fmt.Errorf("%w: manifest lists more articles than the envelope's %d", ErrSizeMismatch, b.Articles)
-			}
-			spans := len(e.Body)
-			for _, a := range e.Attachments {
-				spans += len(a.Body)
+			spans, size, err := b.admit(&entries[i], spanInfo)
+			if err != nil {
+				return err
 			}
 			bundleSpans += spans
-			if err := checkEntry(e, spans); err != nil {
-				return &Error{Object: e.Id, Err: err}
-			}
-			if err := b.checkEntrySpans(e, spanInfo); err != nil {
-				return &Error{Object: e.Id, Err: err}
-			}
-			if _, dup := b.byID[e.Id]; dup {
-				return &Error{Object: e.Id, Err: ErrDuplicateID}
-			}
-			b.byID[e.Id] = len(b.entries)
-			b.entries = append(b.entries, *e)
-			total += e.Size
-			for _, a := range e.Attachments {
-				total += a.Size
-			}
+			total += size
 		}
 	}
 	if len(b.entries) != b.Articles || total != b.Bytes {
@@ -475,6 +437,63 @@ func (b *Bundle) loadManifest() error {
 			ErrSizeMismatch, len(b.entries), total, b.Articles, b.Bytes)
 	}
 	return nil
+}
+
+// loadDict reads the dictionary the manifest names (dict, nil: none) and
+// makes the bundle's body decoder with it.
+func (b *Bundle) loadDict(dict *cid.Cid) error {
+	var err error
+	if dict != nil {
+		if b.dict, err = b.readBlock(*dict, MaxDictSize, cid.Raw); err != nil {
+			return err
+		}
+		b.meta = append(b.meta, *dict)
+	}
+	dopts := []zstd.DOption{
+		zstd.WithDecoderMaxMemory(MaxBlockRaw), zstd.WithDecoderMaxWindow(MaxZstdWindow),
+		zstd.WithDecodeAllCapLimit(true), zstd.WithDecoderLowmem(false),
+	}
+	if b.dict != nil {
+		if len(b.dict) < 8 || !bytes.Equal(b.dict[:4], []byte{0x37, 0xa4, 0x30, 0xec}) {
+			return fmt.Errorf("%w: dictionary is not a zstd dictionary", ErrMalformed)
+		}
+		b.dictID = uint32(b.dict[4]) | uint32(b.dict[5])<<8 | uint32(b.dict[6])<<16 | uint32(b.dict[7])<<24
+		dopts = append(dopts, zstd.WithDecoderDicts(b.dict))
+	}
+	if b.dec, err = zstd.NewReader(nil, dopts...); err != nil {
+		return fmt.Errorf("%w: dictionary: %v", ErrMalformed, err)
+	}
+	return nil
+}
+
+// admit checks one manifest entry (the article counts, its metadata, its
+// spans, a duplicate id) and adds it; it returns the entry's spans and
+// decoded bytes, body and attachments.
+func (b *Bundle) admit(e *entry, spanInfo map[cid.Cid][2]int64) (spans int, size int64, err error) {
+	if len(b.entries) >= MaxArticles {
+		return 0, 0, fmt.Errorf("%w: more than %d articles", ErrTooLarge, MaxArticles)
+	}
+	if len(b.entries) >= b.Articles {
+		return 0, 0, fmt.Errorf("%w: manifest lists more articles than the envelope's %d", ErrSizeMismatch, b.Articles)
+	}
+	spans = len(e.Body)
+	size = e.Size
+	for _, a := range e.Attachments {
+		spans += len(a.Body)
+		size += a.Size
+	}
+	if err := checkEntry(e, spans); err != nil {
+		return 0, 0, &Error{Object: e.Id, Err: err}
+	}
+	if err := b.checkEntrySpans(e, spanInfo); err != nil {
+		return 0, 0, &Error{Object: e.Id, Err: err}
+	}
+	if _, dup := b.byID[e.Id]; dup {
+		return 0, 0, &Error{Object: e.Id, Err: ErrDuplicateID}
+	}
+	b.byID[e.Id] = len(b.entries)
+	b.entries = append(b.entries, *e)
+	return spans, size, nil
 }
 
 // checkEntrySpans checks the spans of an entry's body and attachments,
