@@ -109,7 +109,30 @@ func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 	mux.Handle("/ipfs/", heldOnly(bs, h))
 	mux.Handle("/ipns/", h)
 	mux.HandleFunc("GET "+HeadPath, vs.serveHead)
-	return limitClients(n.paceResponses(mux, cfg.Timeout)), nil
+	return AllowCORS(limitClients(n.paceResponses(mux, cfg.Timeout))), nil
+}
+
+// AllowCORS lets a page from any origin read the responses of h: the
+// browser reader (web/reader), saved as a file or served by another
+// mirror, fetches from every mirror it knows. Everything served is
+// public and checked by the reader against the publisher's key, and no
+// request carries credentials, so any origin may read it. A preflight
+// (OPTIONS) is answered here; the reader's requests (GET with Accept and
+// a simple Range) need none in current browsers.
+func AllowCORS(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Access-Control-Allow-Origin", "*")
+		hd.Set("Access-Control-Expose-Headers", "Content-Length, Content-Range, Content-Type")
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			hd.Set("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS")
+			hd.Set("Access-Control-Allow-Headers", "Accept, Range")
+			hd.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // errCARTooBroad refuses a CAR that would walk past one bundle.
