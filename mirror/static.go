@@ -2,15 +2,14 @@ package mirror
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"html"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ipfs/go-cid"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 	"github.com/samizdat/samizdat/node"
 )
@@ -41,7 +40,7 @@ func (s *Service) WriteStatic(ctx context.Context, dir string, publishers []stri
 	if publishers == nil {
 		publishers = s.heads.List()
 	}
-	for _, sub := range []string{"ipfs", "ipns", filepath.FromSlash(strings.Trim(node.HeadPath, "/"))} {
+	for _, sub := range []string{"ipfs", "ipns", filepath.FromSlash(strings.Trim(node.HeadPath, "/")), filepath.FromSlash(strings.Trim(node.IndexPath, "/"))} {
 		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
 			return nil, err
 		}
@@ -68,22 +67,13 @@ func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*S
 			continue
 		}
 		r.Bundles++
-		p := filepath.Join(dir, "ipfs", root.String())
-		if _, err := os.Stat(p); err == nil {
-			continue
-		} else if !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		b, err := s.n.OpenBundle(root)
+		wrote, err := s.writeStaticBundle(dir, root)
 		if err != nil {
 			return nil, err
 		}
-		err = atomicfile.Write(p, 0o644, b.WriteCAR)
-		b.Close()
-		if err != nil {
-			return nil, err
+		if wrote {
+			r.Written++
 		}
-		r.Written++
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Catalog.String()), 0o644, data); err != nil {
 		return nil, err
@@ -102,6 +92,39 @@ func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*S
 		return nil, err
 	}
 	return r, nil
+}
+
+// writeStaticBundle writes a held bundle's canonical file, ipfs/<root>,
+// unless it is there, and then its block index, samizdat/index/<root>,
+// unless that is there: files named by content never change. The index
+// lets a browser fetch one article's blocks by byte range.
+func (s *Service) writeStaticBundle(dir string, root cid.Cid) (wrote bool, err error) {
+	p := filepath.Join(dir, "ipfs", root.String())
+	ip := filepath.Join(dir, filepath.FromSlash(strings.Trim(node.IndexPath, "/")), root.String())
+	haveFile, haveIndex := exists(p), exists(ip)
+	if haveFile && haveIndex {
+		return false, nil
+	}
+	b, err := s.n.OpenBundle(root)
+	if err != nil {
+		return false, err
+	}
+	defer b.Close()
+	if !haveFile {
+		if err := atomicfile.Write(p, 0o644, b.WriteCAR); err != nil {
+			return false, err
+		}
+	}
+	index, err := node.BundleIndex(b)
+	if err != nil {
+		return false, err
+	}
+	return !haveFile, atomicfile.WriteBytes(ip, 0o644, index)
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 func writeStaticIndex(dir string, pubs []StaticResult) error {
