@@ -1,0 +1,458 @@
+// net: where the reader's bytes come from. It asks mirrors (the page's own
+// origin first, then the others it knows) for heads, catalogs and blocks,
+// checks every object before it is used (S.trust, S.bundle, S.mf.checkBlock)
+// and on any failure (unreachable, an HTTP error, bytes that do not verify)
+// asks the next mirror for that object. Nothing unverified leaves this file.
+//
+// Two kinds of mirror (docs/protocol.md §8.2): a "gateway" (samizdat serve
+// --http, or any IPFS trustless gateway) answers one block per request
+// (GET ipfs/<cid>?format=raw); a "static" copy (publish-static on any web
+// host) holds each bundle as one file, ipfs/<root>, and beside it an index,
+// samizdat/index/<root>, of where each block lies in it, so one article
+// costs byte ranges of its own blocks, not the whole bundle.
+(function (S) {
+  'use strict';
+
+  const L = S.limits;
+  // Per-request bounds. A phone on a slow, watched line may take long; a
+  // mirror that sends nothing for this long is passed over.
+  const REQUEST_TIMEOUT_MS = 20000;
+  // An index record: u64 offset, u32 length, big endian (protocol.md §8.2).
+  const INDEX_RECORD = 12;
+  // Index records fetched at once: a bundle's metadata blocks come first
+  // in its file, so one request usually covers them all.
+  const INDEX_CHUNK = 256;
+  // Bundles of a catalog whose metadata the reader opens (newest first).
+  const MAX_BUNDLES = 8;
+  // Content blocks of one article fetched at once.
+  const FETCH_PARALLEL = 4;
+
+  class Unreachable extends Error {
+    constructor(what, tried) {
+      super(what + ': no mirror answered (' + tried.map((t) => t.url + ': ' + t.error).join('; ') + ')');
+      this.name = 'Unreachable';
+      this.tried = tried;
+    }
+  }
+
+  // base turns a mirror URL into an absolute base ending in '/'.
+  function base(url) {
+    const u = new URL(url, globalThis.location ? globalThis.location.href : undefined);
+    u.search = '';
+    u.hash = '';
+    if (!u.pathname.endsWith('/')) u.pathname += '/';
+    return u.href;
+  }
+
+  // fetchBytes GETs url and returns its body, at most max bytes (a longer
+  // body is refused, and not read past max). status: the HTTP statuses
+  // taken as an answer. The page's CSP limits which origins it may reach.
+  async function fetchBytes(url, { accept, range, max, statuses = [200], short = false }) {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      const headers = {};
+      if (accept) headers.Accept = accept;
+      if (range) headers.Range = 'bytes=' + range[0] + '-' + (range[1] - 1);
+      const res = await fetch(url, {
+        headers, signal: ctl.signal, credentials: 'omit', referrerPolicy: 'no-referrer',
+        cache: 'no-cache', redirect: 'follow',
+      });
+      if (!statuses.includes(res.status)) {
+        if (res.body) res.body.cancel().catch(() => {});
+        const e = new Error('HTTP ' + res.status);
+        e.status = res.status;
+        throw e;
+      }
+      // A host that ignores Range answers 200 with the whole file: read
+      // only up to the end of the range, then stop.
+      const whole = range && res.status === 200;
+      const limit = whole ? range[1] : max;
+      const declared = Number(res.headers.get('Content-Length'));
+      if (!whole && declared > limit) {
+        res.body.cancel().catch(() => {});
+        S.fail('ErrTooLarge', 'response of ' + declared + ' bytes');
+      }
+      let out = await readAtMost(res.body, limit, !whole);
+      // short: a range past the end of the file is answered with what
+      // there is (an index's last records).
+      if (whole) {
+        if (out.length < range[1] && !short) throw new Error('short file');
+        out = out.subarray(Math.min(range[0], out.length), range[1]);
+      } else if (range && out.length !== range[1] - range[0] && !(short && out.length < range[1] - range[0])) {
+        throw new Error('wrong range length');
+      }
+      return out;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // readAtMost reads a body stream up to limit bytes. strict: more is an
+  // error (ErrTooLarge); else the rest is simply not read.
+  async function readAtMost(stream, limit, strict) {
+    const reader = stream.getReader();
+    const chunks = [];
+    let n = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      n += value.length;
+      if (n > limit) {
+        reader.cancel().catch(() => {});
+        if (strict) S.fail('ErrTooLarge', 'response over ' + limit + ' bytes');
+        break;
+      }
+    }
+    const out = new Uint8Array(n);
+    let off = 0;
+    for (const c of chunks) {
+      out.set(c, off);
+      off += c.length;
+    }
+    return out;
+  }
+
+  class Net {
+    constructor(config, store) {
+      this.store = store;
+      this.mirrors = [];
+      const self = config.self || {};
+      if (self.base != null) this._add(self.base, self.kind || 'auto', true);
+      for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', false);
+      this.known = new Map(); // publisher → the verified head in use
+    }
+
+    _add(url, kind, own) {
+      const b = base(url);
+      if (this.mirrors.some((m) => m.url === b)) return;
+      this.mirrors.push({ url: b, kind, own, lastOK: 0, lastError: '', score: own ? 1 : 0 });
+    }
+
+    mirrorList() {
+      return this.mirrors.map(({ url, kind, lastOK, lastError }) => ({ url, kind, lastOK, lastError }));
+    }
+
+    addMirror(url) {
+      this._add(url, 'auto', false);
+    }
+
+    removeMirror(url) {
+      const b = base(url);
+      this.mirrors = this.mirrors.filter((m) => m.url !== b || m.own);
+    }
+
+    // ordered: the mirrors to try for the next object, those that worked
+    // last first, the page's own origin first among equals.
+    ordered() {
+      return [...this.mirrors].sort((a, b) => b.score - a.score || b.lastOK - a.lastOK);
+    }
+
+    _ok(m) {
+      m.lastOK = Date.now();
+      m.lastError = '';
+      m.score = Math.min(m.score + 1, 5);
+    }
+
+    _bad(m, err) {
+      m.lastError = String((err && err.message) || err);
+      m.score = Math.max(m.score - 2, -5);
+    }
+
+    // tryEach calls get(mirror) for each mirror in turn until one returns
+    // a value that verifies (get checks it); what failed is in the error.
+    async tryEach(what, get) {
+      const tried = [];
+      let verifyErr = null;
+      for (const m of this.ordered()) {
+        try {
+          const v = await get(m);
+          this._ok(m);
+          return { value: v, mirror: m };
+        } catch (e) {
+          this._bad(m, e);
+          tried.push({ url: m.url, error: String(e.message || e) });
+          if (e instanceof S.VerifyError && !verifyErr) verifyErr = e;
+        }
+      }
+      const u = new Unreachable(what, tried);
+      u.verifyError = verifyErr;
+      throw u;
+    }
+
+    // fetchHead asks one mirror for a publisher's head (protocol.md §8.2:
+    // samizdat/heads/P, and only on a 404 the IPNS record) and checks it.
+    async fetchHead(m, pub) {
+      let bytes;
+      try {
+        bytes = await fetchBytes(m.url + 'samizdat/heads/' + pub,
+          { accept: 'application/vnd.samizdat.head', max: L.MaxHeadSize });
+      } catch (e) {
+        if (e.status !== 404) throw e;
+        bytes = await fetchBytes(m.url + 'ipns/' + pub + '?format=ipns-record',
+          { accept: 'application/vnd.ipfs.ipns-record', max: L.MaxHeadSize });
+      }
+      return S.trust.parseHead(bytes, pub, { now: Date.now() });
+    }
+
+    // newestHead asks every mirror at once and keeps the newest head by
+    // the one head rule (S.trust.supersedes), starting from the stored
+    // one: a mirror can hold a reader back no further than its last visit.
+    async newestHead(pub, onStatus) {
+      let held = null;
+      const stored = await this.store.getHead(pub);
+      if (stored) {
+        try {
+          held = await S.trust.parseHead(stored, pub, { now: Date.now() });
+        } catch (e) {
+          held = null; // a stored head that no longer parses is no mark
+        }
+      }
+      const mirrors = this.ordered();
+      const results = await Promise.allSettled(mirrors.map((m) => this.fetchHead(m, pub)));
+      let from = null;
+      const tried = [];
+      results.forEach((r, i) => {
+        const m = mirrors[i];
+        if (r.status === 'rejected') {
+          this._bad(m, r.reason);
+          tried.push({ url: m.url, error: String(r.reason.message || r.reason) });
+          return;
+        }
+        this._ok(m);
+        const verdict = S.trust.supersedes(held, r.value);
+        if (verdict === null) {
+          held = r.value;
+          from = m;
+        } else if (verdict === 'same' && !from) {
+          from = m;
+        } else if (verdict !== 'same') {
+          onStatus && onStatus('refused', { mirror: m.url, kind: verdict });
+        }
+      });
+      if (!from) {
+        const u = new Unreachable('head', tried);
+        u.stored = held;
+        throw u;
+      }
+      return { head: held, mirror: from };
+    }
+
+    // block fetches one block by CID from any mirror, checked against the
+    // CID. Verified metadata blocks are kept in the store, so a return
+    // visit fetches only what changed.
+    async block(cid, codec, max, locate) {
+      const key = S.mf.cidString(cid);
+      const cached = await this.store.getBlock(key);
+      if (cached) {
+        try {
+          await S.mf.checkBlock(cid, cached, codec, max);
+          return cached;
+        } catch (e) {
+          // a damaged store entry: fetch it again
+        }
+      }
+      const { value } = await this.tryEach('block ' + key, async (m) => {
+        const data = await this.fetchBlock(m, cid, key, max, locate);
+        await S.mf.checkBlock(cid, data, codec, max);
+        return data;
+      });
+      return value;
+    }
+
+    async fetchBlock(m, cid, key, max, locate) {
+      if (locate && (await this.isStatic(m, locate.root))) {
+        const pos = locate.position(cid);
+        if (pos >= 0) return this.rangeBlock(m, locate.root, pos, max);
+      }
+      // A gateway; and on a static copy the objects named by content
+      // (catalogs, documents) are files of their own under ipfs/.
+      return fetchBytes(m.url + 'ipfs/' + key + '?format=raw', { accept: 'application/vnd.ipld.raw', max });
+    }
+
+    // isStatic tells a static copy from a gateway by the bundle index that
+    // only a static copy has; the answer is kept per mirror.
+    async isStatic(m, root) {
+      if (m.kind === 'static') return true;
+      if (m.kind === 'gateway') return false;
+      try {
+        await this.indexRecords(m, root, 0, 1);
+        m.kind = 'static';
+      } catch (e) {
+        if (e.status !== 404 && e.status !== 400) throw e;
+        m.kind = 'gateway';
+      }
+      return m.kind === 'static';
+    }
+
+    // indexRecords returns records [from, from+n) of a bundle's index on a
+    // static mirror, fetched by range in chunks and kept.
+    async indexRecords(m, root, from, n) {
+      m.index ||= new Map();
+      const rootKey = S.mf.cidString(root);
+      let idx = m.index.get(rootKey);
+      if (!idx) m.index.set(rootKey, (idx = new Map()));
+      const chunk = Math.floor(from / INDEX_CHUNK);
+      if (!idx.has(chunk)) {
+        const start = chunk * INDEX_CHUNK * INDEX_RECORD;
+        const url = m.url + 'samizdat/index/' + rootKey;
+        // The last chunk is shorter: the host answers what it has.
+        const bytes = await fetchBytes(url, {
+          range: [start, start + INDEX_CHUNK * INDEX_RECORD], statuses: [206, 200],
+          max: INDEX_CHUNK * INDEX_RECORD, short: true,
+        });
+        idx.set(chunk, bytes);
+      }
+      const bytes = idx.get(chunk);
+      const at = (from - chunk * INDEX_CHUNK) * INDEX_RECORD;
+      if (at + n * INDEX_RECORD > bytes.length) S.fail('ErrMissingBlock', 'not in the bundle index');
+      const dv = new DataView(bytes.buffer, bytes.byteOffset + at, n * INDEX_RECORD);
+      const out = [];
+      for (let i = 0; i < n; i++) {
+        const off = Number(dv.getBigUint64(i * INDEX_RECORD));
+        const len = dv.getUint32(i * INDEX_RECORD + 8);
+        out.push([off, len]);
+      }
+      return out;
+    }
+
+    async rangeBlock(m, root, pos, max) {
+      const [[off, len]] = await this.indexRecords(m, root, pos, 1);
+      if (len > max) S.fail('ErrTooLarge', 'block of ' + len + ' bytes');
+      return fetchBytes(m.url + 'ipfs/' + S.mf.cidString(root), {
+        range: [off, off + len], statuses: [206, 200], max: len,
+      });
+    }
+
+    // locator tells a static mirror where a bundle's blocks are: the
+    // metadata blocks are asked for in the file's order (bundle-format.md
+    // §4, §9: envelope, document, manifest, dictionary, pages), the
+    // content blocks by their place in the verified block list.
+    locator(root) {
+      let next = 0;
+      let positions = null;
+      return {
+        root,
+        position(cid) {
+          if (positions) {
+            const p = positions.get(S.mf.cidString(cid));
+            return p === undefined ? -1 : p;
+          }
+          return next++;
+        },
+        settle(bundle) {
+          positions = new Map(bundle.blocks().map((c, i) => [S.mf.cidString(c), i]));
+        },
+      };
+    }
+
+    // openBundle verifies a bundle's metadata (S.bundle.open), fetching its
+    // blocks from the mirrors, and keeps those blocks in the store.
+    async openBundle(pub, root, authority) {
+      const loc = this.locator(root);
+      const metadata = [];
+      const getBlock = async (cid, codec, max) => {
+        const data = await this.block(cid, codec, max, loc);
+        metadata.push([cid, data]);
+        return data;
+      };
+      const b = await S.bundle.open(root, getBlock, { publisher: pub, authority });
+      loc.settle(b);
+      for (const [cid, data] of metadata) await this.store.putBlock(S.mf.cidString(cid), data);
+      // Content is fetched by article, never kept as blocks.
+      b.getBlock = (cid, codec, max) => this.block(cid, codec, max, loc);
+      return b;
+    }
+
+    // follow brings a publisher up to date: the newest head any mirror has
+    // (never older than the stored one), its catalog, and the metadata of
+    // its newest bundles. The head is stored, as the reader's high-water
+    // mark, only once all that verified. With no mirror reachable, the
+    // articles saved before are returned (offline).
+    async follow(pub, { onStatus } = {}) {
+      const say = (msg, arg) => onStatus && onStatus(msg, arg);
+      say('head');
+      let found;
+      try {
+        found = await this.newestHead(pub, say);
+      } catch (e) {
+        if (!(e instanceof Unreachable)) throw e;
+        const saved = await this.store.listArticles(pub);
+        if (!saved.length && !e.stored) throw e;
+        return { head: e.stored, mirror: null, bundles: [], articles: saved, stale: true, offline: true };
+      }
+      const { head, mirror } = found;
+      say('catalog');
+      const catData = await this.block(head.catalog, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize);
+      const catalog = await S.trust.parseCatalog(head.catalog, catData, pub);
+      await this.store.putBlock(S.mf.cidString(head.catalog), catData);
+      const bundles = [];
+      let authority = head.document || null;
+      for (const root of catalog.bundles.slice(0, MAX_BUNDLES)) {
+        say('bundle', bundles.length + 1);
+        try {
+          const b = await this.openBundle(pub, root, authority);
+          if (b.authority && (!authority || b.authority.seq > authority.seq)) authority = b.authority;
+          bundles.push(b);
+        } catch (e) {
+          if (!bundles.length) throw e; // the newest bundle must verify
+          say('skipped', { root: S.mf.cidString(root), error: String(e.message || e) });
+        }
+      }
+      await this.store.putHead(pub, head.bytes);
+      this.known.set(pub, head);
+      const seen = new Set();
+      const articles = [];
+      for (const b of bundles) {
+        for (const entry of b.entries) {
+          if (seen.has(entry.id)) continue;
+          seen.add(entry.id);
+          articles.push({ bundle: b, entry });
+        }
+      }
+      return { head, mirror: mirror.url, bundles, articles, stale: head.expired, offline: false };
+    }
+
+    // body and attachment return verified content: S.bundle fetches each
+    // span's block through the bundle's getter and checks the content CID.
+    async body(bundle, entry) {
+      await this.prefetch(bundle, S.bundle.contentBlocks(bundle, entry, { attachments: false }));
+      return S.bundle.body(bundle, entry);
+    }
+
+    async attachment(bundle, entry, att) {
+      return S.bundle.attachment(bundle, entry, att);
+    }
+
+    // prefetch fetches an article's blocks a few at a time, so a long
+    // body's blocks arrive in parallel; S.bundle then finds them cached.
+    async prefetch(bundle, cids) {
+      if (cids.length < 2) return;
+      const cache = new Map();
+      const get = bundle.getBlock;
+      let i = 0;
+      const worker = async () => {
+        while (i < cids.length) {
+          const c = cids[i++];
+          const k = S.mf.cidString(c);
+          if (!cache.has(k)) cache.set(k, get(c, S.mf.CODEC.RAW, L.MaxBlockSize).catch(() => null));
+          await cache.get(k);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FETCH_PARALLEL, cids.length) }, worker));
+      bundle.getBlock = async (cid, codec, max) => {
+        const hit = cache.get(S.mf.cidString(cid));
+        const data = hit && (await hit);
+        if (data) {
+          await S.mf.checkBlock(cid, data, codec, max);
+          return data;
+        }
+        return get(cid, codec, max);
+      };
+      bundle.restoreGetter = () => (bundle.getBlock = get);
+    }
+  }
+
+  S.net = { create: (config, store) => new Net(config, store), Unreachable, base, fetchBytes };
+})(globalThis.samizdat ||= {});
