@@ -128,7 +128,7 @@ func (d *daemon) handle(ctx context.Context, req control.Request) control.Respon
 		d.mu.Unlock()
 	case "publish-static":
 		d.mu.Lock()
-		msg, err = writeStatic(ctx, d.svc, req.Path, req.Publishers)
+		msg, err = writeStatic(ctx, d.svc, req.Path, req.Publishers, req.Mirrors)
 		d.mu.Unlock()
 	default:
 		return control.Response{Error: "unknown op"}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -15,6 +16,7 @@ import (
 	"github.com/samizdat/samizdat/internal/corpus"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
+	webapp "github.com/samizdat/samizdat/web/reader"
 )
 
 // runDemoCmd is the README's main job: it generates a multilingual corpus,
@@ -25,6 +27,7 @@ func runDemoCmd(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	dir := fs.String("dir", "", "work directory to keep (default: a temporary one, removed after)")
 	n := fs.Int("n", 500, "articles to generate")
+	serveAt := fs.String("serve", "", "after the demo, keep the mirrors serving the browser reader on this address (e.g. 127.0.0.1:8080) until interrupted")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -51,7 +54,33 @@ func runDemoCmd(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
+	if *serveAt != "" {
+		return d.serveBrowser(ctx, *serveAt)
+	}
 	d.step("\ndone in %v. Next: samizdat ls %s (run with --dir to keep the files)", since(d.start), d.got[0])
+	d.step("To read in a browser, verified by the page itself: go run ./cmd/samizdat demo --serve 127.0.0.1:8080\nand open http://127.0.0.1:8080/")
+	return nil
+}
+
+// serveBrowser keeps both mirrors serving over HTTP, mirror-1 with the
+// browser reader beside its gateway, listing mirror-2 as a second mirror,
+// until ctx ends.
+func (d *demo) serveBrowser(ctx context.Context, addr string) error {
+	stop2, line2, err := startGateway(d.e, d.nodes[2].Node(), "127.0.0.1:0", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer stop2()
+	other := strings.TrimSpace(strings.TrimPrefix(line2, "http "))
+	stop1, line1, err := startGateway(d.e, d.nodes[1].Node(), addr, nil, []webapp.Mirror{{URL: other + "/", Kind: webapp.KindGateway}})
+	if err != nil {
+		return err
+	}
+	defer stop1()
+	url := strings.TrimSpace(strings.TrimPrefix(line1, "http "))
+	d.step("10. the mirrors serve over HTTP: mirror-1 at %s (with the browser reader), mirror-2 at %s", url, other)
+	d.step("\nOpen %s/ in a browser: the page checks the publisher's signatures itself, from either mirror.\nInterrupt (Ctrl-C) to stop.", url)
+	<-ctx.Done()
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/samizdat/samizdat/internal/iocount"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
+	webapp "github.com/samizdat/samizdat/web/reader"
 )
 
 // Commands that carry a publisher's content over plain HTTP and on
@@ -113,6 +114,8 @@ func runPublishStaticCmd(ctx context.Context, e *env, args []string) error {
 	out := fs.String("o", "", "directory to write the static copy into (created if missing)")
 	var pubs multiFlag
 	fs.Var(&pubs, "publisher", "publisher ID to write; repeatable (default: every publisher the repo holds a head of)")
+	var mirrors multiFlag
+	fs.Var(&mirrors, "mirror", "base URL of a mirror the copy's browser reader may also fetch from; repeatable. List the copy's own public URL first: the single file "+webapp.SingleFile+" is written only when at least one is given")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -124,12 +127,15 @@ func runPublishStaticCmd(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := readerMirrors(mirrors); err != nil {
+		return err
+	}
 	abs, err := filepath.Abs(*out)
 	if err != nil {
 		return err
 	}
-	msg, err := viaRepo(ctx, e, *repoDir, control.Request{Op: "publish-static", Path: abs, Publishers: ids}, func(svc *mirror.Service) (string, error) {
-		return writeStatic(ctx, svc, abs, ids)
+	msg, err := viaRepo(ctx, e, *repoDir, control.Request{Op: "publish-static", Path: abs, Publishers: ids, Mirrors: mirrors}, func(svc *mirror.Service) (string, error) {
+		return writeStatic(ctx, svc, abs, ids, mirrors)
 	})
 	if err != nil {
 		return err
@@ -138,9 +144,22 @@ func runPublishStaticCmd(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func writeStatic(ctx context.Context, svc *mirror.Service, dir string, ids []string) (string, error) {
+// writeStatic writes the static copy and, beside it, the browser reader
+// (index.html and the files it needs), listing the copy's publishers.
+func writeStatic(ctx context.Context, svc *mirror.Service, dir string, ids, mirrors []string) (string, error) {
+	ms, err := readerMirrors(mirrors)
+	if err != nil {
+		return "", err
+	}
 	res, err := svc.WriteStatic(ctx, dir, ids)
 	if err != nil {
+		return "", err
+	}
+	var pubs []webapp.Publisher
+	for _, r := range res {
+		pubs = append(pubs, readerPublisher(r.Head))
+	}
+	if err := webapp.WriteFiles(dir, webapp.Options{Publishers: pubs, Mirrors: ms}); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -151,6 +170,29 @@ func writeStatic(ctx context.Context, svc *mirror.Service, dir string, ids []str
 		fmt.Fprintf(&b, "no publisher heads held; wrote only the index to %s\n", dir)
 	}
 	return b.String(), nil
+}
+
+// readerMirrors checks the mirror URLs given to the browser reader.
+func readerMirrors(urls []string) ([]webapp.Mirror, error) {
+	var out []webapp.Mirror
+	for _, u := range urls {
+		n, err := webapp.NormalizeMirror(u)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+		out = append(out, webapp.Mirror{URL: n, Kind: webapp.KindAuto})
+	}
+	return out, nil
+}
+
+// readerPublisher is how the browser reader lists a publisher: by ID, and
+// by the name its document gives, if its head carries one.
+func readerPublisher(h *node.Head) webapp.Publisher {
+	p := webapp.Publisher{ID: h.Publisher}
+	if h.Authority != nil {
+		p.Name = h.Authority.Name
+	}
+	return p
 }
 
 func runExportCmd(ctx context.Context, e *env, args []string) error {
@@ -293,7 +335,10 @@ func viaRepo(ctx context.Context, e *env, repoDir string, req control.Request, l
 // startGateway serves the node's trustless HTTP gateway on addr, if addr
 // is not empty, until stop is called; line is for the addrs file. With
 // pages, the public reader pages are served at / beside it.
-func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop func(), line string, err error) {
+// startGateway serves on addr the node's gateway and, beside it, the
+// browser reader (web/reader): at / or, when the server-rendered pages
+// take /, at /app/.
+func startGateway(e *env, n *node.Node, addr string, pages http.Handler, mirrors []webapp.Mirror) (stop func(), line string, err error) {
 	if addr == "" {
 		return func() {}, "", nil
 	}
@@ -301,18 +346,36 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler) (stop f
 	if err != nil {
 		return nil, "", err
 	}
-	h := gw
+	opts := webapp.Options{Mirrors: mirrors, List: func() []webapp.Publisher { return heldPublishers(n) }}
+	mux := http.NewServeMux()
+	mux.Handle("/ipfs/", gw)
+	mux.Handle("/ipns/", gw)
+	mux.Handle(node.HeadPath, gw)
+	appAt := "/"
 	if pages != nil {
-		mux := http.NewServeMux()
-		mux.Handle("/ipfs/", gw)
-		mux.Handle("/ipns/", gw)
-		mux.Handle(node.HeadPath, gw)
+		appAt, opts.Base = "/app/", "../"
 		// Per client, so that a few addresses cannot hold every page and
 		// download slot the pages themselves bound.
 		mux.Handle("/", node.LimitClients(noWriteDeadline(pages), pagesMaxRequests, pagesMaxPerClient))
-		h = mux
 	}
-	return startHTTP(e, "--http", addr, h)
+	app, err := webapp.Handler(opts)
+	if err != nil {
+		return nil, "", err
+	}
+	mux.Handle(appAt, http.StripPrefix(strings.TrimSuffix(appAt, "/"), noWriteDeadline(app)))
+	return startHTTP(e, "--http", addr, mux)
+}
+
+// heldPublishers lists the publishers n holds a head of, for the browser
+// reader's page.
+func heldPublishers(n *node.Node) []webapp.Publisher {
+	var out []webapp.Publisher
+	for _, id := range n.Heads().List() {
+		if h, err := n.Heads().Get(id); err == nil {
+			out = append(out, readerPublisher(h))
+		}
+	}
+	return out
 }
 
 // Bounds on the public reader pages (serve --http-pages), per client as

@@ -19,6 +19,7 @@ import (
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
 	"github.com/samizdat/samizdat/web"
+	webapp "github.com/samizdat/samizdat/web/reader"
 	"github.com/samizdat/samizdat/web/search"
 )
 
@@ -43,6 +44,7 @@ type serveOptions struct {
 	node          node.Config
 	httpAddr      string
 	httpPages     bool
+	readerMirrors []webapp.Mirror
 	metricsAddr   string
 }
 
@@ -69,7 +71,9 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 	noDHT := fs.Bool("no-dht", false, "do not take part in the DHT")
 	fs.Int64Var(&o.node.UploadRate, "max-upload", 0, "cap, in bytes per second, on what the node sends to peers, all protocols together (0: no cap)")
 	fs.StringVar(&o.httpAddr, "http", "", "also serve a trustless HTTP gateway (/ipfs/, /ipns/) on this address, e.g. 127.0.0.1:8080")
-	fs.BoolVar(&o.httpPages, "http-pages", false, "with --http, also serve the reader pages at / for browser-only readers (keeps a search index in the repo)")
+	fs.BoolVar(&o.httpPages, "http-pages", false, "with --http, serve server-rendered reader pages at / (for browsers without JavaScript; keeps a search index in the repo) and the browser reader at /app/")
+	var readerMirrorURLs multiFlag
+	fs.Var(&readerMirrorURLs, "reader-mirror", "base URL of another mirror the browser reader served by --http may fetch from; repeatable")
 	fs.StringVar(&o.metricsAddr, "metrics", "", "serve Prometheus metrics at /metrics on this address (totals only; e.g. 127.0.0.1:9100)")
 	fs.BoolVar(&o.node.RelayService, "relay-service", false, "relay connections for peers that cannot be reached directly (uses your bandwidth)")
 	fs.Var(&relays, "relay", "multiaddr of a circuit relay to reserve a slot on when this node cannot be reached directly; repeatable")
@@ -86,6 +90,9 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 	}
 	if o.httpPages && o.httpAddr == "" {
 		return nil, fmt.Errorf("%w: --http-pages needs --http ADDR", errUsage)
+	}
+	if o.readerMirrors, err = readerMirrors(readerMirrorURLs); err != nil {
+		return nil, err
 	}
 	if o.keyPath != "" {
 		if o.key, err = loadKey(o.keyPath); err != nil {
@@ -174,7 +181,7 @@ func (d *daemon) startHTTP(e *env, o *serveOptions) (stop func(), lines string, 
 	if d.pages != nil {
 		pages = d.pages
 	}
-	stopGW, lines, err := startGateway(e, d.n, o.httpAddr, pages)
+	stopGW, lines, err := startGateway(e, d.n, o.httpAddr, pages, o.readerMirrors)
 	if err != nil {
 		return nil, "", err
 	}

@@ -30,6 +30,9 @@ type Request struct {
 	Op         string   `json:"op"`
 	Path       string   `json:"path,omitempty"`
 	Publishers []string `json:"publishers,omitempty"`
+	// Mirrors are the other mirrors a static copy's browser reader may
+	// fetch from (publish-static).
+	Mirrors []string `json:"mirrors,omitempty"`
 }
 
 // Response is the node's answer to one Request. A non-empty Error means the
