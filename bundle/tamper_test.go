@@ -15,9 +15,18 @@ import (
 
 func pub(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
 
-// TestTamper: every way section 6 of the bundle issue lists to damage or
-// forge a bundle is rejected with its own sentinel error.
-func TestTamper(t *testing.T) {
+// tamperCase is a bundle file and what opening and verifying it gives.
+type tamperCase struct {
+	name string
+	data []byte
+	opts OpenOptions
+	want error // nil: the bundle verifies
+}
+
+// tamperCases are the bundles TestTamper checks, and TestTamperVectors
+// writes out for the browser reader.
+func tamperCases(t *testing.T) []tamperCase {
+	t.Helper()
 	root, daily, daily2, attacker := testKey(1), testKey(2), testKey(3), testKey(9)
 	rootID := PublisherID(pub(root))
 	auth1, err := NewAuthority(root, AuthorityParams{Seq: 1, Created: testTime, Name: "Test News", Keys: []ed25519.PublicKey{pub(daily)}})
@@ -51,12 +60,7 @@ func TestTamper(t *testing.T) {
 		return enc.EncodeAll(content, nil)
 	}
 
-	tests := []struct {
-		name string
-		data []byte
-		opts OpenOptions
-		want error
-	}{
+	return []tamperCase{
 		{"truncated mid-block", good[:len(good)-10], OpenOptions{}, ErrTruncated},
 		{"truncated in header", good[:20], OpenOptions{}, ErrTruncated},
 		{"empty file", nil, OpenOptions{}, ErrTruncated},
@@ -137,7 +141,12 @@ func TestTamper(t *testing.T) {
 		{"duplicate article id", forge(good, root, func(f *forged) { f.pages[0][1].Id = f.pages[0][0].Id }), OpenOptions{}, ErrDuplicateID},
 		{"old bundle of a retired key stays valid", byDaily, OpenOptions{Authority: auth2}, nil},
 	}
-	for _, tc := range tests {
+}
+
+// TestTamper: every way section 6 of the bundle issue lists to damage or
+// forge a bundle is rejected with its own sentinel error.
+func TestTamper(t *testing.T) {
+	for _, tc := range tamperCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := openAndVerify(tc.data, tc.opts)
 			if tc.want == nil {
