@@ -2,6 +2,7 @@ package reader
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
@@ -12,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -272,13 +274,10 @@ func Handler(o Options) (http.Handler, error) {
 	if _, _, err := pages.get(); err != nil {
 		return nil, err
 	}
-	files := map[string]struct {
-		body  []byte
-		ctype string
-	}{
-		"/sw.js":                {mustRead("app/sw.js"), "text/javascript; charset=utf-8"},
-		"/manifest.webmanifest": {mustRead("app/manifest.webmanifest"), "application/manifest+json"},
-		"/icon.svg":             {mustRead("app/icon.svg"), "image/svg+xml"},
+	files := map[string]*asset{
+		"/sw.js":                newAsset(mustRead("app/sw.js"), "text/javascript; charset=utf-8"),
+		"/manifest.webmanifest": newAsset(mustRead("app/manifest.webmanifest"), "application/manifest+json"),
+		"/icon.svg":             newAsset(mustRead("app/icon.svg"), "image/svg+xml"),
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -300,8 +299,7 @@ func Handler(o Options) (http.Handler, error) {
 		h.Set("Content-Security-Policy", csp+"; frame-ancestors 'none'")
 		switch r.URL.Path {
 		case "/", "/index.html":
-			h.Set("Content-Type", "text/html; charset=utf-8")
-			w.Write(page)
+			page.serve(w, r)
 			return
 		case "/" + SingleFile:
 			serveSingle(w, r, pages.options())
@@ -312,8 +310,7 @@ func Handler(o Options) (http.Handler, error) {
 			http.NotFound(w, r)
 			return
 		}
-		h.Set("Content-Type", f.ctype)
-		w.Write(f.body)
+		f.serve(w, r)
 	}), nil
 }
 
@@ -323,8 +320,47 @@ type pageCache struct {
 	o    Options
 	mu   sync.Mutex
 	key  string
-	page []byte
+	page *asset
 	csp  string
+}
+
+// asset is a served file with its gzip form and entity tag: a first visit
+// costs the compressed bytes, a return visit a 304.
+type asset struct {
+	body, gz []byte
+	ctype    string
+	etag     string
+}
+
+func newAsset(body []byte, ctype string) *asset {
+	var b bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
+	zw.Write(body)
+	zw.Close()
+	sum := sha256.Sum256(body)
+	return &asset{body: body, gz: b.Bytes(), ctype: ctype, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`}
+}
+
+// serve writes a, compressed if the client takes gzip, or 304 if the
+// client has it.
+func (a *asset) serve(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("ETag", a.etag)
+	h.Add("Vary", "Accept-Encoding")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, a.etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	body := a.body
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		h.Set("Content-Encoding", "gzip")
+		body = a.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
 }
 
 func (c *pageCache) options() Options {
@@ -335,7 +371,7 @@ func (c *pageCache) options() Options {
 	return o
 }
 
-func (c *pageCache) get() ([]byte, string, error) {
+func (c *pageCache) get() (*asset, string, error) {
 	o := c.options()
 	key, _ := json.Marshal(o.Publishers)
 	c.mu.Lock()
@@ -347,8 +383,8 @@ func (c *pageCache) get() ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	c.key, c.page, c.csp = string(key), page, csp
-	return page, csp, nil
+	c.key, c.page, c.csp = string(key), newAsset(page, "text/html; charset=utf-8"), csp
+	return c.page, csp, nil
 }
 
 // serveSingle answers the single file, made for this request: its first
