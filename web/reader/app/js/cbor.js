@@ -36,6 +36,14 @@
     }
   }
 
+  // Float is a float that relaxed decoding met: kept apart from integers,
+  // as go-ipld-prime keeps them (a version 2.0 is no version 2).
+  class Float {
+    constructor(value) {
+      this.value = value;
+    }
+  }
+
   // latin1 turns bytes into a string of one char per byte: Go's view of a
   // string, which the binaryText option gives (see decode).
   function latin1(bytes) {
@@ -269,7 +277,7 @@
       else f = half(dv.getUint16(0));
       if (!Number.isFinite(f)) fail('ErrMalformed', 'NaN or infinity');
       this.spend(1);
-      return f;
+      return new Float(f);
     }
   }
 
@@ -289,8 +297,9 @@
   //     UTF-8 (so a type field that is not UTF-8 is a wrong type, as in
   //     Go, rather than malformed); encode with the same option;
   //   relaxed: what go-ipld-prime's decoder takes, for data the canonical
-  //     check does not apply to: keys in any order (not repeated), floats,
-  //     undefined as null, tags on anything but bytes ignored; text binary.
+  //     check does not apply to: keys in any order (not repeated), floats
+  //     (as Float), undefined as null, tags on anything but bytes ignored;
+  //     text binary.
   function decode(bytes, opts = {}) {
     if (!(bytes instanceof Uint8Array)) fail('ErrMalformed', 'not bytes');
     const d = new Decoder(bytes, opts);
@@ -345,6 +354,7 @@
       head(out, 2, v.length);
       return out.push(v);
     }
+    if (v instanceof Float) fail('ErrMalformed', 'floats have no canonical encoding here');
     if (v instanceof Link) {
       out.push(Uint8Array.of(0xd8, LINK_TAG));
       head(out, 2, v.cid.length + 1);
@@ -386,7 +396,8 @@
   const INT_KINDS = new Set(['int', 'string', 'bytes', 'link', 'bool']);
 
   function isMap(v) {
-    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof Link);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array) &&
+      !(v instanceof Link) && !(v instanceof Float);
   }
 
   function isOptional(kind) {
@@ -468,5 +479,5 @@
     return arr;
   }
 
-  S.cbor = { decode, encode, Link, struct, tuple, latin1, latin1Bytes, compareKeys };
+  S.cbor = { decode, encode, Link, Float, struct, tuple, latin1, latin1Bytes, compareKeys };
 })(globalThis.samizdat ||= {});
