@@ -122,6 +122,7 @@
       if (self.base != null) this._add(self.base, self.kind || 'auto', true);
       for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', false);
       this.known = new Map(); // publisher → the verified head in use
+      this.say = () => {}; // the onStatus of the follow under way
     }
 
     _add(url, kind, own) {
@@ -165,7 +166,8 @@
     async tryEach(what, get) {
       const tried = [];
       let verifyErr = null;
-      for (const m of this.ordered()) {
+      const mirrors = this.ordered();
+      for (const [i, m] of mirrors.entries()) {
         try {
           const v = await get(m);
           this._ok(m);
@@ -173,7 +175,11 @@
         } catch (e) {
           this._bad(m, e);
           tried.push({ url: m.url, error: String(e.message || e) });
-          if (e instanceof S.VerifyError && !verifyErr) verifyErr = e;
+          if (e instanceof S.VerifyError) {
+            e.mirror ??= m.url;
+            verifyErr ??= e;
+          }
+          if (i + 1 < mirrors.length) this.say('retry', { mirror: m.url, error: e });
         }
       }
       const u = new Unreachable(what, tried);
@@ -371,7 +377,11 @@
     // mark, only once all that verified. With no mirror reachable, the
     // articles saved before are returned (offline).
     async follow(pub, { onStatus } = {}) {
+      // The base58btc form, which heads and catalogs carry (a k51… ID
+      // names the same key).
+      pub = S.mf.publisherID(S.mf.publisherKey(pub));
       const say = (msg, arg) => onStatus && onStatus(msg, arg);
+      this.say = say;
       say('head');
       let found;
       try {
@@ -385,7 +395,10 @@
       const { head, mirror } = found;
       say('catalog');
       const catData = await this.block(head.catalog, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize);
-      const catalog = await S.trust.parseCatalog(head.catalog, catData, pub);
+      const catalog = await S.trust.parseCatalog(head.catalog, catData, pub).catch((e) => {
+        if (e instanceof S.VerifyError) e.mirror ??= mirror.url;
+        throw e;
+      });
       await this.store.putBlock(S.mf.cidString(head.catalog), catData);
       const bundles = [];
       let authority = head.document || null;

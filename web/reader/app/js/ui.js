@@ -110,7 +110,8 @@
     else if (S.net && S.net.Unreachable && e instanceof S.net.Unreachable) msg = t('err.unreachable');
     else msg = t('err.other', { error: errLabel(e) });
     const tried = (e && e.tried) || [];
-    return h('div', { class: 'error', role: 'alert' },
+    // data-error: the kind, for the browser tests and for styling.
+    return h('div', { class: 'error', role: 'alert', 'data-error': v ? v.kind : 'unreachable' },
       h('p', null, msg),
       tried.length ? h('p', { class: 'meta' }, t('err.tried')) : null,
       tried.length ? h('ul', { class: 'meta' }, tried.map((x) => h('li', null, h('bdi', { dir: 'ltr' }, x.url), ': ', errLabel(x.error)))) : null,
@@ -208,7 +209,7 @@
         // The Go pages' "last update": the newest bundle's creation.
         const b = res.bundles && res.bundles[0];
         const last = (b && secs(b.created)) || head.validity;
-        parts.push(h('p', { class: 'warn stale' }, t('trust.stale', { date: S.i18n.date(last) })));
+        parts.push(h('p', { class: 'warn stale', 'data-stale': true }, t('trust.stale', { date: S.i18n.date(last) })));
       }
     } else if (res) {
       parts.push(h('p', { class: 'meta' }, t('trust.unknown')));
@@ -233,9 +234,9 @@
   }
 
   function nav() {
-    document.getElementById('nav').replaceChildren(
+    document.getElementById('nav').replaceChildren(...[
       app.pubs.length > 1 ? h('a', { href: '#/' }, t('nav.publishers')) : null,
-      h('a', { href: '#/settings' }, t('nav.settings')));
+      h('a', { href: '#/settings' }, t('nav.settings'))].filter(Boolean));
   }
 
   function showPublishers() {

@@ -1,0 +1,265 @@
+package reader
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/mirror"
+	"github.com/samizdat/samizdat/node"
+)
+
+func testKey(seed byte) ed25519.PrivateKey {
+	return ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))
+}
+
+func pubKey(k ed25519.PrivateKey) ed25519.PublicKey { return k.Public().(ed25519.PublicKey) }
+
+// The fixture publisher: its root key signs a document delegating a
+// bundle key and a head key, as the demo's publisher does, so every test
+// runs the whole chain: publisher ID → document → head key → head.
+var (
+	rootKey   = testKey(0x51)
+	bundleKey = testKey(0x52)
+	headKey   = testKey(0x53)
+	otherKey  = testKey(0x59)
+	publisher = bundle.PublisherID(pubKey(rootKey))
+)
+
+const newsName = "Fixture News"
+
+// Sentences the tests look for in the page.
+const (
+	textPlain    = "The harbour reopened on Monday after the storm."
+	textRTL      = "دانشگاه‌ها امروز باز شدند و دانشجویان به کلاس‌ها برگشتند."
+	textSentinel = "ORIGINAL sentinel words"
+	titleNewer   = "A newer story"
+)
+
+func document(t testing.TB) *bundle.Authority {
+	t.Helper()
+	doc, err := bundle.NewAuthority(rootKey, bundle.AuthorityParams{Seq: 1, Name: newsName,
+		Created:  time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+		Keys:     []ed25519.PublicKey{pubKey(bundleKey)},
+		HeadKeys: []bundle.HeadKey{{Key: pubKey(headKey), Until: time.Now().Add(30 * 24 * time.Hour)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// testPNG is a small opaque image: a browser that shows it reports a
+// natural width of 4.
+func testPNG(t testing.TB) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	for x := range 4 {
+		for y := range 3 {
+			img.Set(x, y, color.RGBA{200, 30, 30, 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// articles are the first bundle's: plain text, right-to-left HTML with an
+// image, Markdown, a short raw body the tamper test alters, and a hostile
+// HTML page.
+func articles(t testing.TB) []*bundle.Article {
+	day := func(d int) time.Time { return time.Date(2026, 11, d, 9, 0, 0, 0, time.UTC) }
+	return []*bundle.Article{
+		{ID: "en-harbour", Title: "Harbour reopens", Lang: "en", Published: day(10), ContentType: "text/plain",
+			Summary: "Ships are back.", Body: []byte(textPlain + "\n\nShips <b>returned</b> & waited.")},
+		{ID: "fa-university", Title: "دانشگاه‌ها باز شدند", Lang: "fa", Published: day(12), ContentType: "text/html",
+			Body:        []byte("<p>" + textRTL + "</p><p><img src=\"img/photo.png\" alt=\"عکس\"></p>"),
+			Attachments: []bundle.Attachment{{Name: "img/photo.png", ContentType: "image/png", Data: testPNG(t)}}},
+		{ID: "ru-elections", Title: "Выборы в Москве", Lang: "ru", Published: day(11), ContentType: "text/markdown",
+			Body: []byte("# Заголовок\n\nВ Москве прошли **выборы**.\n\n[ссылка](https://elsewhere.example/)")},
+		{ID: "en-sentinel", Title: "Sentinel", Lang: "en", Published: day(8), ContentType: "text/plain",
+			Body: []byte(textSentinel)},
+		{ID: "en-evil", Title: "Evil page", Lang: "en", Published: day(7), ContentType: "text/html",
+			Body: []byte(`<p>Evil text stays.</p><script>document.title='pwned'</script>` +
+				`<img src="https://tracker.example/pixel.png"><img src="x" onerror="document.title='pwned'">` +
+				`<a href="javascript:alert(1)">js</a><iframe src="https://tracker.example/"></iframe>` +
+				`<p style="background:url(https://tracker.example/s.png)" onclick="alert(1)">styled</p>`)},
+	}
+}
+
+// site is one mirror: a serving node holding the fixture publisher, with
+// its gateway and the browser reader over HTTP, as serve --http has them.
+type site struct {
+	svc     *mirror.Service
+	repo    *node.Repo
+	dir     string
+	srv     *httptest.Server
+	bundles []*bundle.Bundle
+}
+
+// siteOptions shape a site.
+type siteOptions struct {
+	validity time.Duration // head validity (negative: expired already)
+	newer    bool          // publish a second bundle too (head seq 2)
+	mirrors  []Mirror      // other mirrors the page lists
+}
+
+func newSite(t testing.TB, o siteOptions) *site {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	repo, err := node.OpenRepo(filepath.Join(dir, "repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := document(t)
+	svc, err := mirror.Start(ctx, repo, node.Config{Serve: true},
+		mirror.Options{Key: headKey, Authority: doc, HeadValidity: o.validity})
+	if err != nil {
+		repo.Close()
+		t.Fatal(err)
+	}
+	s := &site{svc: svc, repo: repo, dir: dir}
+	t.Cleanup(func() {
+		if s.srv != nil {
+			s.srv.Close()
+		}
+		for _, b := range s.bundles {
+			b.Close()
+		}
+		svc.Close()
+		repo.Close()
+	})
+	s.publish(t, 1, articles(t))
+	if o.newer {
+		s.publish(t, 2, []*bundle.Article{{ID: "en-newer", Title: titleNewer, Lang: "en",
+			Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("Newer text.")}})
+	}
+	s.srv = httptest.NewServer(s.handler(t, o.mirrors))
+	return s
+}
+
+// publish packs arts as bundle seq and publishes it.
+func (s *site) publish(t testing.TB, seq uint64, arts []*bundle.Article) {
+	t.Helper()
+	path := filepath.Join(s.dir, fmt.Sprintf("b%d.bundle", seq))
+	packFile(t, path, bundle.PackOptions{Key: bundleKey, Authority: document(t), Seq: seq,
+		Created: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), TempDir: s.dir}, arts)
+	b, err := bundle.Open(path, bundle.OpenOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.bundles = append(s.bundles, b)
+	if _, err := s.svc.Publish(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func packFile(t testing.TB, path string, opts bundle.PackOptions, arts []*bundle.Article) {
+	t.Helper()
+	p, err := bundle.NewPacker(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for _, a := range arts {
+		if err := p.Add(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Pack(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// handler is the gateway with the reader at /, as cmd/samizdat mounts them.
+func (s *site) handler(t testing.TB, mirrors []Mirror) http.Handler {
+	t.Helper()
+	gw, err := s.svc.Node().Gateway(node.GatewayConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := Handler(Options{Mirrors: mirrors, Publishers: []Publisher{{ID: publisher, Name: newsName}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/ipfs/", gw)
+	mux.Handle("/ipns/", gw)
+	mux.Handle(node.HeadPath, gw)
+	mux.Handle("/", app)
+	return mux
+}
+
+// static writes the site's static copy (with the reader) to a new
+// directory and returns it.
+func (s *site) static(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := s.svc.WriteStatic(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFiles(dir, Options{Publishers: []Publisher{{ID: publisher, Name: newsName}}}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// tamper changes old to new (same length) in the static copy's newest
+// bundle file, where an article's raw block holds it: the file then holds
+// a block that no longer matches its CID.
+func tamper(t testing.TB, dir string, b *bundle.Bundle, old, new string) {
+	t.Helper()
+	if len(old) != len(new) {
+		t.Fatal("tamper: lengths differ")
+	}
+	p := filepath.Join(dir, "ipfs", b.Root.String())
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Count(data, []byte(old)) != 1 {
+		t.Fatalf("tamper: %q occurs %d times in the bundle file, want once (stored raw)", old, bytes.Count(data, []byte(old)))
+	}
+	if err := os.WriteFile(p, bytes.Replace(data, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// forgedHeadServer serves, for the fixture publisher, a head that another
+// key signed (naming a catalog it can make), and nothing else.
+func forgedHeadServer(t testing.TB, real *site) *httptest.Server {
+	t.Helper()
+	h, err := node.NewHead(otherKey, real.bundles[0].Root, 99, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(node.AllowCORS(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, node.HeadPath) {
+			w.Write(h.Bytes())
+			return
+		}
+		http.NotFound(w, r)
+	})))
+	t.Cleanup(srv.Close)
+	return srv
+}
