@@ -111,9 +111,10 @@ type site struct {
 
 // siteOptions shape a site.
 type siteOptions struct {
-	validity time.Duration // head validity (negative: expired already)
-	newer    bool          // publish a second bundle too (head seq 2)
-	mirrors  []Mirror      // other mirrors the page lists
+	validity time.Duration     // head validity (negative: expired already)
+	newer    bool              // publish a second bundle too (head seq 2)
+	mirrors  []Mirror          // other mirrors the page lists
+	arts     []*bundle.Article // the first bundle's articles (default: articles)
 }
 
 func newSite(t testing.TB, o siteOptions) *site {
@@ -142,7 +143,11 @@ func newSite(t testing.TB, o siteOptions) *site {
 		svc.Close()
 		repo.Close()
 	})
-	s.publish(t, 1, articles(t))
+	arts := o.arts
+	if arts == nil {
+		arts = articles(t)
+	}
+	s.publish(t, 1, arts)
 	if o.newer {
 		s.publish(t, 2, []*bundle.Article{{ID: "en-newer", Title: titleNewer, Lang: "en",
 			Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("Newer text.")}})
