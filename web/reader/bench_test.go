@@ -44,7 +44,7 @@ func phrase(body string) string {
 // same context, a return visit, and waits for text2. It returns the time
 // to the first text and the bytes each visit received.
 type visit struct {
-	first         time.Duration
+	first          time.Duration
 	bytes1, bytes2 int64
 }
 
@@ -184,4 +184,3 @@ func BenchmarkBrowserVerify(b *testing.B) {
 	b.ReportMetric(articles/(ms/1000), "articles/s")
 	b.ReportMetric(ms/float64(b.N), "ms/bundle")
 }
-
