@@ -8,6 +8,9 @@ const vm = require('node:vm');
 const dir = path.join(__dirname, '..', 'app', 'js');
 const browserOnly = new Set(['store.js', 'ui.js']);
 
+// Node 18 has WebCrypto, but not yet as globalThis.crypto.
+globalThis.crypto ??= require('node:crypto').webcrypto;
+
 module.exports = function load(only) {
   const order = fs.readFileSync(path.join(dir, 'ORDER'), 'utf8').split('\n').filter(Boolean);
   for (const f of order) {
