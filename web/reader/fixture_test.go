@@ -251,10 +251,15 @@ func tamper(t testing.TB, dir string, b *bundle.Bundle, old, new string) {
 }
 
 // forgedHeadServer serves, for the fixture publisher, a head that another
-// key signed (naming a catalog it can make), and nothing else.
+// key signed, naming the publisher's real catalog with a higher sequence
+// number: only its signature is wrong.
 func forgedHeadServer(t testing.TB, real *site) *httptest.Server {
 	t.Helper()
-	h, err := node.NewHead(otherKey, real.bundles[0].Root, 99, time.Hour)
+	genuine, err := real.svc.Node().Heads().Get(publisher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := node.NewHead(otherKey, genuine.Catalog, genuine.Seq+98, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
