@@ -327,3 +327,20 @@ for (const name of ['v1-dictionary', 'v1-root-signed', 'v1-delegated-clustered']
     }
   });
 }
+
+test('checksums: XXH64 known values; a frame with a wrong checksum is refused', () => {
+  const enc = new TextEncoder();
+  assert.equal(Z.xxh64(new Uint8Array(0)), 0xef46db3751d8e999n);
+  assert.equal(Z.xxh64(enc.encode('a')), 0xd24ec4f1a98c6e5bn);
+  assert.equal(Z.xxh64(enc.encode('abc')), 0x44bc2cf5ad770999n);
+  assert.equal(Z.xxh64(enc.encode('Nobody inspects the spammish repetition')), 0xfbcea83c8a378bf1n);
+  for (const name of ['en-checksum', 'trained-checksum']) {
+    const good = frameOf(name);
+    assert.ok(Z.frameHeader(good).checksum, name);
+    const dict = dictOf(vectors.find((v) => v.name === name));
+    assert.ok(Z.decompress(good, { dict }).length > 0);
+    const bad = good.slice();
+    bad[bad.length - 1] ^= 1;
+    rejects(() => Z.decompress(bad, { dict }), 'ErrMalformed');
+  }
+});

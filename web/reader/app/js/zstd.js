@@ -612,8 +612,9 @@
   // used when the frame names its ID), maxOutput (default MaxBlockRaw),
   // maxWindow (default MaxZstdWindow; as in the Go reader, a single-segment
   // frame is bounded by its content size instead), stats (counts of the
-  // features met, for tests). The checksum is not verified: the content is
-  // checked against its SHA-256 CID anyway.
+  // features met, for tests). A frame's checksum, when it has one, is
+  // verified as the Go reader verifies it (bundle-format.md §8): writers
+  // omit it, so the slow BigInt hash below runs only on frames that have it.
   function decompress(frame, opts = {}) {
     const maxOutput = opts.maxOutput ?? S.limits.MaxBlockRaw;
     const maxWindow = opts.maxWindow ?? S.limits.MaxZstdWindow;
@@ -660,8 +661,47 @@
       }
     }
     if (h.contentSize !== undefined && st.op !== h.contentSize) bad('frame shorter than its content size');
-    return st.op === st.out.length ? st.out : st.out.slice(0, st.op);
+    const out = st.op === st.out.length ? st.out : st.out.slice(0, st.op);
+    if (h.checksum && (rd32(frame, frame.length - 4) >>> 0) !== Number(xxh64(out) & 0xffffffffn)) bad('checksum mismatch');
+    return out;
   }
 
-  S.zstd = { frameHeader, frameEnd, parseDictionary, decompress };
+  // xxh64 is XXH64 with seed 0, whose low 32 bits are a zstd frame's
+  // checksum (RFC 8878 §3.1.1), in BigInt arithmetic modulo 2^64.
+  const P1 = 11400714785074694791n, P2 = 14029467366897019727n, P3 = 1609587929392839161n;
+  const P4 = 9650029242287828579n, P5 = 2870177450012600261n;
+  const u64 = (x) => BigInt.asUintN(64, x);
+  const rotl = (x, r) => u64((x << BigInt(r)) | (x >> BigInt(64 - r)));
+  const round = (acc, lane) => u64(rotl(u64(acc + lane * P2), 31) * P1);
+  const merge = (acc, v) => u64((acc ^ round(0n, v)) * P1 + P4);
+  function xxh64(b) {
+    const dv = new DataView(b.buffer, b.byteOffset, b.length);
+    const lane = (i) => dv.getBigUint64(i, true);
+    let i = 0, h;
+    if (b.length >= 32) {
+      let v1 = u64(P1 + P2), v2 = P2, v3 = 0n, v4 = u64(-P1);
+      for (; i + 32 <= b.length; i += 32) {
+        v1 = round(v1, lane(i));
+        v2 = round(v2, lane(i + 8));
+        v3 = round(v3, lane(i + 16));
+        v4 = round(v4, lane(i + 24));
+      }
+      h = u64(rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18));
+      h = merge(merge(merge(merge(h, v1), v2), v3), v4);
+    } else {
+      h = P5;
+    }
+    h = u64(h + BigInt(b.length));
+    for (; i + 8 <= b.length; i += 8) h = u64(rotl(h ^ round(0n, lane(i)), 27) * P1 + P4);
+    if (i + 4 <= b.length) {
+      h = u64(rotl(h ^ u64(BigInt(dv.getUint32(i, true)) * P1), 23) * P2 + P3);
+      i += 4;
+    }
+    for (; i < b.length; i++) h = u64(rotl(h ^ u64(BigInt(b[i]) * P5), 11) * P1);
+    h = u64((h ^ (h >> 33n)) * P2);
+    h = u64((h ^ (h >> 29n)) * P3);
+    return h ^ (h >> 32n);
+  }
+
+  S.zstd = { frameHeader, frameEnd, parseDictionary, decompress, xxh64 };
 })(globalThis.samizdat ||= {});
