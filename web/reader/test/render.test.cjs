@@ -373,3 +373,23 @@ test('memory store keeps heads, blocks, articles and settings', async () => {
   assert.ok(again.body instanceof Uint8Array);
   assert.equal((await st.listArticles('P')).length, 2);
 });
+
+test('markdown bounds the nesting of images and links', () => {
+  // Each image's description is parsed again as its alt text: unbounded,
+  // nested images cost quadratic time and overflow the stack.
+  const d = 4000;
+  const inputs = {
+    images: '!['.repeat(d) + 'a' + '](x.png)'.repeat(d),
+    imagesInLink: '[' + '!['.repeat(d) + 'a' + '](x.png)'.repeat(d) + '](https://x.y)',
+  };
+  for (const [name, input] of Object.entries(inputs)) {
+    const t0 = performance.now();
+    let out;
+    assert.doesNotThrow(() => (out = md(input)), name);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 1000, name + ' took ' + Math.round(ms) + ' ms');
+    wellFormed(out, input);
+  }
+  // Within the bound, nesting renders as before: the outer image.
+  assert.equal(md('[![![inner](a.png)](b.png)](https://x.y)'), '<p><a href="https://x.y"><img src="b.png" alt=""></a></p>\n');
+});

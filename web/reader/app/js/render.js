@@ -15,6 +15,10 @@
   // A paragraph longer than this (in UTF-16 units) is shown as text: the
   // inline parser's lookup tables are a few bytes per character.
   const MAX_INLINE = 256 * 1024;
+  // An image's description is parsed again for its alt text (and may
+  // hold images): deeper than this, it is shown as text, so the work stays
+  // linear and the recursion shallow.
+  const MAX_INLINE_NEST = 8;
   // The sanitizer keeps only the text of elements nested deeper than this
   // (a browser lays out deep trees slowly; parsers cap depth near 512).
   const MAX_DEPTH = 96;
@@ -403,9 +407,10 @@
   const titleAttr = (title) => (title ? ' title="' + esc(title) + '"' : '');
 
   // inline renders one paragraph's or heading's text. inLink: inside a
-  // link's text, where links are not recognized (images are).
-  function inline(s, inLink) {
-    if (s.length > MAX_INLINE) return esc(s);
+  // link's text, where links are not recognized (images are). nest: how
+  // many link or image descriptions this text is inside.
+  function inline(s, inLink, nest = 0) {
+    if (s.length > MAX_INLINE || nest > MAX_INLINE_NEST) return esc(s);
     const { code, bracket } = pairs(s);
     const look = new Lookups(s);
     const toks = [];
@@ -452,7 +457,7 @@
         } else text += s.slice(i, e);
         i = e;
       } else if (c === '!' || c === '[') {
-        const r = c === '!' ? mdImage(s, i, bracket, look) : inLink ? null : mdLink(s, i, bracket, look);
+        const r = c === '!' ? mdImage(s, i, bracket, look, nest) : inLink ? null : mdLink(s, i, bracket, look, nest);
         text += r ? r.html : c;
         i = r ? r.end : i + 1;
       } else if (c === '<') {
@@ -532,24 +537,24 @@
     return tok.closes + tok.c.repeat(tok.n) + tok.opens;
   }
 
-  function mdLink(s, i, bracket, look) {
+  function mdLink(s, i, bracket, look, nest) {
     const j = bracket.get(i);
     if (j === undefined || s[j + 1] !== '(') return null;
     const t = target(s, j + 2, look);
     if (!t) return null;
-    const text = inline(s.slice(i + 1, j), true);
+    const text = inline(s.slice(i + 1, j), true, nest + 1);
     const html = safeTarget(t.dest) ? '<a href="' + esc(t.dest) + '"' + titleAttr(t.title) + '>' + text + '</a>' : text;
     return { html, end: t.end };
   }
 
-  function mdImage(s, i, bracket, look) {
+  function mdImage(s, i, bracket, look, nest) {
     if (s[i + 1] !== '[') return null;
     const j = bracket.get(i + 1);
     if (j === undefined || s[j + 1] !== '(') return null;
     const t = target(s, j + 2, look);
     if (!t) return null;
     // The alt text is the plain text of the description.
-    const alt = inline(s.slice(i + 2, j), true).replace(/<[^>]*>/g, '');
+    const alt = inline(s.slice(i + 2, j), true, nest + 1).replace(/<[^>]*>/g, '');
     const html = safeTarget(t.dest) ? '<img src="' + esc(t.dest) + '" alt="' + alt + '"' + titleAttr(t.title) + '>' : alt;
     return { html, end: t.end };
   }
