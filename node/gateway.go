@@ -106,7 +106,7 @@ func (n *Node) Gateway(cfg GatewayConfig) (http.Handler, error) {
 		MetricsRegistry: cfg.Metrics,
 	}, oneBundleCARs{BlocksBackend: backend, inBundle: n.inBundleFile})
 	mux := http.NewServeMux()
-	mux.Handle("/ipfs/", heldOnly(bs, h))
+	mux.Handle("/ipfs/", heldOnly(bs, gzipRaw(h)))
 	mux.Handle("/ipns/", h)
 	mux.HandleFunc("GET "+HeadPath, vs.serveHead)
 	return AllowCORS(limitClients(n.paceResponses(mux, cfg.Timeout))), nil
