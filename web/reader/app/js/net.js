@@ -65,21 +65,22 @@
         throw e;
       }
       // A host that ignores Range answers 200 with the whole file: read
-      // only up to the end of the range, then stop.
-      const whole = range && res.status === 200;
-      const limit = whole ? range[1] : max;
+      // it up to the end of the range, keeping only the range (the file
+      // before it may be as long as the host likes).
+      if (range && res.status === 200) {
+        const out = await readRange(res.body, range[0], range[1]);
+        // short: a range past the end of the file is answered with what
+        // there is (an index's last records).
+        if (out.length < range[1] - range[0] && !short) throw new Error('short file');
+        return out;
+      }
       const declared = Number(res.headers.get('Content-Length'));
-      if (!whole && declared > limit) {
+      if (declared > max) {
         res.body.cancel().catch(() => {});
         S.fail('ErrTooLarge', 'response of ' + declared + ' bytes');
       }
-      let out = await readAtMost(res.body, limit, !whole);
-      // short: a range past the end of the file is answered with what
-      // there is (an index's last records).
-      if (whole) {
-        if (out.length < range[1] && !short) throw new Error('short file');
-        out = out.subarray(Math.min(range[0], out.length), range[1]);
-      } else if (range && out.length !== range[1] - range[0] && !(short && out.length < range[1] - range[0])) {
+      const out = await readAtMost(res.body, max);
+      if (range && out.length !== range[1] - range[0] && !(short && out.length < range[1] - range[0])) {
         throw new Error('wrong range length');
       }
       return out;
@@ -88,9 +89,9 @@
     }
   }
 
-  // readAtMost reads a body stream up to limit bytes. strict: more is an
-  // error (ErrTooLarge); else the rest is simply not read.
-  async function readAtMost(stream, limit, strict) {
+  // readAtMost reads a body stream of at most limit bytes (more is
+  // ErrTooLarge, and not read).
+  async function readAtMost(stream, limit) {
     const reader = stream.getReader();
     const chunks = [];
     let n = 0;
@@ -101,8 +102,7 @@
       n += value.length;
       if (n > limit) {
         reader.cancel().catch(() => {});
-        if (strict) S.fail('ErrTooLarge', 'response over ' + limit + ' bytes');
-        break;
+        S.fail('ErrTooLarge', 'response over ' + limit + ' bytes');
       }
     }
     const out = new Uint8Array(n);
@@ -112,6 +112,24 @@
       off += c.length;
     }
     return out;
+  }
+
+  // readRange reads bytes [from, to) of a body stream, dropping those
+  // before as they come and reading nothing after; fewer if it ends first.
+  async function readRange(stream, from, to) {
+    const reader = stream.getReader();
+    const out = new Uint8Array(to - from);
+    let pos = 0; // stream offset of the next chunk
+    while (pos < to) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const a = Math.max(from - pos, 0);
+      const b = Math.min(to - pos, value.length);
+      if (b > a) out.set(value.subarray(a, b), pos + a - from);
+      pos += value.length;
+    }
+    if (pos >= to) reader.cancel().catch(() => {});
+    return out.subarray(0, Math.min(Math.max(pos - from, 0), to - from));
   }
 
   class Net {

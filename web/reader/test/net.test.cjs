@@ -1,0 +1,67 @@
+// Tests of the reader's fetching (net.js) against hostile HTTP answers,
+// with fetch replaced by a fake server: bodies longer than asked for,
+// hosts that ignore Range.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const S = require('./load.cjs')();
+
+const MiB = 1 << 20;
+
+// serve replaces fetch with a server answering status, and a body of
+// size bytes where byte i is i mod 251, streamed in 64 KiB chunks. It
+// returns the count of bytes the reader pulled.
+function serve(t, status, size) {
+  const pulled = { n: 0 };
+  const saved = globalThis.fetch;
+  t.after(() => (globalThis.fetch = saved));
+  globalThis.fetch = async (url, init) => {
+    const stream = new ReadableStream({
+      pull(c) {
+        if (init.signal.aborted) return c.error(new Error('aborted'));
+        if (pulled.n >= size) return c.close();
+        const chunk = new Uint8Array(Math.min(64 << 10, size - pulled.n));
+        for (let i = 0; i < chunk.length; i++) chunk[i] = (pulled.n + i) % 251;
+        pulled.n += chunk.length;
+        c.enqueue(chunk);
+      },
+    });
+    return new Response(stream, { status });
+  };
+  return pulled;
+}
+
+const expected = (from, to) => Uint8Array.from({ length: to - from }, (_, i) => (from + i) % 251);
+
+test('a host that ignores Range: the block is cut from the whole file, which is not kept', async (t) => {
+  const from = 48 * MiB + 5;
+  serve(t, 200, 64 * MiB);
+  const got = await S.net.fetchBytes('http://m/ipfs/x', { range: [from, from + 100], statuses: [206, 200], max: 100 });
+  assert.deepEqual(got, expected(from, from + 100));
+  // The bytes before the block were dropped as they came, not held.
+  assert.ok(got.buffer.byteLength < MiB, 'kept ' + got.buffer.byteLength + ' bytes for a 100-byte block');
+});
+
+test('a host that ignores Range: a file that ends early', async (t) => {
+  serve(t, 200, 1000);
+  await assert.rejects(S.net.fetchBytes('http://m/f', { range: [900, 1100], statuses: [206, 200], max: 200 }), /short file/);
+  serve(t, 200, 1000);
+  const got = await S.net.fetchBytes('http://m/f', { range: [900, 1100], statuses: [206, 200], max: 200, short: true });
+  assert.deepEqual(got, expected(900, 1000));
+  serve(t, 200, 1000);
+  const none = await S.net.fetchBytes('http://m/f', { range: [2000, 2100], statuses: [206, 200], max: 100, short: true });
+  assert.equal(none.length, 0);
+});
+
+test('a range answered with more than asked for is refused, and not read on', async (t) => {
+  const pulled = serve(t, 206, 64 * MiB);
+  await assert.rejects(S.net.fetchBytes('http://m/f', { range: [0, 100], statuses: [206, 200], max: 100 }), (e) => e.kind === 'ErrTooLarge');
+  assert.ok(pulled.n < MiB, 'read ' + pulled.n + ' bytes');
+  const pulled2 = serve(t, 200, 64 * MiB);
+  await assert.rejects(S.net.fetchBytes('http://m/f', { max: 1000 }), (e) => e.kind === 'ErrTooLarge');
+  assert.ok(pulled2.n < MiB, 'read ' + pulled2.n + ' bytes');
+});
+
+test('an unexpected status is an error with the status', async (t) => {
+  serve(t, 404, 10);
+  await assert.rejects(S.net.fetchBytes('http://m/f', { max: 10 }), (e) => e.status === 404);
+});
