@@ -483,9 +483,18 @@
       if (settled && data !== had) save();
       return data;
     };
-    const attachmentURL = async (name) => {
+    // One object URL per attachment, however many <img> show it: each
+    // URL is a copy of the bytes. A failure is not kept (a tap retries).
+    const urls = new Map();
+    const attachmentURL = (name) => {
       const att = rec.attachments.find((a) => a.name === name);
-      return att ? blobURL(await bytes(att), att.contentType) : null;
+      if (!att) return null;
+      if (!urls.has(name)) {
+        const u = bytes(att).then((data) => blobURL(data, att.contentType));
+        u.catch(() => urls.delete(name));
+        urls.set(name, u);
+      }
+      return urls.get(name);
     };
     holder.replaceChildren(h('article', null,
       h('h1', { lang, dir: 'auto' }, rec.title || rec.id),
