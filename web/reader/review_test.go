@@ -23,3 +23,83 @@ func TestBrowserImageOnce(t *testing.T) {
 		t.Errorf("50 <img> of one attachment made %d object URLs, want 1", n)
 	}
 }
+
+// sanitizerCases are hostile article bodies: scripts, handlers, URLs that
+// reach out (CSS, srcset, posters, pings, forms, refreshes), scheme
+// tricks (entities, controls, backslashes, protocol-relative), parser
+// quirks (<image>, foreign content, templates) and deep nesting.
+var sanitizerCases = []string{
+	`<script>document.title='pwned'</script><p onclick="x" onmouseover="x">t</p>`,
+	`<img src=x onerror="document.title='pwned'"><svg onload="document.title='pwned'"></svg>`,
+	`<a href="jav&#x09;ascript:document.title='pwned'">1</a><a href="&#106;avascript:x">2</a><a href=" javascript:x">3</a>`,
+	`<a href="java&#0;script:x">4</a><a href="vbscript:x">5</a><a href="data:text/html,<script>x</script>">6</a>`,
+	`<a href="//evil.example/">7</a><a href="\\evil.example\x">8</a><a href="/rel">9</a><a href="rel">10</a>`,
+	`<a href="https://ok.example/" ping="https://tracker.example/" download="x" style="x">ok</a>`,
+	`<image src="https://tracker.example/a.png"><img srcset="https://tracker.example/b.png 1x" src="a.png">`,
+	`<picture><source srcset="https://tracker.example/c.png"><img src="https://tracker.example/d.png"></picture>`,
+	`<video poster="https://tracker.example/e.png" src="https://tracker.example/f"></video><audio src="https://tracker.example/g"></audio>`,
+	`<table background="https://tracker.example/h.png"><tr><td background="https://tracker.example/i.png" colspan="99999">x</td></tr></table>`,
+	`<div style="background:url(https://tracker.example/j.png)">s</div><style>@import url(https://tracker.example/k.css);</style>`,
+	`<link rel="stylesheet" href="https://tracker.example/l.css"><link rel="prefetch" href="https://tracker.example/m">`,
+	`<meta http-equiv="refresh" content="0;url=https://tracker.example/n"><base href="https://tracker.example/">`,
+	`<form action="https://tracker.example/o"><input type="image" src="https://tracker.example/p.png"><button formaction="https://tracker.example/">b</button></form>`,
+	`<iframe srcdoc="<script>parent.document.title='pwned'</script>"></iframe><object data="https://tracker.example/q"></object><embed src="https://tracker.example/r">`,
+	`<noscript><img src="https://tracker.example/s.png"></noscript><template><img src="https://tracker.example/t.png"></template>`,
+	`<math><mtext><table><mglyph><style><img src=x onerror="document.title='pwned'"></style></mglyph></table></mtext></math>`,
+	`<svg><a href="javascript:x"><text>u</text></a><image href="https://tracker.example/v.png"/></svg>`,
+	`<blockquote cite="https://tracker.example/w"><q cite="https://tracker.example/x">q</q></blockquote><object><param name="movie" value="https://tracker.example/y"></object>`,
+	`<p id="main" name="samizdat-config" class="x">clobber</p><img name="images" src="a.png"><form name="body"></form>`,
+	`<a href="https://ok.example/"><img src="a.png" alt="pic" onload="x" width="9999"></a>`,
+	strings.Repeat("<div>", 2000) + "deep" + strings.Repeat("</div>", 2000),
+}
+
+// TestBrowserSanitizer runs render.sanitize, in Chromium, over hostile
+// bodies and checks what reaches the live page: only allowed elements and
+// attributes, links only to http(s) and mailto, images only from blob:
+// URLs the caller made, no script run, and no request made.
+func TestBrowserSanitizer(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	var cases strings.Builder
+	cases.WriteString("[")
+	for _, c := range sanitizerCases {
+		cases.WriteString(jsString(c) + ",")
+	}
+	cases.WriteString("]")
+	got := eval[[]string](b, `(async () => {
+	  const ok = new Set('p h1 h2 h3 h4 h5 h6 ul ol li blockquote pre code em strong b i u s sub sup br hr figure figcaption table caption thead tbody tfoot tr th td dl dt dd span div small mark abbr q cite time a img'.split(' '));
+	  const attrs = new Set('lang dir title colspan rowspan start href rel target referrerpolicy alt src decoding'.split(' '));
+	  const bad = [];
+	  const made = new Set();
+	  const opts = {
+	    image: (n) => (n === 'a.png' ? { size: 1 } : null),
+	    attachmentURL: (n) => { const u = URL.createObjectURL(new Blob(['x'], { type: 'image/png' })); made.add(u); return u; },
+	  };
+	  const main = document.getElementById('main');
+	  for (const [i, html] of ` + cases.String() + `.entries()) {
+	    const holder = document.createElement('div');
+	    main.append(holder);
+	    const pending = [];
+	    holder.append(samizdat.render.sanitize(html, { ...opts, pending }));
+	    await Promise.allSettled(pending);
+	    for (const el of holder.querySelectorAll('*')) {
+	      const tag = el.localName;
+	      if (!ok.has(tag) || el.namespaceURI !== 'http://www.w3.org/1999/xhtml') bad.push(i + ': element ' + tag);
+	      for (const a of el.attributes) if (!attrs.has(a.name)) bad.push(i + ': attribute ' + tag + ' ' + a.name);
+	      if (tag === 'a' && !/^(https?|mailto):/.test(el.getAttribute('href'))) bad.push(i + ': link ' + el.getAttribute('href'));
+	      if (tag === 'img' && !made.has(el.getAttribute('src'))) bad.push(i + ': image ' + el.getAttribute('src'));
+	      if ((el.getAttribute('colspan') || 0) > 1000) bad.push(i + ': colspan ' + el.getAttribute('colspan'));
+	    }
+	  }
+	  await new Promise((r) => setTimeout(r, 300));
+	  if (document.title === 'pwned') bad.push('a script ran');
+	  if (document.getElementById('main') !== main || !document.getElementById('samizdat-config')) bad.push('the page was clobbered');
+	  return bad;
+	})()`)
+	for _, g := range got {
+		t.Error(g)
+	}
+	b.onlyOrigins(s.srv.URL)
+}
