@@ -65,3 +65,28 @@ test('an unexpected status is an error with the status', async (t) => {
   serve(t, 404, 10);
   await assert.rejects(S.net.fetchBytes('http://m/f', { max: 10 }), (e) => e.status === 404);
 });
+
+test('reading articles keeps none of their blocks, nor a getter per read', async () => {
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const car = new Uint8Array(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'bundle', 'testdata', 'vectors', 'v1-dictionary.car')));
+  const b = await S.bundle.openCAR(car, {});
+  const e = b.entries.find((x) => S.bundle.contentBlocks(b, x).length > 1);
+  assert.ok(e, 'the vector has an article of several blocks');
+  const want = await S.bundle.body(b, e);
+  const fromFile = b.getBlock;
+  let asked = 0;
+  b.getBlock = (...a) => (asked++, fromFile(...a));
+  const net = S.net.create({}, null);
+  let getter = null;
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await net.body(b, e), want);
+    // The bundle lives as long as the page: what one read prefetched must
+    // not stay reachable from it, nor may each read wrap its getter again.
+    getter ??= b.getBlock;
+    assert.equal(b.getBlock, getter, 'read ' + (i + 1) + ' left a getter of its own on the bundle');
+    const before = asked;
+    await b.getBlock(S.bundle.contentBlocks(b, e)[0], S.mf.CODEC.RAW, S.limits.MaxBlockSize);
+    assert.equal(asked, before + 1, 'read ' + (i + 1) + ' left its blocks in memory');
+  }
+});

@@ -139,7 +139,7 @@
       const self = config.self || {};
       if (self.base != null) this._add(self.base, self.kind || 'auto', true);
       for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', false);
-      this.known = new Map(); // publisher → the verified head in use
+      this.fetching = new WeakMap(); // bundle → its blocks being prefetched (prefetched)
       this.say = () => {}; // the onStatus of the follow under way
     }
 
@@ -432,7 +432,6 @@
         }
       }
       await this.store.putHead(pub, head.bytes);
-      this.known.set(pub, head);
       const seen = new Set();
       const articles = [];
       for (const b of bundles) {
@@ -447,41 +446,61 @@
 
     // body and attachment return verified content: S.bundle fetches each
     // span's block through the bundle's getter and checks the content CID.
+    // A body's blocks are fetched a few at a time first (prefetch), and
+    // let go of once it is read: the bundle lives as long as the page.
     async body(bundle, entry) {
-      await this.prefetch(bundle, S.bundle.contentBlocks(bundle, entry, { attachments: false }));
-      return S.bundle.body(bundle, entry);
+      const { blocks } = this.prefetched(bundle);
+      const mine = await this.prefetch(bundle, S.bundle.contentBlocks(bundle, entry, { attachments: false }));
+      try {
+        return await S.bundle.body(bundle, entry);
+      } finally {
+        for (const [k, p] of mine) if (blocks.get(k) === p) blocks.delete(k);
+      }
     }
 
     async attachment(bundle, entry, att) {
       return S.bundle.attachment(bundle, entry, att);
     }
 
-    // prefetch fetches an article's blocks a few at a time, so a long
-    // body's blocks arrive in parallel; S.bundle then finds them cached.
+    // prefetched returns a bundle's blocks being prefetched (CID string →
+    // Promise of the bytes, or null), where its getter, wrapped once,
+    // looks first; and the getter it wrapped.
+    prefetched(bundle) {
+      let p = this.fetching.get(bundle);
+      if (p) return p;
+      p = { blocks: new Map(), get: bundle.getBlock };
+      this.fetching.set(bundle, p);
+      bundle.getBlock = async (cid, codec, max) => {
+        const hit = p.blocks.get(S.mf.cidString(cid));
+        const data = hit && (await hit);
+        if (!data) return p.get(cid, codec, max);
+        await S.mf.checkBlock(cid, data, codec, max);
+        return data;
+      };
+      return p;
+    }
+
+    // prefetch fetches blocks a few at a time, so a long body's blocks
+    // arrive in parallel, into the bundle's prefetched map; it returns
+    // the entries it added.
     async prefetch(bundle, cids) {
-      if (cids.length < 2) return;
-      const cache = new Map();
-      const get = bundle.getBlock;
+      const mine = new Map();
+      if (cids.length < 2) return mine;
+      const { blocks, get } = this.prefetched(bundle);
       let i = 0;
       const worker = async () => {
         while (i < cids.length) {
           const c = cids[i++];
           const k = S.mf.cidString(c);
-          if (!cache.has(k)) cache.set(k, get(c, S.mf.CODEC.RAW, L.MaxBlockSize).catch(() => null));
-          await cache.get(k);
+          if (!blocks.has(k)) {
+            mine.set(k, get(c, S.mf.CODEC.RAW, L.MaxBlockSize).catch(() => null));
+            blocks.set(k, mine.get(k));
+          }
+          await blocks.get(k);
         }
       };
       await Promise.all(Array.from({ length: Math.min(FETCH_PARALLEL, cids.length) }, worker));
-      bundle.getBlock = async (cid, codec, max) => {
-        const hit = cache.get(S.mf.cidString(cid));
-        const data = hit && (await hit);
-        if (data) {
-          await S.mf.checkBlock(cid, data, codec, max);
-          return data;
-        }
-        return get(cid, codec, max);
-      };
-      bundle.restoreGetter = () => (bundle.getBlock = get);
+      return mine;
     }
   }
 
