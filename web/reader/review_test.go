@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -102,4 +104,27 @@ func TestBrowserSanitizer(t *testing.T) {
 		t.Error(g)
 	}
 	b.onlyOrigins(s.srv.URL)
+}
+
+// TestBrowserStoreFull: a store that cannot keep blocks (full: IndexedDB
+// aborts the write, as it does past the origin's quota) costs the next
+// visit some fetching, not this one its articles. The blocks are a cache.
+func TestBrowserStoreFull(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	full := `(() => {
+	  const put = IDBObjectStore.prototype.put;
+	  IDBObjectStore.prototype.put = function (...a) {
+	    const r = put.apply(this, a);
+	    if (this.name === 'blocks') this.transaction.abort();
+	    return r;
+	  };
+	})()`
+	if _, err := chromedp.Call(b.ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: full}); err != nil {
+		t.Fatal(err)
+	}
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	b.click("Harbour reopens")
+	b.waitText(textPlain)
 }

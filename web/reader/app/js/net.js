@@ -371,6 +371,17 @@
       };
     }
 
+    // keep stores a verified block for the next visit. The store is a
+    // cache: one that cannot keep it (full, refused) costs that visit a
+    // fetch, and this one nothing.
+    async keep(cid, data) {
+      try {
+        await this.store.putBlock(S.mf.cidString(cid), data);
+      } catch (e) {
+        // not kept
+      }
+    }
+
     // openBundle verifies a bundle's metadata (S.bundle.open), fetching its
     // blocks from the mirrors, and keeps those blocks in the store.
     async openBundle(pub, root, authority) {
@@ -383,7 +394,7 @@
       };
       const b = await S.bundle.open(root, getBlock, { publisher: pub, authority });
       loc.settle(b);
-      for (const [cid, data] of metadata) await this.store.putBlock(S.mf.cidString(cid), data);
+      for (const [cid, data] of metadata) await this.keep(cid, data);
       // Content is fetched by article, never kept as blocks.
       b.getBlock = (cid, codec, max) => this.block(cid, codec, max, loc);
       return b;
@@ -417,7 +428,7 @@
         if (e instanceof S.VerifyError) e.mirror ??= mirror.url;
         throw e;
       });
-      await this.store.putBlock(S.mf.cidString(head.catalog), catData);
+      await this.keep(head.catalog, catData);
       const bundles = [];
       let authority = head.document || null;
       for (const root of catalog.bundles.slice(0, MAX_BUNDLES)) {
