@@ -118,9 +118,11 @@ func Page(o Options, served bool) (page []byte, csp string, err error) {
 	if !served {
 		out = dropServed(out)
 	}
-	// One pass, so that no replacement is searched for markers again.
+	// One pass, so that no replacement is searched for markers again. The
+	// CSP sits in an attribute, where the parser would decode a character
+	// reference in a mirror's URL ("&quot"): escaped, it reads as sent.
 	out = strings.NewReplacer(
-		"{{CSP}}", csp,
+		"{{CSP}}", attrEscaper.Replace(csp),
 		"{{STYLE}}", string(style),
 		"{{SCRIPT}}", string(script),
 		"{{CONFIG}}", string(cfg),
@@ -177,6 +179,9 @@ func dropServed(s string) string {
 	}
 	return strings.Join(out, "")
 }
+
+// attrEscaper escapes text for a double-quoted attribute value.
+var attrEscaper = strings.NewReplacer("&", "&amp;", `"`, "&quot;")
 
 func hash(b []byte) string {
 	sum := sha256.Sum256(b)
@@ -265,11 +270,11 @@ func (o Options) check() error {
 // NormalizeMirror checks a mirror's base URL and returns it with a
 // trailing slash. It must be an absolute http or https URL without user
 // information, query or fragment, whose text cannot break out of a CSP
-// source expression.
+// source expression nor widen it (a '*' host is any host).
 func NormalizeMirror(s string) (string, error) {
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
-		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, " ;,'\"\\\t\r\n<>") {
+		u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(s, " ;,'\"\\\t\r\n<>*") {
 		return "", fmt.Errorf("%w: %q", ErrBadMirror, s)
 	}
 	if !strings.HasSuffix(u.Path, "/") {

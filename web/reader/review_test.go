@@ -1,6 +1,7 @@
 package reader
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/samizdat/samizdat/bundle"
+	"golang.org/x/net/html"
 )
 
 // TestBrowserImageOnce: an article that shows one attachment many times
@@ -127,4 +129,49 @@ func TestBrowserStoreFull(t *testing.T) {
 	b.waitText("Harbour reopens")
 	b.click("Harbour reopens")
 	b.waitText(textPlain)
+}
+
+// TestMirrorCSP: a mirror URL widens the CSP by exactly its own origin
+// and path: no wildcard host, and the CSP in the page's meta element is,
+// once the HTML parser has read it (character references decoded), the
+// one the server sends.
+func TestMirrorCSP(t *testing.T) {
+	for _, u := range []string{"http://*/", "https://*.example/", "https://a.example/*/"} {
+		if n, err := NormalizeMirror(u); err == nil {
+			t.Errorf("mirror %q accepted as %q", u, n)
+		}
+	}
+	page, csp, err := Page(Options{Mirrors: []Mirror{{URL: "https://a.example/&quot/&lt/&amp/"}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var meta string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "meta" {
+			var equiv, content string
+			for _, a := range n.Attr {
+				switch a.Key {
+				case "http-equiv":
+					equiv = a.Val
+				case "content":
+					content = a.Val
+				}
+			}
+			if strings.EqualFold(equiv, "Content-Security-Policy") {
+				meta = content
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if meta != csp {
+		t.Errorf("the page's meta CSP reads\n%s\nthe server's is\n%s", meta, csp)
+	}
 }
