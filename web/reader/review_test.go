@@ -82,7 +82,7 @@ func TestBrowserSanitizer(t *testing.T) {
 	    attachmentURL: (n) => { const u = URL.createObjectURL(new Blob(['x'], { type: 'image/png' })); made.add(u); return u; },
 	  };
 	  const main = document.getElementById('main');
-	  for (const [i, html] of ` + cases.String() + `.entries()) {
+	  for (const [i, html] of `+cases.String()+`.entries()) {
 	    const holder = document.createElement('div');
 	    main.append(holder);
 	    const pending = [];
