@@ -2,6 +2,8 @@ package reader
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -174,4 +176,25 @@ func TestMirrorCSP(t *testing.T) {
 	if meta != csp {
 		t.Errorf("the page's meta CSP reads\n%s\nthe server's is\n%s", meta, csp)
 	}
+}
+
+// TestBrowserStaticTwoBundles: a static copy of two bundles that carry
+// the same publisher document: both bundles' articles are listed, on the
+// first visit and on a return visit (blocks the store already holds are
+// not fetched, and must not shift where the others are looked for).
+func TestBrowserStaticTwoBundles(t *testing.T) {
+	s := newSite(t, siteOptions{newer: true})
+	srv := httptest.NewServer(http.FileServer(http.Dir(s.static(t))))
+	defer srv.Close()
+	b := newBrowser(t)
+	for _, visit := range []string{"first", "return"} {
+		b.open(srv.URL + "/")
+		b.waitText(titleNewer)
+		b.waitFor(visit+" visit: the older bundle's articles", `document.body.innerText.includes("Harbour reopens")`, 20*time.Second)
+		if strings.Contains(b.text(), "skipped") || strings.Contains(b.text(), "Skipped") {
+			t.Errorf("%s visit: a bundle was skipped:\n%s", visit, b.text())
+		}
+	}
+	b.click("Harbour reopens")
+	b.waitText(textPlain)
 }

@@ -350,20 +350,23 @@
     }
 
     // locator tells a static mirror where a bundle's blocks are: the
-    // metadata blocks are asked for in the file's order (bundle-format.md
-    // §4, §9: envelope, document, manifest, dictionary, pages), the
-    // content blocks by their place in the verified block list.
+    // metadata blocks by the order S.bundle.open asks for them, which is
+    // the file's (bundle-format.md §4, §9: envelope, document, manifest,
+    // dictionary, pages), each new one in the next place; the content
+    // blocks by their place in the verified block list. Every block asked
+    // for is noted, also one the store holds (then never fetched), so the
+    // places after it stay right.
     locator(root) {
-      let next = 0;
-      let positions = null;
+      let positions = new Map(); // CID string → place in the bundle file
       return {
         root,
+        asked(cid) {
+          const k = S.mf.cidString(cid);
+          if (!positions.has(k)) positions.set(k, positions.size);
+        },
         position(cid) {
-          if (positions) {
-            const p = positions.get(S.mf.cidString(cid));
-            return p === undefined ? -1 : p;
-          }
-          return next++;
+          const p = positions.get(S.mf.cidString(cid));
+          return p === undefined ? -1 : p;
         },
         settle(bundle) {
           positions = new Map(bundle.blocks().map((c, i) => [S.mf.cidString(c), i]));
@@ -388,6 +391,7 @@
       const loc = this.locator(root);
       const metadata = [];
       const getBlock = async (cid, codec, max) => {
+        loc.asked(cid);
         const data = await this.block(cid, codec, max, loc);
         metadata.push([cid, data]);
         return data;
