@@ -90,3 +90,68 @@ test('reading articles keeps none of their blocks, nor a getter per read', async
     assert.equal(asked, before + 1, 'read ' + (i + 1) + ' left its blocks in memory');
   }
 });
+
+// The head lookup, with heads the Go code signed (node/testdata/browser):
+// root-valid is sequence 5, root-seq6 sequence 6, one publisher.
+const fs = require('node:fs');
+const path = require('node:path');
+const headDir = path.join(__dirname, '..', '..', '..', 'node', 'testdata', 'browser');
+const heads = JSON.parse(fs.readFileSync(path.join(headDir, 'heads.json'), 'utf8'));
+const headOf = (name) => {
+  const v = heads.find((h) => h.name === name);
+  return { bytes: new Uint8Array(fs.readFileSync(path.join(headDir, v.file))), pub: v.publisher };
+};
+
+// memStore is the part of the store the head lookup uses.
+function memStore() {
+  const heads = new Map();
+  return {
+    heads,
+    getHead: async (pub) => heads.get(pub) || null,
+    putHead: async (pub, b) => void heads.set(pub, b),
+  };
+}
+
+// mirrorsServing replaces fetch: each mirror answers its head (or never).
+function mirrorsServing(t, answers) {
+  const saved = globalThis.fetch;
+  t.after(() => (globalThis.fetch = saved));
+  globalThis.fetch = (url, init) => {
+    const a = answers[new URL(url).origin];
+    if (a === 'never') return new Promise((_, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    return Promise.resolve(new Response(a, { status: 200 }));
+  };
+}
+
+test('a mirror that never answers delays the head lookup by the grace, not the timeout', async (t) => {
+  const older = headOf('root-valid'), newer = headOf('root-seq6');
+  mirrorsServing(t, { 'http://a': older.bytes, 'http://b': 'never', 'http://c': newer.bytes });
+  const net = S.net.create({ mirrors: [{ url: 'http://a/' }, { url: 'http://b/' }, { url: 'http://c/' }] }, memStore());
+  net.headGrace = 100;
+  const t0 = Date.now();
+  const { head, mirror } = await net.newestHead(older.pub);
+  assert.ok(Date.now() - t0 < 5000, 'took ' + (Date.now() - t0) + ' ms');
+  assert.equal(head.seq, 6n);
+  assert.equal(mirror.url, 'http://c/');
+});
+
+test('mirrors that offer only older heads: the stored head stands', async (t) => {
+  const older = headOf('root-valid'), newer = headOf('root-seq6');
+  const store = memStore();
+  store.heads.set(older.pub, newer.bytes);
+  mirrorsServing(t, { 'http://a': older.bytes });
+  const net = S.net.create({ mirrors: [{ url: 'http://a/' }] }, store);
+  const { head, mirror } = await net.newestHead(older.pub);
+  assert.equal(head.seq, 6n, 'rolled back to the mirror\'s older head');
+  assert.equal(mirror.url, 'http://a/');
+});
+
+test('the high-water mark never goes back, whoever stores last', async () => {
+  const older = headOf('root-valid'), newer = headOf('root-seq6');
+  const store = memStore();
+  const net = S.net.create({ mirrors: [] }, store);
+  const parse = (h) => S.trust.parseHead(h.bytes, h.pub, { now: Date.now() });
+  await net.storeHead(older.pub, await parse(newer));
+  await net.storeHead(older.pub, await parse(older)); // a slower tab
+  assert.deepEqual(store.heads.get(older.pub), newer.bytes);
+});

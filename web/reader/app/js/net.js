@@ -141,6 +141,7 @@
       for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', false);
       this.fetching = new WeakMap(); // bundle → its blocks being prefetched (prefetched)
       this.say = () => {}; // the onStatus of the follow under way
+      this.headGrace = HEAD_GRACE_MS;
     }
 
     _add(url, kind, own) {
@@ -234,17 +235,20 @@
         }
       }
       const mirrors = this.ordered();
-      const results = await Promise.allSettled(mirrors.map((m) => this.fetchHead(m, pub)));
+      const results = await settleSoon(mirrors.map((m) => this.fetchHead(m, pub)), this.headGrace);
       let from = null;
+      let answered = null; // a mirror that answered with a valid head, older or not
       const tried = [];
       results.forEach((r, i) => {
         const m = mirrors[i];
-        if (r.status === 'rejected') {
-          this._bad(m, r.reason);
-          tried.push({ url: m.url, error: String(r.reason.message || r.reason) });
+        if (r.status !== 'fulfilled') {
+          if (r.status === 'rejected') this._bad(m, r.reason);
+          const why = r.status === 'rejected' ? String(r.reason.message || r.reason) : 'too slow';
+          tried.push({ url: m.url, error: why });
           return;
         }
         this._ok(m);
+        answered ??= m;
         const verdict = S.trust.supersedes(held, r.value);
         if (verdict === null) {
           held = r.value;
@@ -255,12 +259,32 @@
           onStatus && onStatus('refused', { mirror: m.url, kind: verdict });
         }
       });
+      // Every mirror that answered offered an older head (or another at
+      // the stored number): the stored head stands, and its content is
+      // asked of them as of any mirror.
+      if (!from && held && answered) from = answered;
       if (!from) {
         const u = new Unreachable('head', tried);
         u.stored = held;
         throw u;
       }
       return { head: held, mirror: from };
+    }
+
+    // storeHead stores head as the publisher's high-water mark, unless the
+    // store holds a newer one by now (another tab of the app followed the
+    // same publisher meanwhile): the mark never goes back.
+    async storeHead(pub, head) {
+      const stored = await this.store.getHead(pub);
+      if (stored) {
+        try {
+          const cur = await S.trust.parseHead(stored, pub, { now: Date.now() });
+          if (S.trust.supersedes(cur, head) !== null) return;
+        } catch (e) {
+          // a stored head that no longer parses is no mark (as Go's rule)
+        }
+      }
+      await this.store.putHead(pub, head.bytes);
     }
 
     // block fetches one block by CID from any mirror, checked against the
@@ -446,7 +470,7 @@
           say('skipped', { root: S.mf.cidString(root), error: String(e.message || e) });
         }
       }
-      await this.store.putHead(pub, head.bytes);
+      await this.storeHead(pub, head);
       const seen = new Set();
       const articles = [];
       for (const b of bundles) {
@@ -517,6 +541,39 @@
       await Promise.all(Array.from({ length: Math.min(FETCH_PARALLEL, cids.length) }, worker));
       return mine;
     }
+  }
+
+  // HEAD_GRACE is how long the head lookup waits for the other mirrors
+  // once one has answered: a mirror that blackholes requests delays a
+  // reader by this much, not by the whole request timeout.
+  const HEAD_GRACE_MS = 3000;
+
+  // settleSoon is Promise.allSettled that stops waiting grace ms after the
+  // first promise fulfils; those still pending then are 'pending'.
+  function settleSoon(promises, grace) {
+    const out = promises.map(() => ({ status: 'pending' }));
+    return new Promise((resolve) => {
+      let left = promises.length;
+      let timer = null;
+      const done = () => {
+        clearTimeout(timer);
+        resolve(out.map((r) => ({ ...r })));
+      };
+      if (!left) return done();
+      promises.forEach((p, i) => {
+        p.then(
+          (value) => {
+            out[i] = { status: 'fulfilled', value };
+            timer ??= setTimeout(done, grace);
+          },
+          (reason) => {
+            out[i] = { status: 'rejected', reason };
+          },
+        ).finally(() => {
+          if (--left === 0) done();
+        });
+      });
+    });
   }
 
   S.net = { create: (config, store) => new Net(config, store), Unreachable, base, fetchBytes };
