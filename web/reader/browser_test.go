@@ -338,3 +338,30 @@ func TestBrowserStale(t *testing.T) {
 	b.waitText("Harbour reopens")
 	b.waitFor("the stale notice", "document.querySelector('[data-stale]')", 10*time.Second)
 }
+
+// TestBrowserLanguageAndLowBandwidth: the interface in Persian lays out
+// right to left; in low-bandwidth mode an article's image waits for a tap,
+// showing its size, and no attachment is fetched before.
+func TestBrowserLanguageAndLowBandwidth(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/#/settings")
+	b.waitFor("the settings", "document.querySelector('select#lang') && document.querySelector('input[type=checkbox]')", 30*time.Second)
+	eval[bool](b, `(() => { const s = document.querySelector('select#lang'); s.value = 'fa'; s.dispatchEvent(new Event('change')); return true; })()`)
+	b.waitFor("the Persian interface", "document.documentElement.lang === 'fa' && document.documentElement.dir === 'rtl'", 10*time.Second)
+	eval[bool](b, `(() => { const c = document.querySelector('input[type=checkbox]'); c.click(); return c.checked; })()`)
+	b.screenshot("reader-settings-fa")
+
+	// The image of the Persian article: a tap away, its size shown.
+	b.open(s.srv.URL + "/" + articleHref(publisher, "fa-university"))
+	b.waitText(textRTL)
+	b.waitFor("the tap-to-load button", "document.querySelector('button.img-tap')", 10*time.Second)
+	if n := eval[int](b, "[...document.images].filter(i => i.src.startsWith('blob:')).length"); n != 0 {
+		t.Errorf("%d images shown before a tap", n)
+	}
+	b.click(eval[string](b, "document.querySelector('button.img-tap').textContent"))
+	b.waitFor("the image after the tap", `[...document.images].some(i => i.src.startsWith('blob:') && i.naturalWidth === 4)`, 30*time.Second)
+	// The setting is kept in the store.
+	b.open(s.srv.URL + "/")
+	b.waitFor("the Persian interface after a reload", "document.documentElement.dir === 'rtl'", 10*time.Second)
+}
