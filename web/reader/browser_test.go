@@ -365,3 +365,36 @@ func TestBrowserLanguageAndLowBandwidth(t *testing.T) {
 	b.open(s.srv.URL + "/")
 	b.waitFor("the Persian interface after a reload", "document.documentElement.dir === 'rtl'", 10*time.Second)
 }
+
+// TestBrowserSingleFileFromDisk: the single file, saved and opened from
+// disk (file://), reads a publisher whose root key signs its heads from a
+// stock IPFS trustless gateway, which has no samizdat head path: the page
+// falls back to the head's IPNS record, reads cross-origin, and verifies.
+func TestBrowserSingleFileFromDisk(t *testing.T) {
+	s := newSite(t, siteOptions{rootSigned: true, ipfsOnly: true})
+	page, csp, err := Page(Options{Publishers: []Publisher{{ID: publisher}}, Mirrors: []Mirror{{URL: s.srv.URL, Kind: KindGateway}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(csp, "connect-src "+s.srv.URL+"/") {
+		t.Fatalf("the single file's CSP does not name its mirror: %s", csp)
+	}
+	file := filepath.Join(t.TempDir(), SingleFile)
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	b.open("file://" + file)
+	b.click("Harbour reopens")
+	b.waitText(textPlain)
+	b.onlyOrigins("file://", s.srv.URL)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var ipns bool
+	for _, r := range b.requests {
+		ipns = ipns || strings.Contains(r, "/ipns/"+publisher)
+	}
+	if !ipns {
+		t.Error("the head did not come from the IPNS record path")
+	}
+}

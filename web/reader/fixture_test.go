@@ -115,6 +115,12 @@ type siteOptions struct {
 	newer    bool              // publish a second bundle too (head seq 2)
 	mirrors  []Mirror          // other mirrors the page lists
 	arts     []*bundle.Article // the first bundle's articles (default: articles)
+	// rootSigned: the root key signs the heads (bare IPNS records), as an
+	// IPFS-only gateway can serve them.
+	rootSigned bool
+	// ipfsOnly: serve only what a stock IPFS trustless gateway serves
+	// (/ipfs/, /ipns/), not samizdat's head path.
+	ipfsOnly bool
 }
 
 func newSite(t testing.TB, o siteOptions) *site {
@@ -126,8 +132,11 @@ func newSite(t testing.TB, o siteOptions) *site {
 		t.Fatal(err)
 	}
 	doc := document(t)
-	svc, err := mirror.Start(ctx, repo, node.Config{Serve: true},
-		mirror.Options{Key: headKey, Authority: doc, HeadValidity: o.validity})
+	mo := mirror.Options{Key: headKey, Authority: doc, HeadValidity: o.validity}
+	if o.rootSigned {
+		mo.Key, mo.Authority = rootKey, nil
+	}
+	svc, err := mirror.Start(ctx, repo, node.Config{Serve: true}, mo)
 	if err != nil {
 		repo.Close()
 		t.Fatal(err)
@@ -152,7 +161,7 @@ func newSite(t testing.TB, o siteOptions) *site {
 		s.publish(t, 2, []*bundle.Article{{ID: "en-newer", Title: titleNewer, Lang: "en",
 			Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("Newer text.")}})
 	}
-	s.srv = httptest.NewServer(s.handler(t, o.mirrors))
+	s.srv = httptest.NewServer(s.handler(t, o.mirrors, o.ipfsOnly))
 	return s
 }
 
@@ -197,7 +206,7 @@ func packFile(t testing.TB, path string, opts bundle.PackOptions, arts []*bundle
 }
 
 // handler is the gateway with the reader at /, as cmd/samizdat mounts them.
-func (s *site) handler(t testing.TB, mirrors []Mirror) http.Handler {
+func (s *site) handler(t testing.TB, mirrors []Mirror, ipfsOnly bool) http.Handler {
 	t.Helper()
 	gw, err := s.svc.Node().Gateway(node.GatewayConfig{})
 	if err != nil {
@@ -210,6 +219,9 @@ func (s *site) handler(t testing.TB, mirrors []Mirror) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", gw)
 	mux.Handle("/ipns/", gw)
+	if ipfsOnly {
+		return mux
+	}
 	mux.Handle(node.HeadPath, gw)
 	mux.Handle("/", app)
 	return mux

@@ -214,7 +214,10 @@
         bytes = await fetchBytes(m.url + 'samizdat/heads/' + pub,
           { accept: 'application/vnd.samizdat.head', max: L.MaxHeadSize });
       } catch (e) {
-        if (e.status !== 404) throw e;
+        // A 404, or a failure with no status at all: an IPFS gateway
+        // answers a path it does not know with a 404 that carries no CORS
+        // headers, which a browser reports as a network error.
+        if (e.status !== 404 && !(e instanceof TypeError)) throw e;
         bytes = await fetchBytes(m.url + 'ipns/' + pub + '?format=ipns-record',
           { accept: 'application/vnd.ipfs.ipns-record', max: L.MaxHeadSize });
       }
