@@ -5,8 +5,6 @@ import (
 	"net"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -14,23 +12,10 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/samizdat/samizdat/internal/browsertest"
 )
 
-// chromium returns the browser to drive, or skips the test when there is
-// none, unless SAMIZDAT_REQUIRE_BROWSER is set (as CI sets it).
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SAMIZDAT_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium found, and SAMIZDAT_REQUIRE_BROWSER is set")
-	}
-	t.Skip("no chromium found (set SAMIZDAT_REQUIRE_BROWSER to make this a failure)")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // deadPort returns a loopback port nothing listens on.
 func deadPort(t *testing.T) string {

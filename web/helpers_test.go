@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"sync"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/browsertest"
 	"github.com/samizdat/samizdat/node"
 	"github.com/samizdat/samizdat/web/search"
 )
@@ -25,21 +23,7 @@ func testKey(seed byte) ed25519.PrivateKey {
 
 func pubID(k ed25519.PrivateKey) string { return bundle.PublisherID(k.Public().(ed25519.PublicKey)) }
 
-// testPNG is a small opaque image: a browser that loads it reports a
-// natural width of 4.
-func testPNG(t testing.TB) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
-	for x := range 4 {
-		for y := range 3 {
-			img.Set(x, y, color.RGBA{200, 30, 30, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func testPNG(t testing.TB) []byte { return browsertest.PNG(t) }
 
 // Article IDs of the fixture.
 const (

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/samizdat/samizdat/internal/browsertest"
 	"github.com/samizdat/samizdat/node"
 )
 
@@ -30,21 +30,7 @@ func readAll(t testing.TB, res *http.Response) []byte {
 	return b
 }
 
-// chromium returns the browser to drive, or skips the test when there is
-// none, unless SAMIZDAT_REQUIRE_BROWSER is set (as CI sets it).
-func chromium(t testing.TB) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SAMIZDAT_REQUIRE_BROWSER") != "" {
-		t.Fatal("no chromium found, and SAMIZDAT_REQUIRE_BROWSER is set")
-	}
-	t.Skip("no chromium found (set SAMIZDAT_REQUIRE_BROWSER to make this a failure)")
-	return ""
-}
+func chromium(t testing.TB) string { return browsertest.Chromium(t) }
 
 // browser is one headless Chromium with its own profile, recording every
 // request it makes.

@@ -5,9 +5,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
-	"image"
-	"image/color"
-	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/browsertest"
 	"github.com/samizdat/samizdat/mirror"
 	"github.com/samizdat/samizdat/node"
 )
@@ -60,21 +58,7 @@ func document(t testing.TB) *bundle.Authority {
 	return doc
 }
 
-// testPNG is a small opaque image: a browser that shows it reports a
-// natural width of 4.
-func testPNG(t testing.TB) []byte {
-	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
-	for x := range 4 {
-		for y := range 3 {
-			img.Set(x, y, color.RGBA{200, 30, 30, 255})
-		}
-	}
-	var buf bytes.Buffer
-	if err := png.Encode(&buf, img); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func testPNG(t testing.TB) []byte { return browsertest.PNG(t) }
 
 // articles are the first bundle's: plain text, right-to-left HTML with an
 // image, Markdown, a short raw body the tamper test alters, and a hostile
