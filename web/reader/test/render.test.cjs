@@ -176,8 +176,10 @@ test('markdown takes linear time on pathological input', () => {
     const t0 = performance.now();
     md(input);
     const ms = performance.now() - t0;
-    // Quadratic work at this size takes minutes; linear, milliseconds.
-    assert.ok(ms < 2000, name + ' took ' + Math.round(ms) + ' ms');
+    // Quadratic work at this size takes minutes; linear, milliseconds. The
+    // bound catches only the catastrophic case, with room for a loaded
+    // CI machine: it is no speed target.
+    assert.ok(ms < 30000, name + ' took ' + Math.round(ms) + ' ms');
   }
 });
 
@@ -387,7 +389,9 @@ test('markdown bounds the nesting of images and links', () => {
     let out;
     assert.doesNotThrow(() => (out = md(input)), name);
     const ms = performance.now() - t0;
-    assert.ok(ms < 1000, name + ' took ' + Math.round(ms) + ' ms');
+    // As above: only the catastrophic case (the stack overflow is the
+    // sharper check, and doesNotThrow makes it).
+    assert.ok(ms < 30000, name + ' took ' + Math.round(ms) + ' ms');
     wellFormed(out, input);
   }
   // Within the bound, nesting renders as before: the outer image.
