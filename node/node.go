@@ -22,6 +22,12 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	libp2pwebrtc "github.com/libp2p/go-libp2p/p2p/transport/webrtc"
+	"github.com/libp2p/go-libp2p/p2p/transport/websocket"
+	webtransport "github.com/libp2p/go-libp2p/p2p/transport/webtransport"
 	"github.com/samizdat/samizdat/bundle"
 	"golang.org/x/time/rate"
 )
@@ -30,8 +36,17 @@ import (
 // not serve blocks: a private reader.
 type Config struct {
 	// Listen lists multiaddrs to listen on, e.g. /ip4/127.0.0.1/tcp/0,
-	// /ip4/127.0.0.1/udp/0/quic-v1 or /ip4/127.0.0.1/tcp/0/ws.
+	// /ip4/127.0.0.1/udp/0/quic-v1, /ip4/127.0.0.1/tcp/0/ws or
+	// /ip4/0.0.0.0/tcp/443/tls/ws (libp2p inside TLS WebSocket, which a
+	// network sees as HTTPS).
 	Listen []string
+	// TLSCert and TLSKey are PEM files of the certificate (with its chain)
+	// and key the /tls/ws listeners show, read again when they change.
+	// Without them the node makes a self-signed certificate once and keeps
+	// it in the repo (tls-cert.pem, tls-key.pem). Every node dials /tls/ws
+	// addresses, whatever certificate they show: the peer ID inside is
+	// what is checked (docs/protocol.md §3).
+	TLSCert, TLSKey string
 	// Serve makes the node answer other peers' bitswap wants from its
 	// repo. Readers leave it off: a reader does not reveal what it holds.
 	Serve bool
@@ -105,9 +120,11 @@ type Node struct {
 	closeOnce sync.Once
 }
 
-// New starts a node on repo. Transports: TCP, QUIC and WebSocket; security:
-// Noise and TLS; a resource manager with explicit limits and a connection
-// manager; relay client and hole punching on.
+// New starts a node on repo. Transports: TCP, QUIC, WebSocket (plain and
+// over TLS: /tls/ws, dialled before a peer's other addresses),
+// WebTransport and WebRTC; security: Noise and TLS; a resource manager
+// with explicit limits and a connection manager; relay client and hole
+// punching on.
 //
 // Lifetimes: ctx bounds only the work New does before it returns (the
 // DHT's first bootstrap). Everything that outlives New (pubsub, bitswap,
@@ -118,7 +135,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	opts, err := hostOptions(repo, cfg)
+	opts, err := hostOptions(repo, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +199,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 }
 
 // hostOptions returns the libp2p options of a node on repo with cfg.
-func hostOptions(repo *Repo, cfg Config) ([]libp2p.Option, error) {
+func hostOptions(repo *Repo, cfg Config, log *slog.Logger) ([]libp2p.Option, error) {
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
 	addServerLimits(&limits)
@@ -194,8 +211,30 @@ func hostOptions(repo *Repo, cfg Config) ([]libp2p.Option, error) {
 	if err != nil {
 		return nil, err
 	}
+	wsOpts := []any{websocket.WithTLSClientConfig(clientTLSConfig())}
+	tlsws, err := listensTLSWS(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	if tlsws || cfg.TLSCert != "" || cfg.TLSKey != "" {
+		// Given files are checked even without a /tls/ws listener, so a
+		// bad one is refused at once, not on a later change of --listen.
+		conf, err := serverTLSConfig(repo.dir, cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		wsOpts = append(wsOpts, websocket.WithTLSConfig(conf))
+	}
 	opts := []libp2p.Option{
 		libp2p.Identity(repo.key),
+		// libp2p's default transports, the WebSocket one with the outer
+		// TLS of /tls/ws (tlsws.go).
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.Transport(websocket.New, wsOpts...),
+		libp2p.Transport(webtransport.New),
+		libp2p.Transport(libp2pwebrtc.New),
+		libp2p.SwarmOpts(swarm.WithDialRanker(dialRanker)),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
 		libp2p.EnableHolePunching(),
