@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	ma "github.com/multiformats/go-multiaddr"
@@ -50,7 +51,9 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 	if id, err = bundle.NormalizePublisherID(id); err != nil {
 		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
-	peers := append([]string(nil), extra...)
+	// The operator's own addresses first, then the node's; in each, the
+	// TLS WebSocket ones first (see linkAddrs).
+	peers := node.TLSWSFirst(extra)
 	peers = append(peers, linkAddrs(*repoDir)...)
 	if len(peers) > node.MaxLinkPeers {
 		peers = peers[:node.MaxLinkPeers]
@@ -75,7 +78,11 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 
 // linkAddrs returns the libp2p addresses from the repo's addrs file
 // (written by serve), those a reader elsewhere can dial first: public,
-// then private, then loopback ones.
+// then private, then loopback ones, and in each the TLS WebSocket ones
+// first: when the link is cut to its length bound those stay, and a
+// reader that dials addresses in the order given (ours dial a peer's TLS
+// WebSocket addresses first whatever the order: parsePeers, node's dial
+// ranker) tries first the path that looks like HTTPS.
 func linkAddrs(dir string) []string {
 	data, err := os.ReadFile(filepath.Join(dir, addrsFile))
 	if err != nil {
@@ -100,5 +107,5 @@ func linkAddrs(dir string) []string {
 			private = append(private, s)
 		}
 	}
-	return append(append(public, private...), loopback...)
+	return slices.Concat(node.TLSWSFirst(public), node.TLSWSFirst(private), node.TLSWSFirst(loopback))
 }

@@ -1,19 +1,23 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 	"github.com/samizdat/samizdat/mirror"
@@ -30,7 +34,36 @@ const (
 	authorityPathFile = "publisher-authority" // the path of the publisher document serve was given
 )
 
-var defaultListen = []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4002/ws"}
+// defaultListen is where serve listens unless told: TCP and QUIC on 4001,
+// WebSocket on 4002 (for a reverse proxy or a browser), and libp2p over
+// TLS WebSocket, the path that looks like HTTPS, on 443 if the process
+// may bind it (root, or CAP_NET_BIND_SERVICE) and it is free, else on 4443.
+func defaultListen(e *env) []string {
+	port := tlsWSPort
+	if !canBind(port) {
+		e.log.Info("TLS WebSocket on the fallback port: 443 cannot be bound (not root, no CAP_NET_BIND_SERVICE, or in use)", "port", tlsWSFallbackPort)
+		port = tlsWSFallbackPort
+	}
+	return []string{"/ip4/0.0.0.0/tcp/4001", "/ip4/0.0.0.0/udp/4001/quic-v1", "/ip4/0.0.0.0/tcp/4002/ws",
+		fmt.Sprintf("/ip4/0.0.0.0/tcp/%d/tls/ws", port)}
+}
+
+// Ports of the default TLS WebSocket listener.
+const (
+	tlsWSPort         = 443
+	tlsWSFallbackPort = 4443
+)
+
+// canBind reports whether the process can listen on TCP port on every
+// IPv4 address now: it tries, and lets go at once.
+var canBind = func(port int) bool {
+	ln, err := net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port))
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
 
 // serveOptions is what `samizdat serve` was asked to do.
 type serveOptions struct {
@@ -79,7 +112,9 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 	fs.Var(&relays, "relay", "multiaddr of a circuit relay to reserve a slot on when this node cannot be reached directly; repeatable")
 	fs.BoolVar(&o.node.BehindNAT, "behind-nat", false, "this node cannot be reached directly (no port forwarding): use the --relay peers at once")
 	fs.Var(&follow, "follow", "publisher ID to mirror; repeatable")
-	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002)")
+	fs.Var(&listen, "listen", "multiaddr to listen on; repeatable (default TCP 4001, QUIC 4001, WebSocket 4002, TLS WebSocket 443, or 4443 when 443 cannot be bound)")
+	fs.StringVar(&o.node.TLSCert, "tls-cert", "", "PEM certificate (with its chain) for the TLS WebSocket listener, e.g. a Let's Encrypt fullchain.pem (default: a self-signed one kept in the repo)")
+	fs.StringVar(&o.node.TLSKey, "tls-key", "", "PEM private key of --tls-cert")
 	fs.Var(&peers, "peer", "multiaddr of a peer to connect to; repeatable")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
@@ -111,9 +146,14 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 		}
 	}
 	o.follow = follow
+	if (o.node.TLSCert == "") != (o.node.TLSKey == "") {
+		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together", errUsage)
+	}
 	o.node.Serve, o.node.MDNS, o.node.Logger, o.node.Listen = true, !*noMDNS, e.log, listen
 	if len(listen) == 0 {
-		o.node.Listen = defaultListen
+		o.node.Listen = defaultListen(e)
+	} else if o.node.TLSCert != "" && !slices.ContainsFunc(listen, isTLSWSText) {
+		return nil, fmt.Errorf("%w: --tls-cert is for a TLS WebSocket listener, and no --listen address is one (/ip4/0.0.0.0/tcp/443/tls/ws, say)", errUsage)
 	}
 	o.node.DHT = node.DHTServer
 	if *noDHT {
@@ -243,16 +283,47 @@ func rememberPath(repo, name, path string) error {
 	return atomicfile.WriteBytes(p, 0o600, []byte(abs+"\n"))
 }
 
+// isTLSWSText reports whether s is a /tls/ws multiaddr.
+func isTLSWSText(s string) bool {
+	a, err := ma.NewMultiaddr(s)
+	return err == nil && node.IsTLSWS(a)
+}
+
+// parsePeers parses multiaddrs with /p2p/ID parts into one AddrInfo per
+// peer, in the order peers first appear, each with its TLS WebSocket
+// addresses first: one dial then tries all of a peer's addresses, the
+// TLS WebSocket ones ahead of the rest (node's dial ranker), so a reader
+// behind a censor that reads libp2p's negotiation reaches the peer
+// without sending any in clear.
 func parsePeers(addrs []string) ([]peer.AddrInfo, error) {
 	var out []peer.AddrInfo
+	at := make(map[peer.ID]int)
 	for _, a := range addrs {
 		ai, err := peer.AddrInfoFromString(a)
 		if err != nil {
 			return nil, fmt.Errorf("%w: --peer %.120q: %v", errUsage, a, err)
 		}
+		if i, ok := at[ai.ID]; ok {
+			out[i].Addrs = append(out[i].Addrs, ai.Addrs...)
+			continue
+		}
+		at[ai.ID] = len(out)
 		out = append(out, *ai)
 	}
+	for i := range out {
+		slices.SortStableFunc(out[i].Addrs, func(a, b ma.Multiaddr) int {
+			return cmp.Compare(tlsWSRank(a), tlsWSRank(b))
+		})
+	}
 	return out, nil
+}
+
+// tlsWSRank is 0 for a TLS WebSocket address, 1 for any other.
+func tlsWSRank(a ma.Multiaddr) int {
+	if node.IsTLSWS(a) {
+		return 0
+	}
+	return 1
 }
 
 func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo) {
