@@ -4,9 +4,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -263,11 +265,14 @@ func loadOrCreateSelfSigned(dir string) (tls.Certificate, error) {
 }
 
 // selfSignedCert makes an ECDSA P-256 key and a self-signed certificate
-// for it, shaped like what `openssl req -x509 -subj /CN=localhost` makes
-// (a CA certificate for CN=localhost, a random 20-byte serial): the most
-// common kind of self-signed certificate, which names neither samizdat
-// nor libp2p. Its validity starts at a random time up to
-// selfSignedBackdate before now and lasts selfSignedValidity.
+// for it, shaped like what `openssl req -x509 -subj /CN=localhost` makes:
+// a CA certificate for CN=localhost with subject and authority key
+// identifiers, a random serial of up to 20 bytes, no other extension and
+// no subject alternative name. That is a common kind of self-signed
+// certificate, and it names neither samizdat nor libp2p; it does not
+// pass for a certificate a CA signed (docs/design.md). Its validity
+// starts at a random time up to selfSignedBackdate before now and lasts
+// selfSignedValidity.
 func selfSignedCert(now time.Time) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -282,7 +287,24 @@ func selfSignedCert(now time.Time) (certPEM, keyPEM []byte, err error) {
 		return nil, nil, err
 	}
 	notBefore := now.Add(-time.Duration(back.Int64()) * time.Second).UTC().Truncate(time.Second)
+	// OpenSSL's subjectKeyIdentifier=hash: the SHA-1 of the public key's
+	// bits; its v3_ca also writes the authority key identifier, which Go
+	// leaves out of a self-signed certificate unless given.
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	var spki struct {
+		Algorithm pkix.AlgorithmIdentifier
+		PublicKey asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(pubDER, &spki); err != nil {
+		return nil, nil, err
+	}
+	ski := sha1.Sum(spki.PublicKey.Bytes)
 	tmpl := &x509.Certificate{
+		SubjectKeyId:          ski[:],
+		AuthorityKeyId:        ski[:],
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: "localhost"},
 		NotBefore:             notBefore,
