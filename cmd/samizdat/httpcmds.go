@@ -333,11 +333,9 @@ func viaRepo(ctx context.Context, e *env, repoDir string, req control.Request, l
 }
 
 // startGateway serves the node's trustless HTTP gateway on addr, if addr
-// is not empty, until stop is called; line is for the addrs file. With
-// pages, the public reader pages are served at / beside it.
-// startGateway serves on addr the node's gateway and, beside it, the
-// browser reader (web/reader): at / or, when the server-rendered pages
-// take /, at /app/.
+// is not empty, until stop is called; line is for the addrs file. Beside
+// it, the browser reader (web/reader): at /, or at /app/ when pages, the
+// public reader pages, take /.
 func startGateway(e *env, n *node.Node, addr string, pages http.Handler, mirrors []webapp.Mirror) (stop func(), line string, err error) {
 	if addr == "" {
 		return func() {}, "", nil

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/samizdat/samizdat/internal/atomicfile"
 )
@@ -292,7 +293,7 @@ func Handler(o Options) (http.Handler, error) {
 		o.Self = KindGateway
 	}
 	pages := &pageCache{o: o}
-	if _, _, err := pages.get(); err != nil {
+	if _, _, _, err := pages.get(); err != nil {
 		return nil, err
 	}
 	files := map[string]*asset{
@@ -312,7 +313,7 @@ func Handler(o Options) (http.Handler, error) {
 		// Revalidated on every visit, so that an update reaches readers;
 		// the service worker keeps a copy for when the network fails.
 		h.Set("Cache-Control", "no-cache")
-		page, csp, err := pages.get()
+		page, csp, opts, err := pages.get()
 		if err != nil {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
@@ -323,7 +324,7 @@ func Handler(o Options) (http.Handler, error) {
 			page.serve(w, r)
 			return
 		case "/" + SingleFile:
-			serveSingle(w, r, pages.options())
+			serveSingle(w, r, opts)
 			return
 		}
 		f, ok := files[r.URL.Path]
@@ -336,14 +337,21 @@ func Handler(o Options) (http.Handler, error) {
 }
 
 // pageCache builds the served page again only when the publishers it
-// lists change.
+// lists change, and asks List for them at most every listEvery: a page
+// request costs no head parsing.
 type pageCache struct {
-	o    Options
-	mu   sync.Mutex
-	key  string
-	page *asset
-	csp  string
+	o      Options
+	mu     sync.Mutex
+	listed []Publisher
+	at     time.Time // when List was last asked
+	key    string
+	page   *asset
+	csp    string
 }
+
+// listEvery bounds how often a served page asks the node for the
+// publishers it holds: a new publisher shows within this time.
+const listEvery = 10 * time.Second
 
 // asset is a served file with its gzip form and entity tag: a first visit
 // costs the compressed bytes, a return visit a 304.
@@ -384,28 +392,32 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// options are c.o with the publishers to list now. c.mu is held.
 func (c *pageCache) options() Options {
 	o := c.o
 	if o.List != nil {
-		o.Publishers = o.List()
+		if c.listed == nil || time.Since(c.at) >= listEvery {
+			c.listed, c.at = o.List(), time.Now()
+		}
+		o.Publishers = c.listed
 	}
 	return o
 }
 
-func (c *pageCache) get() (*asset, string, error) {
-	o := c.options()
-	key, _ := json.Marshal(o.Publishers)
+func (c *pageCache) get() (*asset, string, Options, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	o := c.options()
+	key, _ := json.Marshal(o.Publishers)
 	if c.page != nil && string(key) == c.key {
-		return c.page, c.csp, nil
+		return c.page, c.csp, o, nil
 	}
 	page, csp, err := Page(o, true)
 	if err != nil {
-		return nil, "", err
+		return nil, "", o, err
 	}
 	c.key, c.page, c.csp = string(key), newAsset(page, "text/html; charset=utf-8"), csp
-	return c.page, csp, nil
+	return c.page, csp, o, nil
 }
 
 // serveSingle answers the single file, made for this request: its first

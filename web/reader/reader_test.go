@@ -144,3 +144,26 @@ func TestHandler(t *testing.T) {
 		t.Errorf("/nothing: %d", w.Code)
 	}
 }
+
+// TestHandlerListsSeldom: page requests do not each ask the node for its
+// publishers (parsing every held head), at most one per listEvery.
+func TestHandlerListsSeldom(t *testing.T) {
+	calls := 0
+	h, err := Handler(Options{List: func() []Publisher {
+		calls++
+		return []Publisher{{ID: "12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5"}}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 50 {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+		if !strings.Contains(w.Body.String(), "12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5") {
+			t.Fatal("the page does not list the publisher")
+		}
+	}
+	if calls != 1 {
+		t.Errorf("50 page requests asked for the publishers %d times, want 1", calls)
+	}
+}
