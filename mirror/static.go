@@ -27,15 +27,16 @@ type StaticResult struct {
 // WriteStatic writes the HTTP layout of docs/protocol.md into dir, for a
 // plain web host or CDN to serve: for each publisher (nil: every one it
 // holds a head of), ipfs/<catalog CID> (the catalog block), ipfs/<bundle
-// root> (each held bundle's canonical file), ipfs/<document CID> (a
-// delegated head's publisher document) and, last, the head:
-// ipns/<name> (its IPNS record, under the name it is valid for: the
-// publisher's, or the head key's) and samizdat/heads/<publisher ID> (its
-// wire form), so a reader never finds a head whose content is not there
-// yet. Every file
-// is written atomically; bundle files already present (immutable, named by
-// CID) are not written again. index.html and README.txt say what the
-// directory is.
+// root> (each held bundle's canonical file) with its block index
+// samizdat/index/<bundle root> (for byte-range reads of one article),
+// ipfs/<document CID> (a delegated head's publisher document) and, last,
+// the head: ipns/<name> (its IPNS record, under the name it is valid for:
+// the publisher's, or the head key's) and samizdat/heads/<publisher ID>
+// (its wire form), so a reader never finds a head whose content is not
+// there yet. Every file is written atomically; bundle files and indexes
+// already present (immutable, named by CID) are not written again.
+// index.html and README.txt say what the directory is (samizdat
+// publish-static then puts the browser reader in index.html's place).
 func (s *Service) WriteStatic(ctx context.Context, dir string, publishers []string) ([]StaticResult, error) {
 	if publishers == nil {
 		publishers = s.heads.List()
