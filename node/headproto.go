@@ -93,8 +93,12 @@ func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*H
 // sends uvarint(len) || req and reads status (1 byte) || uvarint(len) ||
 // body, refusing a body over limit before reading it, all within timeout.
 func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req []byte, limit int, timeout time.Duration) (byte, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// timeout bounds the answer's start; the body then gets the time it
+	// needs at minTransferRate (below).
+	timer := time.AfterFunc(timeout, cancel)
+	defer timer.Stop()
 	// Small exchanges may cross a relayed (limited) connection: a head or
 	// one article fits well within a relay's per-connection budget.
 	s, err := n.Host.NewStream(network.WithAllowLimitedConn(ctx, "samizdat request"), p, proto)
@@ -106,8 +110,7 @@ func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req [
 	// now, not at its deadline.
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
-	dl, _ := ctx.Deadline()
-	s.SetDeadline(dl)
+	s.SetDeadline(time.Now().Add(timeout))
 	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
 		return 0, nil, err
 	}
@@ -117,8 +120,29 @@ func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req [
 	if err != nil {
 		return 0, nil, err
 	}
-	body, err := readFrame(br, limit)
-	return status, body, err
+	size, err := binary.ReadUvarint(br)
+	if err != nil {
+		return 0, nil, err
+	}
+	if size > uint64(limit) {
+		return 0, nil, fmt.Errorf("frame of %d bytes, limit %d", size, limit)
+	}
+	// A body may take longer than its answer took to start: on a slow
+	// line (32 KB/s, a phone behind a censor's throttle) a 1 MiB block
+	// takes half a minute. It gets stallTimeout plus its time at
+	// minTransferRate, a bound set by its declared size, which the limit
+	// bounds in turn.
+	more := stallTimeout + time.Duration(size)*time.Second/minTransferRate
+	if !timer.Stop() {
+		return 0, nil, ctx.Err() // the answer's start came too late
+	}
+	timer.Reset(more)
+	s.SetDeadline(time.Now().Add(more))
+	body := make([]byte, size)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return 0, nil, err
+	}
+	return status, body, nil
 }
 
 // ResolveHead asks every peer in peers for publisher's head at once and
