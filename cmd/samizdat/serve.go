@@ -326,13 +326,27 @@ func tlsWSRank(a ma.Multiaddr) int {
 	return 1
 }
 
+// connectAll dials the given peers, each for up to 15 s, and returns once
+// every dial ended.
 func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo) {
+	// At once, a few at a time: a black-holed peer costs its dial timeout
+	// once, not once per peer listed after it.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, connectParallel)
 	for i, ai := range infos {
-		cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		if err := n.Connect(cctx, ai); err != nil {
-			// By position, not address: a reader's log names no mirror.
-			e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))
-		}
-		cancel()
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			defer cancel()
+			if err := n.Connect(cctx, ai); err != nil {
+				// By position, not address: a reader's log names no mirror.
+				e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))
+			}
+		})
 	}
+	wg.Wait()
 }
+
+// connectParallel bounds the given peers dialled at once.
+const connectParallel = 8
