@@ -146,14 +146,9 @@ func parseServeFlags(e *env, args []string) (*serveOptions, error) {
 		}
 	}
 	o.follow = follow
-	if (o.node.TLSCert == "") != (o.node.TLSKey == "") {
-		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together", errUsage)
-	}
-	o.node.Serve, o.node.MDNS, o.node.Logger, o.node.Listen = true, !*noMDNS, e.log, listen
-	if len(listen) == 0 {
-		o.node.Listen = defaultListen(e)
-	} else if o.node.TLSCert != "" && !slices.ContainsFunc(listen, isTLSWSText) {
-		return nil, fmt.Errorf("%w: --tls-cert is for a TLS WebSocket listener, and no --listen address is one (/ip4/0.0.0.0/tcp/443/tls/ws, say)", errUsage)
+	o.node.Serve, o.node.MDNS, o.node.Logger = true, !*noMDNS, e.log
+	if o.node.Listen, err = serveListen(e, listen, o.node.TLSCert, o.node.TLSKey); err != nil {
+		return nil, err
 	}
 	o.node.DHT = node.DHTServer
 	if *noDHT {
@@ -316,6 +311,21 @@ func parsePeers(addrs []string) ([]peer.AddrInfo, error) {
 		})
 	}
 	return out, nil
+}
+
+// serveListen is where serve listens: the --listen addresses, or the
+// defaults; an operator's TLS certificate needs a TLS WebSocket listener.
+func serveListen(e *env, listen []string, cert, key string) ([]string, error) {
+	if (cert == "") != (key == "") {
+		return nil, fmt.Errorf("%w: --tls-cert and --tls-key go together", errUsage)
+	}
+	if len(listen) == 0 {
+		return defaultListen(e), nil
+	}
+	if cert != "" && !slices.ContainsFunc(listen, isTLSWSText) {
+		return nil, fmt.Errorf("%w: --tls-cert is for a TLS WebSocket listener, and no --listen address is one (/ip4/0.0.0.0/tcp/443/tls/ws, say)", errUsage)
+	}
+	return listen, nil
 }
 
 // tlsWSRank is 0 for a TLS WebSocket address, 1 for any other.
