@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"syscall"
@@ -122,23 +123,7 @@ const (
 
 func (p *SOCKS5) handle(c net.Conn) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	var hdr [2]byte
-	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
-		return
-	}
-	methods := make([]byte, hdr[1])
-	if _, err := io.ReadFull(c, methods); err != nil {
-		return
-	}
-	noAuth := false
-	for _, m := range methods {
-		noAuth = noAuth || m == 0
-	}
-	if !noAuth {
-		c.Write([]byte{5, 0xff})
-		return
-	}
-	if _, err := c.Write([]byte{5, 0}); err != nil {
+	if !greet(c) {
 		return
 	}
 	var req [4]byte
@@ -154,9 +139,9 @@ func (p *SOCKS5) handle(c net.Conn) {
 	if _, err := io.ReadFull(c, port[:]); err != nil {
 		return
 	}
-	dest := net.JoinHostPort(host, strconv.Itoa(int(binary.BigEndian.Uint16(port[:]))))
+	portText := strconv.Itoa(int(binary.BigEndian.Uint16(port[:])))
 	p.mu.Lock()
-	p.requests = append(p.requests, dest)
+	p.requests = append(p.requests, net.JoinHostPort(host, portText))
 	p.mu.Unlock()
 	if req[1] != 1 { // CONNECT
 		reply(c, socksBadCommand, nil)
@@ -169,8 +154,33 @@ func (p *SOCKS5) handle(c net.Conn) {
 			return
 		}
 	}
+	p.relay(c, net.JoinHostPort(ip, portText))
+}
+
+// greet reads the client's greeting and accepts "no authentication",
+// the only method offered here.
+func greet(c net.Conn) bool {
+	var hdr [2]byte
+	if _, err := io.ReadFull(c, hdr[:]); err != nil || hdr[0] != 5 {
+		return false
+	}
+	methods := make([]byte, hdr[1])
+	if _, err := io.ReadFull(c, methods); err != nil {
+		return false
+	}
+	if !slices.Contains(methods, 0) {
+		c.Write([]byte{5, 0xff})
+		return false
+	}
+	_, err := c.Write([]byte{5, 0})
+	return err == nil
+}
+
+// relay connects to dest from the proxy's namespace, answers the client,
+// and copies both ways until both sides are done.
+func (p *SOCKS5) relay(c net.Conn, dest string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	up, err := p.h.Dial(ctx, "tcp", net.JoinHostPort(ip, strconv.Itoa(int(binary.BigEndian.Uint16(port[:])))))
+	up, err := p.h.Dial(ctx, "tcp", dest)
 	cancel()
 	if err != nil {
 		code := byte(socksUnreachable)
