@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -91,7 +92,9 @@ func (n *Node) RequestHead(ctx context.Context, p peer.ID, publisher string) (*H
 
 // exchange is one request/response of the small samizdat protocols: it
 // sends uvarint(len) || req and reads status (1 byte) || uvarint(len) ||
-// body, refusing a body over limit before reading it, all within timeout.
+// body, refusing a body over limit before reading it. timeout bounds the
+// answer's start; the body then gets stallTimeout a read and its declared
+// size's time at minTransferRate in all.
 func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req []byte, limit int, timeout time.Duration) (byte, []byte, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -131,18 +134,48 @@ func (n *Node) exchange(ctx context.Context, p peer.ID, proto protocol.ID, req [
 	// line (32 KB/s, a phone behind a censor's throttle) a 1 MiB block
 	// takes half a minute. It gets stallTimeout plus its time at
 	// minTransferRate, a bound set by its declared size, which the limit
-	// bounds in turn.
+	// bounds in turn; and each read gets stallTimeout, so a peer that
+	// declares a large body and sends nothing is cut off at once.
 	more := stallTimeout + time.Duration(size)*time.Second/minTransferRate
 	if !timer.Stop() {
 		return 0, nil, ctx.Err() // the answer's start came too late
 	}
 	timer.Reset(more)
-	s.SetDeadline(time.Now().Add(more))
-	body := make([]byte, size)
-	if _, err := io.ReadFull(br, body); err != nil {
+	end := time.Now().Add(more)
+	s.SetDeadline(end)
+	body, err := readBody(br, s, int(size), end)
+	if err != nil {
 		return 0, nil, err
 	}
 	return status, body, nil
+}
+
+// readBody reads size bytes from r, which reads s, giving each read
+// stallTimeout (none past end). The buffer grows as bytes arrive, so a
+// declared size holds memory only once the peer has sent about as much.
+func readBody(r io.Reader, s network.Stream, size int, end time.Time) ([]byte, error) {
+	body := make([]byte, 0, min(size, 64<<10))
+	for len(body) < size {
+		if len(body) == cap(body) {
+			body = slices.Grow(body, min(size, 2*cap(body))-len(body))
+		}
+		dl := time.Now().Add(stallTimeout)
+		if dl.After(end) {
+			dl = end
+		}
+		s.SetReadDeadline(dl)
+		n, err := r.Read(body[len(body):min(size, cap(body))])
+		body = body[:len(body)+n]
+		if err != nil {
+			if err == io.EOF && len(body) < size {
+				err = io.ErrUnexpectedEOF
+			}
+			if len(body) < size {
+				return nil, err
+			}
+		}
+	}
+	return body, nil
 }
 
 // ResolveHead asks every peer in peers for publisher's head at once and

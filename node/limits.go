@@ -51,8 +51,8 @@ const (
 	// as a peer ID, 62 as an IPNS name).
 	maxHeadRequest = 128
 
-	// headDeadline bounds a whole head exchange, so a peer that stalls
-	// cannot hold a reader.
+	// headDeadline bounds a head answer's start, so a peer that stalls
+	// cannot hold a reader; the body then gets its time (exchange).
 	headDeadline = 10 * time.Second
 
 	// maxCatalogSize bounds a catalog block (one bitswap block), and
