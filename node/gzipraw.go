@@ -32,10 +32,24 @@ func gzipRaw(next http.Handler) http.Handler {
 	})
 }
 
+// acceptsGzip reports whether the request's Accept-Encoding names gzip
+// with a weight above zero (RFC 9110 §12.5.3: "gzip;q=0.5" is a yes,
+// "gzip;q=0" and "gzip;q=0.000" a no).
 func acceptsGzip(r *http.Request) bool {
 	for _, e := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(e), ";")
-		if strings.EqualFold(strings.TrimSpace(name), "gzip") && !strings.Contains(strings.ReplaceAll(params, " ", ""), "q=0") {
+		if !strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			continue
+		}
+		zero := false
+		for _, p := range strings.Split(params, ";") {
+			k, v, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				v = strings.TrimSpace(v)
+				zero = strings.Trim(strings.TrimPrefix(v, "0"), ".0") == "" && strings.HasPrefix(v, "0")
+			}
+		}
+		if !zero {
 			return true
 		}
 	}
