@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -26,6 +27,10 @@ type Authority struct {
 	Keys      []ed25519.PublicKey
 	Revoked   []Revocation
 	HeadKeys  []HeadKey
+	// Mirrors are where else readers may fetch the publisher: libp2p
+	// multiaddrs and HTTPS base URLs, as node.ParseMirror reads them.
+	// They are hints, not trust: whatever a mirror serves is verified.
+	Mirrors []string
 
 	cid cid.Cid
 	raw []byte
@@ -57,6 +62,9 @@ type AuthorityParams struct {
 	// HeadKeys may sign heads; none leaves the document in the form it
 	// had before head keys existed.
 	HeadKeys []HeadKey
+	// Mirrors to list (checkMirrors' rules); none leaves the document in
+	// the form it had before mirror lists existed.
+	Mirrors []string
 }
 
 // NewAuthority signs a publisher document with the publisher's root key.
@@ -102,6 +110,13 @@ func NewAuthority(root ed25519.PrivateKey, p AuthorityParams) (*Authority, error
 		}
 		pl.Heads = &heads
 	}
+	if len(p.Mirrors) > 0 {
+		if err := checkMirrors(p.Mirrors); err != nil {
+			return nil, err
+		}
+		mirrors := slices.Clone(p.Mirrors)
+		pl.Mirrors = &mirrors
+	}
 	msg, err := encodeNode(&pl, protoAuthPayload)
 	if err != nil {
 		return nil, err
@@ -143,6 +158,11 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 		len(pl.Name) > MaxNameLen || !utf8.ValidString(pl.Name) || pl.Publisher != PublisherID(root) {
 		return nil, fmt.Errorf("%w: publisher document fields out of range", ErrMalformed)
 	}
+	if pl.Mirrors != nil {
+		if err := checkMirrors(*pl.Mirrors); err != nil || len(*pl.Mirrors) == 0 {
+			return nil, fmt.Errorf("%w: publisher document's mirrors", ErrMalformed)
+		}
+	}
 	msg, err := encodeNode(pl, protoAuthPayload)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
@@ -178,7 +198,37 @@ func ParseAuthority(c cid.Cid, data []byte) (*Authority, error) {
 			a.HeadKeys = append(a.HeadKeys, HeadKey{Key: ed25519.PublicKey(hk.Key), Until: time.Unix(hk.Until, 0).UTC()})
 		}
 	}
+	if pl.Mirrors != nil {
+		a.Mirrors = slices.Clone(*pl.Mirrors)
+	}
 	return a, nil
+}
+
+// checkMirrors applies the format's rule to a document's mirror list
+// (bundle-format.md §7, *Mirrors*): at most MaxMirrors entries, each 1
+// to MaxMirrorLen bytes of printable ASCII without spaces, no two alike.
+// What an entry names is node.ParseMirror's to read; a reader skips the
+// kinds it does not know, so that later kinds need no format change.
+func checkMirrors(mirrors []string) error {
+	if len(mirrors) > MaxMirrors {
+		return fmt.Errorf("%w: more than %d mirrors", ErrTooLarge, MaxMirrors)
+	}
+	seen := make(map[string]bool, len(mirrors))
+	for _, m := range mirrors {
+		if len(m) == 0 || len(m) > MaxMirrorLen {
+			return fmt.Errorf("%w: a mirror of %d bytes (1 to %d)", ErrMalformed, len(m), MaxMirrorLen)
+		}
+		for i := 0; i < len(m); i++ {
+			if m[i] <= ' ' || m[i] > '~' {
+				return fmt.Errorf("%w: a mirror with a byte %#x: printable ASCII only", ErrMalformed, m[i])
+			}
+		}
+		if seen[m] {
+			return fmt.Errorf("%w: mirror %.64q listed twice", ErrMalformed, m)
+		}
+		seen[m] = true
+	}
+	return nil
 }
 
 // ParseAuthorityFile verifies a publisher document as written by Bytes.

@@ -151,6 +151,11 @@ func FuzzParseAuthority(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(withHeads.Bytes())
+	withMirrors, err := NewAuthority(testKey(1), AuthorityParams{Seq: 6, Mirrors: []string{"https://m.example/n", "/ip4/127.0.0.1/tcp/443/tls/ws"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(withMirrors.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := ParseAuthorityFile(data)
 		if err != nil {

@@ -27,6 +27,12 @@ const (
 	// publisher document may list.
 	MaxAuthorityKeys = 256
 
+	// MaxMirrors bounds the mirrors one publisher document may list, and
+	// MaxMirrorLen each entry: 64 full entries take 16.5 KiB, so a
+	// document with every list full still fits in MaxAuthoritySize.
+	MaxMirrors   = 64
+	MaxMirrorLen = 256
+
 	// MaxDictSize bounds the zstd dictionary block.
 	MaxDictSize = 1 << 20
 

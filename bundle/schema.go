@@ -43,6 +43,7 @@ type AuthorityPayload struct {
 	keys [Bytes]
 	revoked [Revocation]
 	heads optional [HeadKey]
+	mirrors optional [String]
 }
 
 type Revocation struct {
@@ -154,6 +155,7 @@ type authorityPayload struct {
 	Keys      [][]byte
 	Revoked   []revocation
 	Heads     *[]headKey // absent in documents without head keys
+	Mirrors   *[]string  // absent in documents that list no mirrors
 }
 
 type revocation struct {
