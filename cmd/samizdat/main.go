@@ -46,6 +46,7 @@ func commands() []command {
 		{"publish-static", "--repo DIR -o DIR [--publisher ID]...", "write the repo's publishers as files for a plain web host", runPublishStaticCmd},
 		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
 		{"import", "--repo DIR FILE", "check an export file completely and add it to the repo", runImportCmd},
+		{"head-record", "--repo DIR --publisher ID -o FILE", "write the stored head's IPNS record for an IPFS node's routing put", runHeadRecordCmd},
 		{"link", "--repo DIR [--publisher ID] [--peer ADDR]... [--qr]", "print a samizdat: link (and QR code) readers paste to follow a publisher", runLinkCmd},
 		{"status", "--repo DIR [--json]", "show a node's peers, publishers and storage", runStatusCmd},
 		{"read", "--repo DIR [--port N] [--peer ADDR]... [--follow ID]... [--no-fetch]", "read followed publishers in a browser, at 127.0.0.1 only", runReadCmd},
