@@ -90,10 +90,13 @@ type kubo struct {
 // it got to $IPFS_PATH/api and $IPFS_PATH/gateway), sets no bootstrap
 // peers, turns off mDNS, NAT port mapping, AutoTLS and AutoConf, and
 // empties the lists AutoConf would fill (delegated routers and publishers,
-// DNS resolvers). On top of it: Routing.Type "none" (no DHT, no delegated
-// HTTP routing; Kubo 0.43's default "auto" runs the Amino DHT), and the
-// telemetry plugin off (Kubo 0.43.0 reports to a collector on the internet
-// by default; IPFS_TELEMETRY=off in the environment too). The bootstrapper
+// DNS resolvers). On top of it: Routing.Type routing, "none" (no DHT, no
+// delegated HTTP routing) or "dht" (a DHT with no peer to ask, and so a
+// value store that routing put fills: with "none" an online node's
+// routing put stores nothing), never the default "auto" (the Amino DHT and
+// delegated routers); and the telemetry plugin off (Kubo 0.43.0 reports to
+// a collector on the internet by default; IPFS_TELEMETRY=off in the
+// environment too). The bootstrapper
 // also dials "backup" peers it saved on earlier runs, whatever Bootstrap
 // says, in 0.43.0: a new repo has none. As a tripwire, every ipfs process
 // gets HTTP(S)_PROXY pointing at a local server that counts requests; any
@@ -101,7 +104,7 @@ type kubo struct {
 // (AutoConf, telemetry, delegated routing) would reach it, and the test
 // fails if one does. libp2p dials are no HTTP: the bitswap test checks
 // that the only peer is samizdat.
-func newKubo(t *testing.T, bin string) *kubo {
+func newKubo(t *testing.T, bin, routing string) *kubo {
 	t.Helper()
 	var mu sync.Mutex
 	var tripped []string
@@ -128,7 +131,7 @@ func newKubo(t *testing.T, bin string) *kubo {
 		"HTTP_PROXY="+trip.URL, "HTTPS_PROXY="+trip.URL, "http_proxy="+trip.URL, "https_proxy="+trip.URL)
 	k := &kubo{t: t, bin: bin, path: path, env: env, log: newLockedBuffer()}
 	k.run("init", "--profile", "test")
-	k.run("config", "Routing.Type", "none")
+	k.run("config", "Routing.Type", routing)
 	k.run("config", "--json", "Plugins.Plugins", `{"telemetry": {"Config": {"Mode": "off"}}}`)
 
 	var cfg map[string]any
@@ -140,7 +143,7 @@ func newKubo(t *testing.T, bin string) *kubo {
 		"Discovery.MDNS.Enabled":                "false",
 		"AutoConf.Enabled":                      "false",
 		"AutoTLS.Enabled":                       "false",
-		"Routing.Type":                          "none",
+		"Routing.Type":                          routing,
 		"Routing.DelegatedRouters":              "[]",
 		"Ipns.DelegatedPublishers":              "[]",
 		"DNS.Resolvers":                         "map[]",
@@ -355,7 +358,7 @@ func TestKubo(t *testing.T) {
 	p := newKuboPublisher(t)
 
 	t.Run("dag import of an export file", func(t *testing.T) {
-		k := newKubo(t, bin) // no daemon: the ipfs command opens the repo itself
+		k := newKubo(t, bin, "none") // no daemon: the ipfs command opens the repo itself
 		k.run("dag", "import", p.exports[1])
 
 		f, err := os.Open(p.exports[1])
@@ -411,7 +414,7 @@ func TestKubo(t *testing.T) {
 		_, addr := startServe(t, mir)
 		samizdatPeer := addr[strings.LastIndex(addr, "/p2p/")+len("/p2p/"):]
 
-		k := newKubo(t, bin)
+		k := newKubo(t, bin, "none")
 		k.start(false)
 		k.run("swarm", "connect", addr)
 		// The catalog pinned recursively takes every bundle it lists:
@@ -445,11 +448,13 @@ func TestKubo(t *testing.T) {
 	})
 
 	t.Run("gateway as a samizdat HTTP mirror", func(t *testing.T) {
-		// routing put --allow-offline and an offline daemon: the record
-		// goes to the repo's value store, from which the gateway resolves
-		// /ipns/ names. Online, Kubo would also put it to the DHT.
-		k := newKubo(t, bin)
-		k.start(true)
+		// An online node with a DHT, as an operator runs one, but with no
+		// peers: routing put stores the record in the node's value store
+		// (and would put it to the DHT's closest peers), from which the
+		// gateway resolves /ipns/ names. The stale gateway below is an
+		// offline daemon, where --allow-offline does the same.
+		k := newKubo(t, bin, "dht")
+		k.start(false)
 		k.run("dag", "import", p.exports[1])
 		// Run the line head-record printed, as an operator would.
 		put := strings.Fields(p.putLine)
@@ -480,6 +485,9 @@ func TestKubo(t *testing.T) {
 		if seq := headSeq(t, reader); seq != 2 {
 			t.Fatalf("reader's head after get = %d, want 2", seq)
 		}
+		if peers := k.run("swarm", "peers"); peers != "" {
+			t.Errorf("the Kubo node with a DHT connected to %q", peers)
+		}
 
 		// Kubo's value store keeps the highest sequence: an older record
 		// put over the newer one changes nothing (the put reports
@@ -491,7 +499,7 @@ func TestKubo(t *testing.T) {
 
 		// A stale gateway: the blocks and the record of head 1 only. The
 		// reader, holding head 2, refuses it and keeps head 2.
-		stale := newKubo(t, bin)
+		stale := newKubo(t, bin, "none")
 		stale.start(true)
 		stale.run("dag", "import", p.exports[0])
 		stale.run("routing", "put", "--allow-offline", "/ipns/"+p.id, p.records[0])
