@@ -15,6 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/settle"
 )
 
 // HeadProtocol serves a publisher's newest head to a peer that asks, so a
@@ -180,33 +181,35 @@ func readBody(r io.Reader, s network.Stream, size int, end time.Time) ([]byte, e
 
 // ResolveHead asks every peer in peers for publisher's head at once and
 // returns the head that wins by the head rule (Newest) over the stored
-// one and every valid answer: one stale or lying peer cannot hold a
-// reader back, and none can roll it back. It does not store the head: a
-// caller offers it once it holds the content the head names.
+// one and every valid answer that came: all of them, or those in by
+// DialSettle after the first (settle.Run; a peer that connected but never
+// answers costs that, not the request's timeout). One stale or lying peer
+// cannot hold a reader back, and none can roll it back. It does not store
+// the head: a caller offers it once it holds the content the head names.
 func (n *Node) ResolveHead(ctx context.Context, peers []peer.ID, publisher string) (*Head, error) {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return nil, err
 	}
-	var (
-		mu      sync.Mutex
-		offered []*Head
-		wg      sync.WaitGroup
-	)
-	for _, p := range peers {
-		wg.Go(func() {
-			h, err := n.RequestHead(ctx, p, id)
-			if err != nil {
-				// Never log what the peer sent, nor which publisher was asked.
-				n.log.Debug("head request failed")
-				return
-			}
-			mu.Lock()
-			offered = append(offered, h)
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the peers still asked when the grace ends
+	var mu sync.Mutex
+	var offered []*Head
+	settle.Run(ctx, len(peers), settle.Options{Parallel: len(peers), Grace: DialSettle}, func(i int) error {
+		h, err := n.RequestHead(ctx, peers[i], id)
+		if err != nil {
+			// Never log what the peer sent, nor which publisher was asked.
+			n.log.Debug("head request failed")
+			return err
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		offered = append(offered, h)
+		return nil
+	})
+	mu.Lock()
+	offered = slices.Clone(offered)
+	mu.Unlock()
 	held, err := n.repo.heads.held(id)
 	if err != nil {
 		return nil, err

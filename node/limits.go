@@ -307,6 +307,33 @@ const (
 	relayBufferSize  = 2 << 10
 )
 
+// Bounds on what a reader remembers of mirrors (MirrorBook) and how it
+// dials them (DialFirst).
+const (
+	// maxMirrorRecords bounds the mirrors a book remembers: four full
+	// signed lists; the least recently tried go first. maxMirrorsFile
+	// bounds the file it is read from.
+	maxMirrorRecords = 256
+	maxMirrorsFile   = 1 << 20
+
+	// dialParallel bounds the dials DialFirst has under way at once, and
+	// dialSlot is how long a dial keeps its place: a dial that has not
+	// connected by then is most likely black-holed (a loopback or LAN dial
+	// takes milliseconds, a TLS WebSocket one over a slow line a second).
+	dialParallel = 8
+	dialSlot     = 2 * time.Second
+
+	// dialTimeout bounds one dial.
+	dialTimeout = 15 * time.Second
+
+	// DialSettle is how long DialFirst waits for the other dials once one
+	// has connected: a black-holed address then costs a reader this, not
+	// a dial timeout, and a slow honest mirror that connects within it is
+	// still asked for its head. The browser reader waits as long for the
+	// other mirrors' heads once one has answered.
+	DialSettle = 3 * time.Second
+)
+
 // Bounds on a samizdat: link, which a reader pastes from anywhere (a chat
 // message, a QR code): it is outside input.
 const (
@@ -320,4 +347,8 @@ const (
 
 	// maxLinkPeerLen bounds one peer multiaddr (with its /p2p/ part).
 	maxLinkPeerLen = 512
+
+	// MaxLinkMirrors bounds the HTTPS mirrors one link may name: a few
+	// to start from; the publisher's signed list brings the rest.
+	MaxLinkMirrors = 4
 )

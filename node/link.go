@@ -22,10 +22,12 @@ var ErrBadLink = errors.New("invalid samizdat link")
 //
 //	samizdat:<publisher>?peer=<multiaddr>&peer=<multiaddr>
 //
-// with each multiaddr query-escaped.
+// with each multiaddr query-escaped, followed by a mirror parameter for
+// each HTTPS mirror (&mirror=https://m.example/news/).
 type Link struct {
 	Publisher string   // canonical publisher ID
 	Peers     []string // multiaddrs, each with a /p2p/ part
+	Mirrors   []string // https base URLs (ParseMirror)
 }
 
 // ParseLink parses a bare publisher ID or a samizdat: link. The publisher
@@ -60,9 +62,12 @@ func ParseLink(s string) (Link, error) {
 		return Link{}, fmt.Errorf("%w: bad query", ErrBadLink)
 	}
 	for k := range vals {
-		if k != "peer" {
+		if k != "peer" && k != "mirror" {
 			return Link{}, fmt.Errorf("%w: unknown parameter %.32q", ErrBadLink, k)
 		}
+	}
+	if l.Mirrors, err = parseLinkMirrors(vals["mirror"]); err != nil {
+		return Link{}, err
 	}
 	peers := vals["peer"]
 	if len(peers) > MaxLinkPeers {
@@ -88,6 +93,23 @@ func ParseLink(s string) (Link, error) {
 	return l, nil
 }
 
+// parseLinkMirrors checks a link's mirror parameters: at most
+// MaxLinkMirrors https base URLs, each within MaxMirrorLen.
+func parseLinkMirrors(mirrors []string) ([]string, error) {
+	if len(mirrors) > MaxLinkMirrors {
+		return nil, fmt.Errorf("%w: more than %d mirrors", ErrBadLink, MaxLinkMirrors)
+	}
+	for _, m := range mirrors {
+		if len(m) > bundle.MaxMirrorLen {
+			return nil, fmt.Errorf("%w: mirror longer than %d bytes", ErrBadLink, bundle.MaxMirrorLen)
+		}
+		if pm, err := ParseMirror(m); err != nil || pm.URL == "" {
+			return nil, fmt.Errorf("%w: a mirror must be an https base URL", ErrBadLink)
+		}
+	}
+	return mirrors, nil
+}
+
 // cutSchemeFold removes a leading "samizdat:", in any case.
 func cutSchemeFold(s string) (string, bool) {
 	if len(s) > len(LinkScheme) && s[len(LinkScheme)] == ':' && strings.EqualFold(s[:len(LinkScheme)], LinkScheme) {
@@ -101,13 +123,16 @@ func cutSchemeFold(s string) (string, bool) {
 func (l Link) String() string {
 	var b strings.Builder
 	b.WriteString(LinkScheme + ":" + l.Publisher)
-	for i, p := range l.Peers {
-		if i == 0 {
-			b.WriteByte('?')
-		} else {
-			b.WriteByte('&')
-		}
+	sep := byte('?')
+	for _, p := range l.Peers {
+		b.WriteByte(sep)
 		b.WriteString("peer=" + escapeAddr(p))
+		sep = '&'
+	}
+	for _, m := range l.Mirrors {
+		b.WriteByte(sep)
+		b.WriteString("mirror=" + escapeAddr(m))
+		sep = '&'
 	}
 	return b.String()
 }

@@ -34,6 +34,15 @@ func TestParseLink(t *testing.T) {
 		{"one peer", "samizdat:" + id + "?peer=" + q(addr), Link{Publisher: id, Peers: []string{addr}}, true},
 		{"two peers", "samizdat:" + id + "?peer=" + q(addr) + "&peer=" + q(addr2), Link{Publisher: id, Peers: []string{addr, addr2}}, true},
 		{"unescaped peer", "samizdat:" + id + "?peer=" + addr, Link{Publisher: id, Peers: []string{addr}}, true},
+		{"a mirror", "samizdat:" + id + "?mirror=https://m.example/news/", Link{Publisher: id, Mirrors: []string{"https://m.example/news/"}}, true},
+		{"a peer and mirrors", "samizdat:" + id + "?mirror=" + q("https://m.example/a%20b") + "&peer=" + addr + "&mirror=https://n.example",
+			Link{Publisher: id, Peers: []string{addr}, Mirrors: []string{"https://m.example/a%20b", "https://n.example"}}, true},
+		{"a plain http mirror", "samizdat:" + id + "?mirror=http://m.example/", Link{}, false},
+		{"a mirror with a query", "samizdat:" + id + "?mirror=" + q("https://m.example/?a=b"), Link{}, false},
+		{"a mirror with user information", "samizdat:" + id + "?mirror=https://u@m.example/", Link{}, false},
+		{"a multiaddr as mirror", "samizdat:" + id + "?mirror=" + addr, Link{}, false},
+		{"too many mirrors", "samizdat:" + id + "?mirror=https://a.example&mirror=https://b.example&mirror=https://c.example&mirror=https://d.example&mirror=https://e.example", Link{}, false},
+		{"mirror too long", "samizdat:" + id + "?mirror=https://" + strings.Repeat("a", bundle.MaxMirrorLen), Link{}, false},
 		{"empty", "", Link{}, false},
 		{"not an id", "hello", Link{}, false},
 		{"scheme only", "samizdat:", Link{}, false},
@@ -79,6 +88,7 @@ func FuzzParseLink(f *testing.F) {
 	f.Add(Link{Publisher: id}.String())
 	f.Add(Link{Publisher: id, Peers: []string{"/ip4/192.0.2.1/tcp/4001/p2p/" + peerID, "/dns4/example.org/tcp/443/wss/p2p/" + peerID}}.String())
 	f.Add("samizdat:" + id + "?peer=%zz")
+	f.Add(Link{Publisher: id, Mirrors: []string{"https://m.example/news/"}}.String())
 	f.Fuzz(func(t *testing.T, s string) {
 		l, err := ParseLink(s)
 		if err != nil {
@@ -87,7 +97,7 @@ func FuzzParseLink(f *testing.F) {
 			}
 			return
 		}
-		if len(l.Peers) > MaxLinkPeers {
+		if len(l.Peers) > MaxLinkPeers || len(l.Mirrors) > MaxLinkMirrors {
 			t.Fatalf("ParseLink accepted %d peers", len(l.Peers))
 		}
 		// Accepted links round-trip through their text form.

@@ -113,6 +113,9 @@ type Node struct {
 
 	sources sources // the peers it fetches from, and how they served
 
+	mirrorsOnce sync.Once
+	mirrors     *MirrorBook // how the mirrors it tried served (Mirrors)
+
 	droppedMu sync.Mutex
 	dropped   map[cid.Cid]bool // deleted for the quota
 	log       *slog.Logger

@@ -16,6 +16,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/internal/settle"
 )
 
 // peersFile remembers peers that worked, so a restart does not depend on
@@ -70,21 +71,53 @@ func (n *Node) RememberedPeers() []peer.AddrInfo {
 	return infos
 }
 
-// DialRemembered connects to the remembered peers, in the background of
-// the caller's choosing; it returns how many answered.
+// DialRemembered connects to the remembered peers (DialFirst); it
+// returns how many answered by the time it returns.
 func (n *Node) DialRemembered(ctx context.Context) int {
-	ok := 0
+	var targets []DialTarget
 	for _, ai := range n.RememberedPeers() {
-		if ai.ID == n.Host.ID() {
-			continue
+		if ai.ID != n.Host.ID() {
+			targets = append(targets, DialTarget{Info: ai})
 		}
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		if n.Connect(cctx, ai) == nil {
-			ok++
-		}
-		cancel()
 	}
-	return ok
+	return n.DialFirst(ctx, targets, nil)
+}
+
+// DialTarget is a peer to dial: for every publisher (Publisher ""), as
+// Connect does, or for one publisher only, as ConnectFor does.
+type DialTarget struct {
+	Info      peer.AddrInfo
+	Publisher string
+}
+
+// DialFirst dials targets at once (settle.Run: dialParallel at a time,
+// a dial that has not connected within dialSlot yielding its place, each
+// within dialTimeout) and returns how many connected, once every dial has
+// ended or DialSettle after the first connected, whichever comes first:
+// one black-holed address does not hold a reader for a dial timeout once
+// another peer has answered. Dials still under way go on until they end
+// or ctx does, and a peer that connects late is a source like the others.
+// done, if not nil, is called with each target's index and outcome, also
+// after DialFirst has returned, from any goroutine.
+func (n *Node) DialFirst(ctx context.Context, targets []DialTarget, done func(i int, err error)) int {
+	opts := settle.Options{Parallel: dialParallel, Slot: dialSlot, Grace: DialSettle}
+	return len(settle.Run(ctx, len(targets), opts, func(i int) error {
+		err := n.dialTarget(ctx, targets[i])
+		if done != nil {
+			done(i, err)
+		}
+		return err
+	}))
+}
+
+// dialTarget makes one of DialFirst's dials.
+func (n *Node) dialTarget(ctx context.Context, t DialTarget) error {
+	ctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	defer cancel()
+	if t.Publisher == "" {
+		return n.Connect(ctx, t.Info)
+	}
+	return n.ConnectFor(ctx, t.Publisher, t.Info)
 }
 
 // sources is what a node knows of the peers it fetches from: which it
