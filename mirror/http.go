@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/iocount"
+	"github.com/samizdat/samizdat/internal/settle"
 	"github.com/samizdat/samizdat/node"
 	"golang.org/x/net/http/httpproxy"
 )
@@ -39,6 +41,10 @@ var ErrHTTPEncoding = errors.New("unrequested HTTP content encoding")
 // errNotFound marks a 404 among ErrHTTPStatus errors.
 var errNotFound = errors.New("not found")
 
+// errNoAnswer is a URL that had not answered when the others' grace
+// ended.
+var errNoAnswer = errors.New("no answer within the grace after another URL's")
+
 // HTTPSource says where and how SyncHTTP fetches. Only URLs is required.
 type HTTPSource struct {
 	// URLs are base URLs of trustless gateways or static copies
@@ -53,6 +59,9 @@ type HTTPSource struct {
 	// os.TempDir(), which may be in memory (tmpfs): give a directory on
 	// the repo's disk.
 	TempDir string
+	// Served, if not nil, is told how each URL answered the head request:
+	// nil for a valid head the head rule does not refuse, else why not.
+	Served func(url string, err error)
 }
 
 // ProxyFunc returns the proxy choice of the environment getenv reads, as
@@ -155,34 +164,82 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 	return s.finishSync(ctx, res, data, fromHere, ferr)
 }
 
-// head asks every URL and returns the head the head rule prefers among
-// the stored one and the URLs' answers; URLs whose head the rule refuses
-// are errors, and when no URL gives an acceptable head, all of them are.
+// head asks every URL at once and returns the head the head rule prefers
+// among the stored one and the answers that came: every answer, or those
+// in by node.DialSettle after the first valid one (settle.Run; a
+// black-holed URL then costs that, not its timeout). URLs whose head the
+// rule refuses are errors, and when no URL gives an acceptable head, all
+// of them are. It reorders src.URLs for what follows: those that gave the
+// chosen head first, then those that gave another valid one, then the
+// rest, each group in its order. Each URL's outcome goes to src.Served.
 func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher string) (*node.Head, error) {
 	best, err := heads.Get(publisher)
 	if err != nil && !errors.Is(err, node.ErrBadHead) {
 		return nil, err
 	}
-	var errs []error
-	answered := false
-	for _, base := range src.URLs {
-		h, err := src.fetchHead(ctx, base, publisher)
-		if err == nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // the URLs still asked when the grace ends
+	var mu sync.Mutex
+	answers := make([]*node.Head, len(src.URLs))
+	errs := make([]error, len(src.URLs))
+	opts := settle.Options{Parallel: httpHeadParallel, Slot: httpHeadSlot, Grace: node.DialSettle}
+	settle.Run(ctx, len(src.URLs), opts, func(i int) error {
+		h, err := src.fetchHead(ctx, src.URLs[i], publisher)
+		mu.Lock()
+		defer mu.Unlock()
+		answers[i], errs[i] = h, err
+		return err
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	var refused []error
+	for i, h := range answers {
+		err := errs[i]
+		if h != nil {
 			var ok bool
 			if ok, err = node.Supersedes(best, h); ok {
 				best = h
 			}
+		} else if err == nil {
+			err = errNoAnswer // still asked when the grace ended
+		}
+		if src.Served != nil && !errors.Is(err, context.Canceled) {
+			src.Served(src.URLs[i], err)
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: head: %w", redact(base), err))
-			continue
+			refused = append(refused, fmt.Errorf("%s: head: %w", redact(src.URLs[i]), err))
+			answers[i] = nil
 		}
-		answered = true
 	}
-	if !answered {
-		return nil, fmt.Errorf("no valid head from %d URLs: %w", len(src.URLs), errors.Join(errs...))
+	if !slices.ContainsFunc(answers, func(h *node.Head) bool { return h != nil }) {
+		return nil, fmt.Errorf("no valid head from %d URLs: %w", len(src.URLs), errors.Join(refused...))
 	}
+	src.URLs = byAnswer(src.URLs, answers, best)
 	return best, nil
+}
+
+// byAnswer orders urls as head leaves them: those whose answer is best,
+// then those with another answer, then those with none.
+func byAnswer(urls []string, answers []*node.Head, best *node.Head) []string {
+	rank := func(i int) int {
+		switch {
+		case answers[i] == nil:
+			return 2
+		case answers[i].Catalog.Equals(best.Catalog):
+			return 0
+		}
+		return 1
+	}
+	idx := make([]int, len(urls))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return rank(a) - rank(b) })
+	out := make([]string, len(urls))
+	for k, i := range idx {
+		out[k] = urls[i]
+	}
+	return out
 }
 
 // fetchHead asks one URL for publisher's head: in its wire form at

@@ -266,7 +266,12 @@ func TestSyncHTTPOversize(t *testing.T) {
 	f := newHTTPFixture(t)
 	var mu sync.Mutex
 	sent := map[string]int64{}
+	var headsOK atomic.Bool // once set, heads come from the good copy
 	huge := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if headsOK.Load() && !strings.HasPrefix(r.URL.Path, "/ipfs/") {
+			f.static.ServeHTTP(w, r)
+			return
+		}
 		if strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[2]) || strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[1]) {
 			w.Header().Set("Content-Length", fmt.Sprint(int64(node.MaxBundleFile)+1))
 			w.WriteHeader(200)
@@ -297,6 +302,9 @@ func TestSyncHTTPOversize(t *testing.T) {
 	if _, err := syncHTTP(t, reader, f.publisher, 5*time.Second, huge); !errors.Is(err, bundle.ErrTooLarge) {
 		t.Errorf("SyncHTTP(endless head) = %v, want ErrTooLarge", err)
 	}
+	// With a valid head, the huge server is asked first for the rest (it
+	// is listed first, and gave the head the other gave).
+	headsOK.Store(true)
 	res, err := syncHTTP(t, reader, f.publisher, 5*time.Second, huge, serve(t, f.static))
 	if err != nil {
 		t.Fatalf("SyncHTTP(huge, good) = %v", err)
@@ -587,5 +595,77 @@ func TestHTTPNoDowngrade(t *testing.T) {
 				t.Errorf("the plaintext server was asked %d times", n)
 			}
 		})
+	}
+}
+
+// blackHole returns the URL of a server that accepts connections and
+// never answers, until the test ends.
+func blackHole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+// TestSyncHTTPBlackHoles: URLs that never answer, listed before the one
+// that works, hold the reader neither for their timeout (an hour here)
+// nor for a place in line: more of them than are asked at once still
+// let the working URL be asked, and it serves the rest. Each URL's
+// outcome is reported.
+func TestSyncHTTPBlackHoles(t *testing.T) {
+	f := newHTTPFixture(t)
+	reader := start(t, false)
+	var urls []string
+	for range httpHeadParallel + 1 {
+		urls = append(urls, blackHole(t))
+	}
+	good := serve(t, f.static)
+	urls = append(urls, good)
+	var mu sync.Mutex
+	served := map[string]error{}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	res, err := reader.svc.SyncHTTP(ctx, f.publisher, HTTPSource{URLs: urls, Timeout: time.Hour, TempDir: t.TempDir(),
+		Served: func(u string, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			served[u] = err
+		}})
+	if err != nil {
+		t.Fatalf("SyncHTTP() = %v", err)
+	}
+	f.checkGot(t, reader, res)
+	mu.Lock()
+	defer mu.Unlock()
+	if err, ok := served[good]; !ok || err != nil {
+		t.Errorf("the working URL was reported %v (reported: %v)", err, ok)
+	}
+	for _, u := range urls[:len(urls)-1] {
+		if err := served[u]; !errors.Is(err, errNoAnswer) {
+			t.Errorf("a black hole was reported %v, want errNoAnswer", err)
+		}
 	}
 }

@@ -16,6 +16,13 @@ const (
 	// a reader, and the next URL is tried.
 	httpTimeout = 30 * time.Second
 
+	// httpHeadParallel bounds the URLs asked for a head at once, and
+	// httpHeadSlot is how long one keeps its place before the next is
+	// asked beside it (settle.Options): a black-holed URL then delays
+	// the URLs after it by this, not by httpTimeout.
+	httpHeadParallel = 8
+	httpHeadSlot     = 2 * time.Second
+
 	// maxRedirects bounds the redirects one HTTP request follows (a CDN
 	// may redirect once or twice; a loop must end).
 	maxRedirects = 5

@@ -21,6 +21,10 @@ import (
 // was not given.
 var ErrNotPublisher = errors.New("this node has no publisher key")
 
+// ErrNoSource says a reader knows of nowhere to fetch a publisher from:
+// no peer connected, and no HTTPS mirror is known.
+var ErrNoSource = errors.New("no peer or mirror to fetch from")
+
 // ErrNotRenewable says the stored head cannot be renewed: the newest
 // publisher document revokes the key that signed it.
 var ErrNotRenewable = errors.New("the stored head cannot be renewed")
