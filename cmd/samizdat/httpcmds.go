@@ -25,43 +25,9 @@ import (
 )
 
 // Commands that carry a publisher's content over plain HTTP and on
-// removable media: get --http, publish-static, export, import. Those that
+// removable media: publish-static, export, import (and get's helpers). Those that
 // use a repo go through the control socket when a node runs on it (the
 // repo is locked), and open the repo themselves otherwise.
-
-// getHTTP is `samizdat get --http URL...`: a reader over plain HTTP(S),
-// through the proxy the environment names.
-func getHTTP(ctx context.Context, e *env, id, out, repoDir string, urls []string) error {
-	dir, cleanup, err := getRepoDir(repoDir)
-	if err != nil {
-		return err
-	}
-	defer cleanup()
-	// A reader node: listens on nothing, serves nothing, dials no one.
-	svc, _, closeAll, err := openService(ctx, dir, node.Config{Logger: e.log}, mirror.Options{Logger: e.log})
-	if err != nil {
-		return err
-	}
-	defer closeAll()
-	t0 := time.Now()
-	// Bundle bodies wait on the repo's disk while they are checked, not
-	// in a tmpfs; what a killed get left there goes now.
-	stale, _ := filepath.Glob(filepath.Join(dir, "samizdat-http-*"))
-	for _, p := range stale {
-		os.Remove(p)
-	}
-	client := mirror.NewHTTPClient(mirror.ProxyFunc(os.Getenv))
-	var count byteCounter
-	client.Transport = countingTransport{client.Transport, &count}
-	stop := startProgress(e, "fetching", func() (int64, int64, string) {
-		return count.done.Load(), count.expected.Load(), fmt.Sprintf("%d URLs", len(urls))
-	})
-	res, err := svc.SyncHTTP(ctx, id, mirror.HTTPSource{URLs: urls, Client: client, TempDir: dir})
-	stop()
-	return finishGet(ctx, e, svc, res, err, out, func(res *mirror.SyncResult) string {
-		return fmt.Sprintf("%d fetched over HTTP, in %v", len(res.Fetched), time.Since(t0).Round(time.Millisecond))
-	})
-}
 
 // getRepoDir returns dir, or a temporary directory that cleanup removes.
 func getRepoDir(dir string) (string, func(), error) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/node"
 )
 
 func runKeygenCmd(ctx context.Context, e *env, args []string) error {
@@ -98,6 +99,7 @@ const defaultHeadKeyWindow = 90 * 24 * time.Hour
 type authorizeOptions struct {
 	keyPath, out, from, name string
 	add, revoke, headKeys    []string
+	mirrors, dropMirrors     []string
 	until                    time.Duration
 }
 
@@ -108,11 +110,13 @@ func runAuthorizeCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.out, "o", "", "publisher document to write")
 	fs.StringVar(&o.from, "from", "", "current publisher document to build on")
 	fs.StringVar(&o.name, "name", "", "publisher name shown to readers")
-	var add, revoke, headKeys multiFlag
+	var add, revoke, headKeys, mirrors, dropMirrors multiFlag
 	fs.Var(&add, "add", "authorize a bundle signing key (key file or key ID); repeatable")
 	fs.Var(&headKeys, "head-key", "authorize a key to sign heads (key file or key ID), for --until; repeatable")
 	fs.DurationVar(&o.until, "until", defaultHeadKeyWindow, "how long from now the --head-key keys may sign heads")
 	fs.Var(&revoke, "revoke", "revoke a signing key, for bundles and heads (key file or key ID), optionally KEY@SEQ to keep its bundles up to SEQ valid; repeatable")
+	fs.Var(&mirrors, "mirror", "list a mirror readers may fetch from: a libp2p multiaddr with /p2p/ID, or an https base URL; repeatable")
+	fs.Var(&dropMirrors, "drop-mirror", "stop listing a mirror the --from document lists; repeatable")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -120,15 +124,20 @@ func runAuthorizeCmd(ctx context.Context, e *env, args []string) error {
 	if o.keyPath == "" || o.out == "" || len(pos) != 0 {
 		return fmt.Errorf("%w: -k ROOTKEY and -o DOC are required", errUsage)
 	}
+	for _, m := range mirrors {
+		if _, err := node.ParseMirror(m); err != nil {
+			return fmt.Errorf("%w: --mirror %.200q: %v", errUsage, m, err)
+		}
+	}
 	if o.until <= 0 {
 		return fmt.Errorf("%w: --until must be positive", errUsage)
 	}
-	o.add, o.revoke, o.headKeys = add, revoke, headKeys
+	o.add, o.revoke, o.headKeys, o.mirrors, o.dropMirrors = add, revoke, headKeys, mirrors, dropMirrors
 	doc, err := authorize(o)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "publisher %s\ndocument  %d, %d signing keys, %d head keys, %d revoked\n", doc.Publisher, doc.Seq, len(doc.Keys), len(doc.HeadKeys), len(doc.Revoked))
+	fmt.Fprintf(e.stdout, "publisher %s\ndocument  %d, %d signing keys, %d head keys, %d revoked, %d mirrors\n", doc.Publisher, doc.Seq, len(doc.Keys), len(doc.HeadKeys), len(doc.Revoked), len(doc.Mirrors))
 	return nil
 }
 
@@ -159,6 +168,17 @@ func authorize(o authorizeOptions) (*bundle.Authority, error) {
 		}
 		if p.Name == "" {
 			p.Name = prev.Name
+		}
+		p.Mirrors = slices.DeleteFunc(slices.Clone(prev.Mirrors), func(m string) bool { return slices.Contains(o.dropMirrors, m) })
+	}
+	for _, m := range o.dropMirrors {
+		if prev == nil || !slices.Contains(prev.Mirrors, m) {
+			return nil, fmt.Errorf("%w: --drop-mirror %.200q: the --from document does not list it", errUsage, m)
+		}
+	}
+	for _, m := range o.mirrors {
+		if !slices.Contains(p.Mirrors, m) {
+			p.Mirrors = append(p.Mirrors, m)
 		}
 	}
 	for _, r := range o.revoke {

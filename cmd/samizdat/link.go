@@ -24,8 +24,9 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 	repoDir := fs.String("repo", "", "the repository of a running serve")
 	publisher := fs.String("publisher", "", "the publisher (default: the repo's only one)")
 	qr := fs.Bool("qr", false, "also print the link as a QR code")
-	var extra multiFlag
+	var extra, mirrors multiFlag
 	fs.Var(&extra, "peer", "a multiaddr to put in the link besides the repo's own (a public address); repeatable")
+	fs.Var(&mirrors, "mirror", "an https mirror to put in the link before those the publisher's document lists; repeatable")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -51,17 +52,33 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 	if id, err = bundle.NormalizePublisherID(id); err != nil {
 		return fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
-	// The operator's own addresses first, then the node's; in each, the
-	// TLS WebSocket ones first (see linkAddrs).
-	peers := node.TLSWSFirst(extra)
-	peers = append(peers, linkAddrs(*repoDir)...)
+	signedPeers, signedURLs := signedMirrors(*repoDir, id)
+	// The operator's own addresses first, then the node's public ones, the
+	// publisher's signed libp2p mirrors, and the node's private and
+	// loopback ones; in each, the TLS WebSocket ones first (linkAddrs).
+	public, local := linkAddrs(*repoDir)
+	peers := slices.Concat(node.TLSWSFirst(extra), public, node.TLSWSFirst(signedPeers), local)
 	if len(peers) > node.MaxLinkPeers {
 		peers = peers[:node.MaxLinkPeers]
 	}
-	for len(peers) > 0 && len(node.Link{Publisher: id, Peers: peers}.String()) > node.MaxLinkLen {
-		peers = peers[:len(peers)-1] // the least reachable go first
+	var urls []string
+	for _, u := range append(mirrors, signedURLs...) {
+		if !slices.Contains(urls, u) {
+			urls = append(urls, u)
+		}
 	}
-	link := node.Link{Publisher: id, Peers: peers}.String()
+	if len(urls) > node.MaxLinkMirrors {
+		urls = urls[:node.MaxLinkMirrors]
+	}
+	l := node.Link{Publisher: id, Peers: peers, Mirrors: urls}
+	for len(l.String()) > node.MaxLinkLen && len(l.Peers)+len(l.Mirrors) > 0 {
+		if len(l.Peers) > 0 {
+			l.Peers = l.Peers[:len(l.Peers)-1] // the least reachable go first
+		} else {
+			l.Mirrors = l.Mirrors[:len(l.Mirrors)-1]
+		}
+	}
+	link := l.String()
 	if _, err := node.ParseLink(link); err != nil {
 		return fmt.Errorf("the link would not parse: %w", err)
 	}
@@ -83,12 +100,12 @@ func runLinkCmd(ctx context.Context, e *env, args []string) error {
 // reader that dials addresses in the order given (ours dial a peer's TLS
 // WebSocket addresses first whatever the order: parsePeers, node's dial
 // ranker) tries first the path that looks like HTTPS.
-func linkAddrs(dir string) []string {
+func linkAddrs(dir string) (public, local []string) {
 	data, err := os.ReadFile(filepath.Join(dir, addrsFile))
 	if err != nil {
-		return nil
+		return nil, nil
 	}
-	var public, private, loopback []string
+	var private, loopback []string
 	for line := range strings.Lines(string(data)) {
 		s, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
 		if !ok {
@@ -107,5 +124,26 @@ func linkAddrs(dir string) []string {
 			private = append(private, s)
 		}
 	}
-	return slices.Concat(node.TLSWSFirst(public), node.TLSWSFirst(private), node.TLSWSFirst(loopback))
+	return node.TLSWSFirst(public), slices.Concat(node.TLSWSFirst(private), node.TLSWSFirst(loopback))
+}
+
+// signedMirrors returns the libp2p and https mirrors that the document of
+// the publisher's head in the repo lists, in its order.
+func signedMirrors(dir, publisher string) (peers, urls []string) {
+	heads, err := node.PeekHeads(dir)
+	if err != nil {
+		return nil, nil
+	}
+	h, err := heads.Get(publisher)
+	if err != nil || h == nil || h.Authority == nil {
+		return nil, nil
+	}
+	for _, m := range node.ParseMirrors(h.Authority.Mirrors) {
+		if m.Peer != nil {
+			peers = append(peers, m.Addr)
+		} else {
+			urls = append(urls, m.Addr)
+		}
+	}
+	return peers, urls
 }

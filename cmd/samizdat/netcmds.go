@@ -134,6 +134,7 @@ type getOptions struct {
 	id, out, repo string
 	timeout       time.Duration
 	peers         []peer.AddrInfo
+	mirrors       []node.Mirror // a link's HTTPS mirrors
 	http          []string
 	node          node.Config
 }
@@ -145,24 +146,21 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
-	if len(o.http) > 0 {
-		return getHTTP(ctx, e, o.id, o.out, o.repo, o.http)
-	}
 	return get(ctx, e, o)
 }
 
 func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
 	o := &getOptions{}
-	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers are used as --peer)")
+	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers are used as --peer, its mirrors after --http)")
 	fs.StringVar(&o.out, "o", "", "directory for the bundle files")
-	fs.StringVar(&o.repo, "repo", "", "keep fetched blocks in this repository (default: a temporary one)")
+	fs.StringVar(&o.repo, "repo", "", "keep fetched blocks, the head and the mirrors that worked in this repository (default: a temporary one)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
 	var peers, bootstrap, httpURLs multiFlag
 	fs.Var(&peers, "peer", "multiaddr of a peer to fetch from; repeatable")
 	fs.Var(&bootstrap, "bootstrap", "multiaddr of a DHT bootstrap peer, to find mirrors when no --peer is known; repeatable")
 	dhtPrefix := fs.String("dht-prefix", "", "DHT protocol prefix (default: the IPFS DHT's)")
-	fs.Var(&httpURLs, "http", "base URL of an HTTP gateway or static copy to fetch from instead of peers; repeatable, tried in turn")
+	fs.Var(&httpURLs, "http", "base URL of an HTTP gateway or static copy to fetch from instead of peers; repeatable")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return nil, err
@@ -174,7 +172,7 @@ func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
-	o.id, o.http = link.Publisher, httpURLs
+	o.id, o.http, o.mirrors = link.Publisher, httpURLs, node.ParseMirrors(link.Mirrors)
 	if len(httpURLs) > 0 && len(peers)+len(bootstrap) > 0 {
 		return nil, fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
 	}
@@ -185,8 +183,8 @@ func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(httpURLs) == 0 && len(o.peers) == 0 && len(boot) == 0 && o.repo == "" {
-		return nil, fmt.Errorf("%w: give at least one --peer, a --bootstrap peer to search the DHT, or the --repo of an earlier get, whose peers it remembers", errUsage)
+	if len(httpURLs) == 0 && len(o.peers) == 0 && len(o.mirrors) == 0 && len(boot) == 0 && o.repo == "" {
+		return nil, fmt.Errorf("%w: give at least one --peer, an --http URL, a link with mirrors, a --bootstrap peer to search the DHT, or the --repo of an earlier get, whose peers and mirrors it remembers", errUsage)
 	}
 	// A reader listens on nothing and serves nothing; it queries the DHT
 	// as a client, and only when given bootstrap peers.
@@ -197,7 +195,10 @@ func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	return o, nil
 }
 
-// get fetches a publisher's bundles from peers into o.out.
+// get fetches a publisher's bundles into o.out from everywhere it knows
+// of (mirror.Service.Fetch): the given peers, a link's mirrors, the peers
+// a kept --repo remembers and the mirrors the publisher's signed document
+// lists; over HTTP only when given --http URLs.
 func get(ctx context.Context, e *env, o *getOptions) error {
 	dir, cleanup, err := getRepoDir(o.repo)
 	if err != nil {
@@ -210,16 +211,32 @@ func get(ctx context.Context, e *env, o *getOptions) error {
 	}
 	defer closeAll()
 	n := svc.Node()
-	connectAll(ctx, e, n, o.peers)
-	// Peers that worked last time (in a kept --repo), so a blocked
-	// bootstrap list or a changed --peer does not strand the reader.
-	n.DialRemembered(ctx)
+	// Bundle bodies fetched over HTTP wait on the repo's disk while they
+	// are checked, not in a tmpfs; what a killed get left there goes now.
+	stale, _ := filepath.Glob(filepath.Join(dir, "samizdat-http-*"))
+	for _, p := range stale {
+		os.Remove(p)
+	}
+	client := mirror.NewHTTPClient(mirror.ProxyFunc(os.Getenv))
+	var count byteCounter
+	client.Transport = countingTransport{client.Transport, &count}
+	reach := mirror.Reach{
+		// Peers that worked last time (in a kept --repo), so a blocked
+		// bootstrap list or a changed --peer does not strand the reader.
+		Peers:    append(o.peers, n.RememberedPeers()...),
+		Mirrors:  o.mirrors,
+		HTTP:     mirror.HTTPSource{URLs: o.http, Client: client, TempDir: dir},
+		HTTPOnly: len(o.http) > 0,
+	}
+	if reach.HTTPOnly {
+		reach.Peers = nil
+	}
 	t0 := time.Now()
 	stop := startProgress(e, "fetching", func() (int64, int64, string) {
 		r := n.Received()
-		return int64(r.Bytes), int64(r.Expected), fmt.Sprintf("%d blocks, %d peers", r.Blocks, len(n.Sources()))
+		return int64(r.Bytes) + count.done.Load(), int64(r.Expected) + count.expected.Load(), fmt.Sprintf("%d blocks, %d peers", r.Blocks, len(n.Sources()))
 	})
-	res, err := svc.Sync(ctx, o.id, nil)
+	res, err := svc.Fetch(ctx, o.id, reach)
 	stop()
 	if res != nil {
 		n.RememberPeers()

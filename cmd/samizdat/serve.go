@@ -336,27 +336,17 @@ func tlsWSRank(a ma.Multiaddr) int {
 	return 1
 }
 
-// connectAll dials the given peers, each for up to 15 s, and returns once
-// every dial ended.
+// connectAll dials the given peers at once (node.Node.DialFirst), and
+// returns once every dial ended or soon after one connected.
 func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo) {
-	// At once, a few at a time: a black-holed peer costs its dial timeout
-	// once, not once per peer listed after it.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, connectParallel)
+	targets := make([]node.DialTarget, len(infos))
 	for i, ai := range infos {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			defer cancel()
-			if err := n.Connect(cctx, ai); err != nil {
-				// By position, not address: a reader's log names no mirror.
-				e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))
-			}
-		})
+		targets[i] = node.DialTarget{Info: ai}
 	}
-	wg.Wait()
+	n.DialFirst(ctx, targets, func(i int, err error) {
+		if err != nil && ctx.Err() == nil {
+			// By position, not address: a reader's log names no mirror.
+			e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))
+		}
+	})
 }
-
-// connectParallel bounds the given peers dialled at once.
-const connectParallel = 8
