@@ -107,7 +107,9 @@ func (s *Service) Follow(ctx context.Context, publisher string, opts FollowOptio
 }
 
 // periodicSync is one of Follow's syncs: within the service's bound on
-// syncs at once, connected to peers first, and within syncTimeout.
+// syncs at once and within syncTimeout, a Fetch from peers (a link's,
+// as this publisher's mirrors), the mirrors the publisher's document
+// lists and, when libp2p brings nothing newer, its HTTPS mirrors.
 func (s *Service) periodicSync(ctx context.Context, publisher string, peers []peer.AddrInfo) (*SyncResult, error) {
 	select {
 	case s.syncs <- struct{}{}:
@@ -117,16 +119,17 @@ func (s *Service) periodicSync(ctx context.Context, publisher string, peers []pe
 	}
 	ctx, cancel := context.WithTimeout(ctx, syncTimeout)
 	defer cancel()
+	r := Reach{HTTP: HTTPSource{TempDir: s.n.RepoDir()}}
 	for _, ai := range peers {
 		// Even when already connected (a DHT neighbour, say): ConnectFor
 		// makes the peer a source of this publisher's, one a reader asks.
-		cctx, ccancel := context.WithTimeout(ctx, dialTimeout)
-		if err := s.n.ConnectFor(cctx, publisher, ai); err != nil {
-			s.log.Debug("a link's peer did not answer")
+		addr := ai.ID.String()
+		if as, err := peer.AddrInfoToP2pAddrs(&ai); err == nil && len(as) > 0 {
+			addr = as[0].String()
 		}
-		ccancel()
+		r.Mirrors = append(r.Mirrors, node.Mirror{Addr: addr, Peer: &ai})
 	}
-	return s.Sync(ctx, publisher, nil)
+	return s.Fetch(ctx, publisher, r)
 }
 
 // serialize returns f guarded so that calls never overlap.

@@ -55,9 +55,6 @@ const (
 	// and fetch for all of them at the same moment.
 	maxConcurrentSyncs = 4
 
-	// dialTimeout bounds one connection attempt to a link's peer.
-	dialTimeout = 15 * time.Second
-
 	// discoverTimeout bounds one DHT lookup.
 	discoverTimeout = 20 * time.Second
 )

@@ -157,6 +157,10 @@ func (n *Node) ConnectProviders(ctx context.Context, publisher string, c cid.Cid
 // HasDHT reports whether the node runs a DHT.
 func (n *Node) HasDHT() bool { return n.dht != nil }
 
+// RepoDir is the directory of the node's repo: where temporary files
+// that may be large belong, rather than a tmpfs.
+func (n *Node) RepoDir() string { return n.repo.dir }
+
 // DHTPeers returns the size of the node's DHT routing table.
 func (n *Node) DHTPeers() int {
 	if n.dht == nil {

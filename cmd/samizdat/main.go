@@ -34,7 +34,7 @@ func commands() []command {
 	return []command{
 		{"demo", "[--dir DIR]", "pack the generated sample corpus and read it back, verified", runDemoCmd},
 		{"keygen", "-o FILE", "write a new Ed25519 key and print its publisher ID", runKeygenCmd},
-		{"authorize", "-k ROOTKEY -o DOC [--from DOC] [--add KEY]... [--revoke KEY[@SEQ]]...", "sign a publisher document delegating to signing keys", runAuthorizeCmd},
+		{"authorize", "-k ROOTKEY -o DOC [--from DOC] [--add KEY]... [--revoke KEY[@SEQ]]... [--mirror ADDR]...", "sign a publisher document: signing keys, head keys, mirrors", runAuthorizeCmd},
 		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] INPUT...", "turn articles, feeds and folders into a signed bundle", runPackCmd},
 		{"verify", "[-p PUBLISHER] [--authority DOC] FILE", "check a bundle completely and summarize it", runVerifyCmd},
 		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
@@ -42,7 +42,7 @@ func commands() []command {
 		{"extract", "FILE -o DIR", "write a bundle's articles and attachments as files", runExtractCmd},
 		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]... [--http ADDR]", "run a node: publisher, mirror, or both", runServeCmd},
 		{"publish", "--repo DIR [--key KEY] FILE", "add a bundle to a publisher's repo and announce the new head", runPublishCmd},
-		{"get", "--publisher ID (--peer ADDR... | --http URL...) -o DIR [--timeout D]", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
+		{"get", "--publisher ID|LINK [--peer ADDR... | --http URL...] [--repo DIR] -o DIR", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
 		{"publish-static", "--repo DIR -o DIR [--publisher ID]...", "write the repo's publishers as files for a plain web host", runPublishStaticCmd},
 		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
 		{"import", "--repo DIR FILE", "check an export file completely and add it to the repo", runImportCmd},
