@@ -3,7 +3,9 @@ package mirror
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/samizdat/samizdat/node"
@@ -42,7 +44,9 @@ func (s *Service) SignedMirrors(publisher string) []node.Mirror {
 // lists, tried in the order the node's mirror book gives (those that
 // worked first, then the untried ones in a random order, then those that
 // failed). First libp2p: every peer and libp2p mirror is dialled at once
-// (node.Node.DialFirst) and Sync runs over the connected ones. Then, if
+// (node.Node.DialFirst; when there are HTTPS mirrors to turn to, it waits
+// at most node.DialPatience for a first connection) and Sync runs over
+// the connected ones. Then, if
 // libp2p gave no head newer than the one held (no peer connected, none
 // answered, or none had more), the HTTPS mirrors (SyncHTTP): r.HTTP's URLs
 // first, then the mirrors'. How each mirror answered goes to the book,
@@ -61,7 +65,11 @@ func (s *Service) Fetch(ctx context.Context, publisher string, r Reach) (*SyncRe
 	var errs []error
 	if !r.HTTPOnly {
 		var err error
-		res, err = s.fetchPeers(ctx, publisher, r.Peers, mirrors)
+		var patience time.Duration
+		if len(r.HTTP.URLs) > 0 || slices.ContainsFunc(mirrors, func(m node.Mirror) bool { return m.URL != "" }) {
+			patience = node.DialPatience // HTTPS is there to turn to
+		}
+		res, err = s.fetchPeers(ctx, publisher, r.Peers, mirrors, patience)
 		if err == nil && res != nil && res.Head != held && (held == nil || !res.Head.Catalog.Equals(held.Catalog)) {
 			return res, nil
 		}
@@ -107,10 +115,11 @@ func (s *Service) Fetch(ctx context.Context, publisher string, r Reach) (*SyncRe
 }
 
 // fetchPeers is Fetch's libp2p part: it dials peers for every publisher
-// and the libp2p mirrors for publisher only, then syncs from whoever
+// and the libp2p mirrors for publisher only (giving up waiting after
+// patience with none connected, if patience > 0), then syncs from whoever
 // connected. With no source connected (and no DHT to ask), it fails at
 // once: Sync would only return the stored head.
-func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer.AddrInfo, mirrors []node.Mirror) (*SyncResult, error) {
+func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer.AddrInfo, mirrors []node.Mirror, patience time.Duration) (*SyncResult, error) {
 	var targets []node.DialTarget
 	for _, ai := range peers {
 		targets = append(targets, node.DialTarget{Info: ai})
@@ -125,7 +134,7 @@ func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer
 	book := s.n.Mirrors()
 	var mu sync.Mutex
 	ended := make([]bool, len(dialled))
-	s.n.DialFirst(ctx, targets, func(i int, err error) {
+	s.n.DialFirst(ctx, targets, patience, func(i int, err error) {
 		if i < len(peers) {
 			return
 		}

@@ -332,6 +332,13 @@ const (
 	// still asked for its head. The browser reader waits as long for the
 	// other mirrors' heads once one has answered.
 	DialSettle = 3 * time.Second
+
+	// DialPatience is how long a reader that has HTTPS mirrors to turn to
+	// waits for any libp2p dial to connect: a TLS WebSocket dial over a
+	// slow, distant line takes a few round trips, while every dial's own
+	// timeout (15 s on a public address) would be waited out in full
+	// where libp2p is blocked outright.
+	DialPatience = 5 * time.Second
 )
 
 // Bounds on a samizdat: link, which a reader pastes from anywhere (a chat

@@ -178,7 +178,7 @@ func TestDialFirstBlackHoles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ended atomic.Int32
-	got := reader.DialFirst(ctx, targets, func(i int, err error) {
+	got := reader.DialFirst(ctx, targets, 0, func(i int, err error) {
 		if i == dialParallel { // the last hole, started when the first ones yielded their places
 			ended.Add(1)
 		}

@@ -80,7 +80,7 @@ func (n *Node) DialRemembered(ctx context.Context) int {
 			targets = append(targets, DialTarget{Info: ai})
 		}
 	}
-	return n.DialFirst(ctx, targets, nil)
+	return n.DialFirst(ctx, targets, 0, nil)
 }
 
 // DialTarget is a peer to dial: for every publisher (Publisher ""), as
@@ -97,10 +97,12 @@ type DialTarget struct {
 // one black-holed address does not hold a reader for a dial timeout once
 // another peer has answered. Dials still under way go on until they end
 // or ctx does, and a peer that connects late is a source like the others.
-// done, if not nil, is called with each target's index and outcome, also
-// after DialFirst has returned, from any goroutine.
-func (n *Node) DialFirst(ctx context.Context, targets []DialTarget, done func(i int, err error)) int {
-	opts := settle.Options{Parallel: dialParallel, Slot: dialSlot, Grace: DialSettle}
+// With patience > 0, DialFirst also returns (0) when no dial has
+// connected by then: for a caller with another path to try. done, if not
+// nil, is called with each target's index and outcome, also after
+// DialFirst has returned, from any goroutine.
+func (n *Node) DialFirst(ctx context.Context, targets []DialTarget, patience time.Duration, done func(i int, err error)) int {
+	opts := settle.Options{Parallel: dialParallel, Slot: dialSlot, Grace: DialSettle, Patience: patience}
 	return len(settle.Run(ctx, len(targets), opts, func(i int) error {
 		err := n.dialTarget(ctx, targets[i])
 		if done != nil {

@@ -343,7 +343,7 @@ func connectAll(ctx context.Context, e *env, n *node.Node, infos []peer.AddrInfo
 	for i, ai := range infos {
 		targets[i] = node.DialTarget{Info: ai}
 	}
-	n.DialFirst(ctx, targets, func(i int, err error) {
+	n.DialFirst(ctx, targets, 0, func(i int, err error) {
 		if err != nil && ctx.Err() == nil {
 			// By position, not address: a reader's log names no mirror.
 			e.log.Warn("could not connect to a given peer", "peer", i+1, "of", len(infos))

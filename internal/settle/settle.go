@@ -22,12 +22,17 @@ type Options struct {
 	// Grace is how long Run waits for the other calls once one has
 	// succeeded.
 	Grace time.Duration
+	// Patience, if not 0, is how long Run waits for a first success: with
+	// none by then it returns (an empty list), the calls going on. For a
+	// caller with another way to try: a reader whose every libp2p dial
+	// hangs turns to its HTTPS mirrors without waiting out dial timeouts.
+	Patience time.Duration
 }
 
 // Run calls f(i) for i in 0..n-1, in that order, at once within o's
 // bounds, and returns the indexes whose calls succeeded (f returned nil),
-// in the order they ended, once every call has ended or o.Grace after the
-// first success, whichever comes first. Calls still under way then go on
+// in the order they ended, once every call has ended, o.Grace after the
+// first success, or o.Patience with none, whichever comes first. Calls still under way then go on
 // until they end (f sees ctx; a caller that wants them stopped cancels
 // it); calls not yet started when ctx ends are not made.
 func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
@@ -60,10 +65,16 @@ func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
 		}
 	}()
 	var ok []int
-	var grace <-chan time.Time
-	for range n {
+	var grace, patience <-chan time.Time
+	if o.Patience > 0 {
+		t := time.NewTimer(o.Patience)
+		defer t.Stop()
+		patience = t.C
+	}
+	for ended := 0; ended < n; {
 		select {
 		case r := <-results:
+			ended++
 			if r.err == nil {
 				ok = append(ok, r.i)
 				if grace == nil {
@@ -72,6 +83,10 @@ func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
 			}
 		case <-grace:
 			return ok
+		case <-patience:
+			if len(ok) == 0 {
+				return nil
+			}
 		}
 	}
 	return ok

@@ -110,3 +110,27 @@ func TestRunCancelled(t *testing.T) {
 		t.Errorf("Run() = %v after %d calls, want none after 1", got, calls.Load())
 	}
 }
+
+// TestRunPatience: with no success by Patience, Run gives up waiting;
+// a success before it makes Run wait out the grace as usual.
+func TestRunPatience(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	got := Run(context.Background(), 3, Options{Parallel: 3, Grace: time.Hour, Patience: 10 * time.Millisecond}, func(i int) error {
+		<-release
+		return nil
+	})
+	if len(got) != 0 {
+		t.Errorf("Run() = %v, want none", got)
+	}
+	got = Run(context.Background(), 2, Options{Parallel: 2, Grace: 50 * time.Millisecond, Patience: time.Millisecond}, func(i int) error {
+		if i == 0 {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond) // within the grace, past the patience
+		return nil
+	})
+	if len(got) != 2 {
+		t.Errorf("Run() = %v, want both: patience ends only a wait with no success", got)
+	}
+}
