@@ -160,21 +160,7 @@ func cborWrite(b *bytes.Buffer, v any) {
 			cborWrite(b, e.v)
 		}
 	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if len(keys[i]) != len(keys[j]) {
-				return len(keys[i]) < len(keys[j])
-			}
-			return keys[i] < keys[j]
-		})
-		ordered := make([]kv, len(keys))
-		for i, k := range keys {
-			ordered[i] = kv{k, v[k]}
-		}
-		cborWrite(b, ordered)
+		cborWrite(b, cborKVs(v))
 	default:
 		panic(fmt.Sprintf("cborWrite: %T", v))
 	}
@@ -218,15 +204,20 @@ type ruleVector struct {
 type docVector struct {
 	Name string `json:"name"`
 	vFile
-	Want      string         `json:"want"`
-	CID       string         `json:"cid,omitempty"`
-	Seq       string         `json:"seq,omitempty"`
-	Publisher string         `json:"publisher,omitempty"`
-	DocName   string         `json:"docName,omitempty"`
-	Keys      []string       `json:"keys,omitempty"`
-	Revoked   []revokedJSON  `json:"revoked,omitempty"`
-	Heads     []headKeyJSON  `json:"heads,omitempty"`
-	Authorize []authorizeRow `json:"authorize,omitempty"`
+	Want      string        `json:"want"`
+	CID       string        `json:"cid,omitempty"`
+	Seq       string        `json:"seq,omitempty"`
+	Publisher string        `json:"publisher,omitempty"`
+	DocName   string        `json:"docName,omitempty"`
+	Keys      []string      `json:"keys,omitempty"`
+	Revoked   []revokedJSON `json:"revoked,omitempty"`
+	Heads     []headKeyJSON `json:"heads,omitempty"`
+	// Mirrors is the parsed mirror list; MirrorURLs, entry by entry, the
+	// base URL ParseMirror gives an https mirror ("" for the other kinds
+	// and the entries it skips), which the browser learns.
+	Mirrors    []string       `json:"mirrors,omitempty"`
+	MirrorURLs []string       `json:"mirrorURLs,omitempty"`
+	Authorize  []authorizeRow `json:"authorize,omitempty"`
 }
 
 type revokedJSON struct {
@@ -847,6 +838,35 @@ func browserDocuments(t *testing.T, s *vectorSet) []docVector {
 		d[8] ^= 1 // inside the signature: a2 63 "sig" 58 40 <sig>
 		return d
 	}()
+	// Mirror lists (bundle-format.md §7, *Mirrors*): each kind a reader
+	// meets, https ones ParseMirror takes and ones it skips.
+	mirrorKinds := []string{
+		"https://mirror.example.org/news", "https://m2.example:8443", "https://m3.example/a/b/", "https://m4.example//",
+		"https://M5.Example/x$y&z+w=v:u@t/", "https://m6.example/a-b_c.d~e",
+		"https://user@m7.example/", "https://m8.example/?q=1", "https://m9.example/?", "https://m10.example/#f",
+		"https://", "https:///path", "http://plain.example/", "HTTPS://upper.example/", "https:/m11.example/",
+		"/dns4/m.example.net/tcp/443/tls/ws/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5",
+		"/ip4/203.0.113.9/tcp/4001", "/not/a/multiaddr", "tor:x", "ipfs-gateway:https://dweb.example/",
+	}
+	withMirrors, err := bundle.NewAuthority(root, bundle.AuthorityParams{Seq: 3, Created: vCreated, Name: "Mirrors",
+		Keys:     []ed25519.PublicKey{pub(k2)},
+		HeadKeys: []bundle.HeadKey{{Key: pub(k1), Until: vUntil}},
+		Mirrors:  []string{"https://mirror.example.org/news", "/dns4/m.example.net/tcp/443/tls/ws/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5", "tor:x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	longMirror := "https://" + strings.Repeat("a", bundle.MaxMirrorLen-len("https://"))
+	manyMirrors := make([]string, bundle.MaxMirrors+1)
+	for i := range manyMirrors {
+		manyMirrors[i] = fmt.Sprintf("https://m%d.example/", i)
+	}
+	strs := func(ss []string) []any {
+		out := make([]any, len(ss))
+		for i, s := range ss {
+			out[i] = s
+		}
+		return out
+	}
 	type dcase struct {
 		name   string
 		data   vFile
@@ -916,6 +936,38 @@ func browserDocuments(t *testing.T, s *vectorSet) []docVector {
 		{"head-key-until-0", file("head-key-until-0", edit(func(p map[string]any) { p["heads"] = []any{map[string]any{"key": key(k1), "until": 0}} })), "ErrMalformed"},
 		{"head-key-until-1", file("head-key-until-1", edit(func(p map[string]any) { p["heads"] = []any{map[string]any{"key": key(k1), "until": 1}} })), "ok"},
 		{"head-key-30-bytes", file("head-key-30-bytes", edit(func(p map[string]any) { p["heads"] = []any{map[string]any{"key": make([]byte, 30), "until": 1}} })), "ErrMalformed"},
+		{"mirrors", file("mirrors", withMirrors.Bytes()), "ok"},
+		{"mirrors-kinds", file("mirrors-kinds", edit(func(p map[string]any) { p["mirrors"] = strs(mirrorKinds) })), "ok"},
+		{"mirrors-longest-entry", file("mirrors-longest-entry", edit(func(p map[string]any) { p["mirrors"] = strs([]string{longMirror}) })), "ok"},
+		{"mirrors-most", file("mirrors-most", edit(func(p map[string]any) { p["mirrors"] = strs(manyMirrors[:bundle.MaxMirrors]) })), "ok"},
+		{"mirrors-too-many", file("mirrors-too-many", edit(func(p map[string]any) { p["mirrors"] = strs(manyMirrors) })), "ErrMalformed"},
+		{"mirrors-entry-too-long", file("mirrors-entry-too-long", edit(func(p map[string]any) { p["mirrors"] = strs([]string{longMirror + "a"}) })), "ErrMalformed"},
+		{"mirrors-entry-empty", file("mirrors-entry-empty", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://a.example", ""}) })), "ErrMalformed"},
+		{"mirrors-space", file("mirrors-space", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://a.example/b c"}) })), "ErrMalformed"},
+		{"mirrors-control-byte", file("mirrors-control-byte", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://a.example/\t"}) })), "ErrMalformed"},
+		{"mirrors-not-ascii", file("mirrors-not-ascii", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://пример.example"}) })), "ErrMalformed"},
+		{"mirrors-byte-80", file("mirrors-byte-80", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://a.example/\x80"}) })), "ErrMalformed"},
+		{"mirrors-del", file("mirrors-del", edit(func(p map[string]any) { p["mirrors"] = strs([]string{"https://a.example/\x7f"}) })), "ErrMalformed"},
+		{"mirrors-tilde", file("mirrors-tilde", edit(func(p map[string]any) {
+			p["mirrors"] = strs([]string{"https://a.example/~!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}"})
+		})), "ok"},
+		{"mirrors-duplicate", file("mirrors-duplicate", edit(func(p map[string]any) {
+			p["mirrors"] = strs([]string{"https://a.example", "tor:x", "https://a.example"})
+		})), "ErrMalformed"},
+		{"mirrors-empty-list", file("mirrors-empty-list", edit(func(p map[string]any) { p["mirrors"] = []any{} })), "ErrMalformed"},
+		{"mirrors-null", file("mirrors-null", edit(func(p map[string]any) { p["mirrors"] = rawCBOR{0xf6} })), "ErrMalformed"},
+		{"mirrors-not-a-list", file("mirrors-not-a-list", edit(func(p map[string]any) { p["mirrors"] = "https://a.example" })), "ErrMalformed"},
+		{"mirrors-entry-bytes", file("mirrors-entry-bytes", edit(func(p map[string]any) { p["mirrors"] = []any{[]byte("https://a.example")} })), "ErrMalformed"},
+		// Canonical order puts mirrors between created and revoked.
+		{"mirrors-before-created", file("mirrors-before-created", signedDoc(root, swapKeys(docPayload(root, func(p map[string]any) {
+			p["mirrors"] = strs([]string{"https://a.example"})
+		}), "mirrors", "created"))), "ErrMalformed"},
+		// The list is signed: an entry changed after signing breaks the
+		// signature; a broken list is refused before the signature is
+		// checked (ErrMalformed, as Go's order has it).
+		{"mirrors-tampered", file("mirrors-tampered", bytes.Replace(withMirrors.Bytes(), []byte("mirror.example.org"), []byte("mirror.example.net"), 1)), "ErrBadSignature"},
+		{"mirrors-duplicate-unsigned", file("mirrors-duplicate-unsigned", cborEnc([]kv{{"sig", make([]byte, 64)},
+			{"payload", docPayload(root, func(p map[string]any) { p["mirrors"] = strs([]string{"tor:x", "tor:x"}) })}})), "ErrMalformed"},
 		{"root-key-not-a-point", file("root-key-not-a-point", func() []byte {
 			// A document naming a publisher whose "key" is no curve point:
 			// nothing can verify for it.
@@ -947,8 +999,48 @@ func browserDocuments(t *testing.T, s *vectorSet) []docVector {
 			if c.name == "full" {
 				v.Authorize = authorizeRows(t, a, root, other, k1, k2)
 			}
+			v.Mirrors = a.Mirrors
+			for _, m := range a.Mirrors {
+				pm, _ := ParseMirror(m)
+				v.MirrorURLs = append(v.MirrorURLs, pm.URL)
+			}
 		}
 		out = append(out, v)
+	}
+	return out
+}
+
+// swapKeys is m in canonical order but for keys a and b, which change
+// places.
+func swapKeys(m map[string]any, a, b string) []kv {
+	var out []kv
+	for _, e := range cborKVs(m) {
+		switch e.k {
+		case a:
+			e = kv{b, m[b]}
+		case b:
+			e = kv{a, m[a]}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// cborKVs is m's entries in DAG-CBOR's canonical order.
+func cborKVs(m map[string]any) []kv {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if len(keys[i]) != len(keys[j]) {
+			return len(keys[i]) < len(keys[j])
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]kv, len(keys))
+	for i, k := range keys {
+		out[i] = kv{k, m[k]}
 	}
 	return out
 }

@@ -123,7 +123,28 @@ test('publisher documents: every verdict and field is bundle.ParseAuthority\'s',
     assert.deepEqual(d.revoked.map((r) => ({ key: toHex(r.key), after: String(r.after) })), v.revoked ?? [], v.name);
     assert.deepEqual(d.heads.map((h) => ({ key: toHex(h.key), until: String(h.untilSeconds) })), v.heads ?? [], v.name);
     assert.deepEqual(d.heads.map((h) => h.until), (v.heads ?? []).map((h) => Number(h.until)), v.name);
+    assert.deepEqual(d.mirrors, v.mirrors ?? [], v.name);
   }
+});
+
+test('publisher documents: the mirror list cases of bundle-format.md §7', () => {
+  const byName = new Map(documents.map((v) => [v.name, v]));
+  const want = {
+    mirrors: 'ok', 'mirrors-kinds': 'ok', 'mirrors-longest-entry': 'ok', 'mirrors-most': 'ok', 'mirrors-tilde': 'ok',
+    'mirrors-too-many': 'ErrMalformed', 'mirrors-entry-too-long': 'ErrMalformed', 'mirrors-entry-empty': 'ErrMalformed',
+    'mirrors-space': 'ErrMalformed', 'mirrors-control-byte': 'ErrMalformed', 'mirrors-not-ascii': 'ErrMalformed',
+    'mirrors-byte-80': 'ErrMalformed', 'mirrors-del': 'ErrMalformed', 'mirrors-duplicate': 'ErrMalformed',
+    'mirrors-empty-list': 'ErrMalformed', 'mirrors-null': 'ErrMalformed', 'mirrors-not-a-list': 'ErrMalformed',
+    'mirrors-entry-bytes': 'ErrMalformed', 'mirrors-before-created': 'ErrMalformed', 'mirrors-tampered': 'ErrBadSignature',
+    'mirrors-duplicate-unsigned': 'ErrMalformed',
+  };
+  // The verdicts are checked above; here, that the cases are there with
+  // the intent their names say, and the sizes are the limits.
+  for (const [name, kind] of Object.entries(want)) assert.equal(byName.get(name)?.want, kind, name);
+  assert.equal(byName.get('mirrors-most').mirrors.length, S.limits.MaxMirrors);
+  assert.equal(byName.get('mirrors-longest-entry').mirrors[0].length, S.limits.MaxMirrorLen);
+  // Documents without a list parse to an empty one.
+  assert.ok(documents.filter((v) => v.want === 'ok' && !v.mirrors).length >= 5);
 });
 
 test('authorizeHead and authorizeBundle: bundle-format.md §7, as Go', async () => {

@@ -40,6 +40,8 @@
     MaxCARHeader: 1 << 10,
     MaxAuthoritySize: 64 << 10,
     MaxAuthorityKeys: 256,
+    MaxMirrors: 64,
+    MaxMirrorLen: 256,
     MaxPages: 4096,
     MaxArticles: 1 << 20,
     MaxPageRaw: 4 << 20,

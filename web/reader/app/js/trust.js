@@ -63,6 +63,7 @@
     payload: {
       v: 'int', type: 'string', publisher: 'string', seq: 'int', created: 'int', name: 'string',
       keys: ['list', 'bytes'], revoked: ['list', REVOCATION], heads: { opt: ['list', HEAD_KEY] },
+      mirrors: { opt: ['list', 'string'] },
     },
     sig: 'bytes',
   };
@@ -108,6 +109,7 @@
         pl.name.length > L.MaxNameLen || !isUTF8(pl.name) || pl.publisher !== mf.publisherID(root)) {
       fail('ErrMalformed', 'publisher document fields out of range');
     }
+    if (pl.mirrors !== undefined) checkMirrors(pl.mirrors);
     const msg = mf.concat(DOC_CONTEXT, cbor.encode(pl, { binaryText: true }));
     if (!(await mf.verifyEd25519(root, msg, doc.sig))) fail('ErrBadSignature', 'publisher document');
     for (const k of pl.keys) {
@@ -131,7 +133,33 @@
       revoked: pl.revoked.map((r) => ({ key: r.key, after: BigInt(r.after) })),
       // until as Number (Unix seconds) for display; untilSeconds exact.
       heads: (pl.heads || []).map((hk) => ({ key: hk.key, until: Number(hk.until), untilSeconds: BigInt(hk.until) })),
+      // Where else the publisher can be fetched: hints, not trust (all a
+      // mirror serves is verified). Printable ASCII, so the binary
+      // strings are the text.
+      mirrors: pl.mirrors ? pl.mirrors.slice() : [],
     };
+  }
+
+  // checkMirrors is Go's rule for a document's mirror list (checkMirrors
+  // in bundle/authority.go, bundle-format.md §7): present means 1 to
+  // MaxMirrors entries (absent is how none is written), each 1 to
+  // MaxMirrorLen bytes of printable ASCII without spaces, no two alike.
+  // Every violation is ErrMalformed. The strings are binary (one char a
+  // byte), so lengths and code units are bytes.
+  function checkMirrors(mirrors) {
+    if (mirrors.length === 0 || mirrors.length > L.MaxMirrors) {
+      fail('ErrMalformed', "publisher document's mirrors: " + mirrors.length + ' entries');
+    }
+    const seen = new Set();
+    for (const m of mirrors) {
+      if (m.length === 0 || m.length > L.MaxMirrorLen) fail('ErrMalformed', 'a mirror of ' + m.length + ' bytes');
+      for (let i = 0; i < m.length; i++) {
+        const c = m.charCodeAt(i);
+        if (c <= 0x20 || c > 0x7e) fail('ErrMalformed', 'a mirror with a byte 0x' + c.toString(16) + ': printable ASCII only');
+      }
+      if (seen.has(m)) fail('ErrMalformed', 'a mirror listed twice');
+      seen.add(m);
+    }
   }
 
   // isUTF8 checks a binary string's bytes, as Go's utf8.ValidString.
