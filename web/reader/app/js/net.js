@@ -10,6 +10,12 @@
 // host) holds each bundle as one file, ipfs/<root>, and beside it an index,
 // samizdat/index/<root>, of where each block lies in it, so one article
 // costs byte ranges of its own blocks, not the whole bundle.
+//
+// Mirrors come from the page (its own origin, the mirrors it lists), the
+// reader (added in the settings) and the publishers: each verified
+// publisher document may list https mirrors, which are learned for that
+// publisher and kept in the store, as is when each mirror last worked and
+// last failed, so that a reload still tries first what worked.
 (function (S) {
   'use strict';
 
@@ -26,6 +32,13 @@
   const MAX_BUNDLES = 8;
   // Content blocks of one article fetched at once.
   const FETCH_PARALLEL = 4;
+  // Mirrors learned from one publisher's document: the format's own bound
+  // (bundle-format.md §7), kept here too since the store outlives the page.
+  const MAX_LEARNED = 64;
+  // A mirror's outcome is written to the store when it changes, else at
+  // most this often: a block costs no store write, and the times kept are
+  // never more than this stale.
+  const HEALTH_SAVE_MS = 60000;
 
   class Unreachable extends Error {
     constructor(what, tried) {
@@ -132,60 +145,337 @@
     return out.subarray(0, Math.min(Math.max(pos - from, 0), to - from));
   }
 
+  // ---- Mirror lists from publisher documents ----
+
+  // An https mirror entry, in the part of Go's grammar this reader takes:
+  // a host name or bracketed IPv6 address, an optional port, and a path
+  // of characters that Go's NormalizeMirror writes back unchanged and that
+  // can neither end nor widen a CSP source. No user information, query,
+  // fragment or percent-escapes. Go's node.ParseMirror may accept more
+  // (an escaped path, say); such a mirror is not learned here, and the
+  // page lists it anyway when its server learned it.
+  const HTTPS_MIRROR = /^https:\/\/([A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?(\/[A-Za-z0-9._~$&+=:@\/-]*)?$/;
+
+  // httpsMirror reads one entry of a document's mirror list as Go's
+  // node.ParseMirror and then reader.NormalizeMirror do for an https
+  // mirror: the base URL with one trailing slash, as the served page's
+  // CSP lists it; null for any other kind (libp2p addresses, which a
+  // browser cannot dial, plain http, kinds of later versions) and for
+  // what they refuse.
+  function httpsMirror(entry) {
+    const m = typeof entry === 'string' && HTTPS_MIRROR.exec(entry);
+    if (!m) return null;
+    let path = m[3] || '';
+    // A dot segment the browser would resolve away, while the CSP source
+    // keeps it: the two would name different paths.
+    if (path.split('/').some((seg) => seg === '.' || seg === '..')) return null;
+    if (path.endsWith('/')) path = path.slice(0, -1); // ParseMirror's TrimSuffix
+    if (!path.endsWith('/')) path += '/'; // NormalizeMirror's
+    const url = 'https://' + m[1] + (m[2] || '') + path;
+    try {
+      new URL(url); // a port past 65535, a bracket that is no IPv6 address
+    } catch (e) {
+      return null;
+    }
+    return url;
+  }
+
+  // learnable is the https mirrors of a document's list, in its order,
+  // each once.
+  function learnable(entries) {
+    const out = [];
+    for (const e of entries || []) {
+      const u = httpsMirror(e);
+      if (u && !out.includes(u)) out.push(u);
+      if (out.length >= MAX_LEARNED) break;
+    }
+    return out;
+  }
+
+  // ---- The page's Content-Security-Policy ----
+
+  // pageCSP returns the policies of the page's CSP meta elements (the
+  // served page and the single file each carry one); none outside a page.
+  function pageCSP() {
+    if (typeof document === 'undefined' || !document.querySelectorAll) return [];
+    return [...document.querySelectorAll('meta[http-equiv]')]
+      .filter((el) => el.httpEquiv.toLowerCase() === 'content-security-policy')
+      .map((el) => el.content);
+  }
+
+  const defaultPort = (scheme) => ({ 'http:': '80', 'https:': '443', 'ws:': '80', 'wss:': '443' })[scheme] || '';
+
+  function decodePath(p) {
+    try {
+      return decodeURIComponent(p);
+    } catch (e) {
+      return p;
+    }
+  }
+
+  // sourceMatches is CSP's "does url match source expression" for the
+  // forms a policy lists (CSP Level 3 §6.7.2.8): 'none', 'self', *, a
+  // scheme, a host with optional scheme, port and path. Keywords it does
+  // not know match nothing, so a doubtful mirror is not tried.
+  function sourceMatches(src, url, page) {
+    const s = src.toLowerCase();
+    const httpish = url.protocol === 'http:' || url.protocol === 'https:';
+    if (s === "'self'") return !!page && url.origin === page.origin;
+    if (s === '*') return httpish;
+    if (/^[a-z][a-z0-9+.-]*:$/.test(s)) return url.protocol === s || (s === 'http:' && url.protocol === 'https:');
+    // Scheme and host match in any case, the path exactly.
+    const m = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*|(?:\*\.)?[^:/[\]]+|\[[0-9a-f:.]+\])(?::(\*|[0-9]+))?(\/.*)?$/i.exec(src);
+    if (!m || s.startsWith("'")) return false;
+    const [, scheme, hostSrc, port, path] = m;
+    const host = hostSrc.toLowerCase();
+    const srcScheme = scheme ? scheme.toLowerCase() + ':' : page ? page.protocol : '';
+    const upgrade = srcScheme === 'http:' && url.protocol === 'https:';
+    if (url.protocol !== srcScheme && !upgrade) return false;
+    const h = url.hostname.toLowerCase();
+    if (host.startsWith('*.') ? !h.endsWith(host.slice(1)) : host !== '*' && host !== h) return false;
+    const urlPort = url.port || defaultPort(url.protocol);
+    if (port !== '*') {
+      const want = port || defaultPort(srcScheme);
+      if (want !== urlPort && !(upgrade && !port && urlPort === '443')) return false;
+    }
+    if (path) {
+      const p = decodePath(path);
+      const u = decodePath(url.pathname);
+      return p.endsWith('/') ? u.startsWith(p) : u === p;
+    }
+    return true;
+  }
+
+  // cspAllows tells whether every policy lets the page fetch url: its
+  // connect-src (else default-src) lists a source url matches. A policy
+  // without either allows it. page: the page's own URL ('self').
+  function cspAllows(policies, url, page) {
+    let u, p;
+    try {
+      u = new URL(url);
+      p = page ? new URL(page) : null;
+    } catch (e) {
+      return false;
+    }
+    return policies.every((policy) => {
+      const dirs = new Map();
+      for (const d of String(policy).split(';')) {
+        const [name, ...sources] = d.trim().split(/\s+/);
+        const n = (name || '').toLowerCase();
+        if (n && !dirs.has(n)) dirs.set(n, sources); // the first one counts
+      }
+      const list = dirs.get('connect-src') || dirs.get('default-src');
+      return !list || list.some((src) => sourceMatches(src, u, p));
+    });
+  }
+
+  // ---- The order mirrors are tried in ----
+
+  function randomUnit() {
+    return crypto.getRandomValues(new Uint32Array(1))[0] / 2 ** 32;
+  }
+
+  // outcome ranks a mirror by what it last did: 0 worked, 1 never tried,
+  // 2 failed.
+  function outcome(m) {
+    if (m.lastOK && m.lastOK >= (m.lastFail || 0)) return 0;
+    return m.lastFail ? 2 : 1;
+  }
+
+  // orderMirrors is the order the next object is asked for: by score (a
+  // session's running tally: the page's own origin starts ahead, each
+  // success adds, each failure takes more), then those that worked,
+  // latest success first; then those never tried, in a random order, so
+  // readers spread over a publisher's list and a censor cannot know the
+  // first try; then those that failed, oldest failure first. The times
+  // come from the store, so a reload keeps the order that worked.
+  function orderMirrors(list, random = randomUnit) {
+    const key = new Map(list.map((m) => [m, random()]));
+    const within = (a, b, r) => (r === 0 ? b.lastOK - a.lastOK : r === 2 ? a.lastFail - b.lastFail : key.get(a) - key.get(b));
+    return [...list].sort((a, b) => b.score - a.score || outcome(a) - outcome(b) || within(a, b, outcome(a)));
+  }
+
   class Net {
-    constructor(config, store) {
+    // opts: csp, the page's policies (default: its meta elements); page,
+    // its URL (default: location); random, for the order of untried
+    // mirrors (tests).
+    constructor(config, store, opts = {}) {
       this.store = store;
       this.mirrors = [];
+      this.health = new Map(); // url → {url, lastOK, lastFail} from the store
+      this.removed = new Set(); // urls the reader removed: never learned back
+      this.policies = opts.csp !== undefined ? [].concat(opts.csp || []) : pageCSP();
+      this.page = opts.page !== undefined ? opts.page : globalThis.location ? globalThis.location.href : null;
+      this.random = opts.random || randomUnit;
       const self = config.self || {};
-      if (self.base != null) this._add(self.base, self.kind || 'auto', true);
-      for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', false);
+      if (self.base != null) this._add(self.base, self.kind || 'auto', 'own');
+      for (const m of config.mirrors || []) this._add(m.url, m.kind || 'auto', 'page');
       this.fetching = new WeakMap(); // bundle → its blocks being prefetched (prefetched)
       this.say = () => {}; // the onStatus of the follow under way
       this.headGrace = HEAD_GRACE_MS;
     }
 
-    _add(url, kind, own) {
+    // _add puts a mirror in the pool (source: 'own', 'page', 'user' or
+    // 'learned') unless it is there, and returns its entry.
+    _add(url, kind, source) {
       const b = base(url);
-      if (this.mirrors.some((m) => m.url === b)) return;
-      this.mirrors.push({ url: b, kind, own, lastOK: 0, lastError: '', score: own ? 1 : 0 });
+      const had = this.mirrors.find((m) => m.url === b);
+      if (had) return had;
+      const own = source === 'own';
+      const m = {
+        url: b, kind, own, source, lastOK: 0, lastFail: 0, lastError: '', score: own ? 1 : 0,
+        learned: false, // a verified publisher document lists it
+        pubs: new Set(), // the publishers whose documents list it
+        blocked: false, // learned, but the page's CSP does not let it be fetched
+        saved: null, // the outcome last written to the store, and when
+      };
+      this._applyHealth(m);
+      this.mirrors.push(m);
+      return m;
+    }
+
+    _applyHealth(m) {
+      const h = this.health.get(m.url);
+      if (!h) return;
+      m.lastOK = Math.max(m.lastOK, Number(h.lastOK) || 0);
+      m.lastFail = Math.max(m.lastFail, Number(h.lastFail) || 0);
     }
 
     mirrorList() {
-      return this.mirrors.map(({ url, kind, lastOK, lastError }) => ({ url, kind, lastOK, lastError }));
+      return this.mirrors.map(({ url, kind, lastOK, lastFail, lastError, source, learned, blocked }) =>
+        ({ url, kind, lastOK, lastFail, lastError, source, learned, blocked }));
     }
 
     addMirror(url) {
-      this._add(url, 'auto', false);
+      const m = this._add(url, 'auto', 'user');
+      if (m.source === 'learned') m.source = 'user';
+      this.removed.delete(m.url);
     }
 
     removeMirror(url) {
       const b = base(url);
+      this.removed.add(b);
       this.mirrors = this.mirrors.filter((m) => m.url !== b || m.own);
     }
 
-    // ordered: the mirrors to try for the next object, those that worked
-    // last first, the page's own origin first among equals.
-    ordered() {
-      return [...this.mirrors].sort((a, b) => b.score - a.score || b.lastOK - a.lastOK);
+    // allowed tells whether the page may fetch from a mirror at all.
+    allowed(url) {
+      return cspAllows(this.policies, url, this.page);
+    }
+
+    // load reads what the store remembers: when each mirror last worked
+    // and failed, and the mirrors learned from each publisher's newest
+    // document. The store is a cache: without it the page's mirrors serve.
+    async load() {
+      const st = this.store;
+      if (!st || !st.allHealth) return;
+      try {
+        for (const h of await st.allHealth()) this.health.set(h.url, h);
+        for (const m of this.mirrors) this._applyHealth(m);
+        // Checked again: the store may have been written by another version.
+        for (const rec of await st.allLearned()) this._learn(rec.pub, learnable(Array.isArray(rec.urls) ? rec.urls : []));
+        // Times of mirrors no list names any more are dropped: the store
+        // holds no more records than the pool has mirrors.
+        const gone = [...this.health.keys()].filter((u) => !this.mirrors.some((m) => m.url === u));
+        if (gone.length) await st.dropHealth(gone);
+      } catch (e) {
+        // not remembered; the page's own list stands
+      }
+    }
+
+    // learn takes the https mirrors of a verified publisher document as
+    // pub's learned mirrors, now and in the store, unless the store has a
+    // list from a newer document. Call it only with a document that
+    // verified (a head kept as the mark, a bundle that opened).
+    async learn(pub, doc) {
+      if (!doc) return;
+      const rec = { pub, seq: String(doc.seq), urls: learnable(doc.mirrors) };
+      const st = this.store && this.store.getLearned ? this.store : null;
+      try {
+        const held = st && (await st.getLearned(pub));
+        if (held && BigInt(held.seq) > doc.seq) return; // learned from a newer document already
+        const same = held && held.seq === rec.seq && held.urls.join(' ') === rec.urls.join(' ');
+        if (st && !same) await st.putLearned(rec);
+      } catch (e) {
+        // not kept: learned for this page only
+      }
+      this._learn(pub, rec.urls);
+    }
+
+    // _learn makes urls pub's learned mirrors in the pool: those of its
+    // older list no longer listed leave it (unless the page or the reader
+    // lists them). A mirror the page's CSP does not allow is kept but not
+    // tried: the browser would refuse the request anyway, and each refusal
+    // would count as the mirror's failure, in the store too, where a later
+    // page whose CSP allows it would then try it last.
+    _learn(pub, urls) {
+      const want = new Set();
+      for (const u of urls.slice(0, MAX_LEARNED)) {
+        try {
+          want.add(base(u));
+        } catch (e) {
+          // not a URL
+        }
+      }
+      for (const m of this.mirrors) {
+        if (!m.pubs.has(pub) || want.has(m.url)) continue;
+        m.pubs.delete(pub);
+        m.learned = m.pubs.size > 0;
+      }
+      this.mirrors = this.mirrors.filter((m) => m.source !== 'learned' || m.pubs.size > 0);
+      for (const u of want) {
+        if (this.removed.has(u)) continue;
+        const m = this._add(u, 'auto', 'learned');
+        if (m.source === 'learned') m.blocked = !this.allowed(u);
+        m.pubs.add(pub);
+        m.learned = true;
+      }
+    }
+
+    // usable tells whether m may be asked for pub's objects. A learned
+    // mirror serves only the publishers that list it: asking it for
+    // another's would cost a request and tell it what the reader reads.
+    usable(m, pub) {
+      return m.source !== 'learned' || (!m.blocked && pub !== undefined && m.pubs.has(pub));
+    }
+
+    // ordered: the mirrors to try for pub's next object (orderMirrors).
+    ordered(pub) {
+      return orderMirrors(this.mirrors.filter((m) => this.usable(m, pub)), this.random);
     }
 
     _ok(m) {
       m.lastOK = Date.now();
       m.lastError = '';
       m.score = Math.min(m.score + 1, 5);
+      this._save(m, true);
     }
 
     _bad(m, err) {
       m.lastError = String((err && err.message) || err);
+      m.lastFail = Date.now();
       m.score = Math.max(m.score - 2, -5);
+      this._save(m, false);
     }
 
-    // tryEach calls get(mirror) for each mirror in turn until one returns
-    // a value that verifies (get checks it); what failed is in the error.
-    async tryEach(what, get) {
+    // _save writes a mirror's times to the store when its outcome changed,
+    // or at most every HEALTH_SAVE_MS.
+    _save(m, ok) {
+      const now = Date.now();
+      if (m.saved && m.saved.ok === ok && now - m.saved.at < HEALTH_SAVE_MS) return;
+      m.saved = { ok, at: now };
+      const rec = { url: m.url, lastOK: m.lastOK, lastFail: m.lastFail };
+      this.health.set(m.url, rec);
+      if (this.store && this.store.putHealth) this.store.putHealth(rec).catch(() => {});
+    }
+
+    // tryEach calls get(mirror) for each of pub's mirrors in turn until one
+    // returns a value that verifies (get checks it); what failed is in the
+    // error.
+    async tryEach(what, get, pub) {
       const tried = [];
       let verifyErr = null;
-      const mirrors = this.ordered();
+      const mirrors = this.ordered(pub);
       for (const [i, m] of mirrors.entries()) {
         try {
           const v = await get(m);
@@ -237,7 +527,7 @@
           held = null; // a stored head that no longer parses is no mark
         }
       }
-      const mirrors = this.ordered();
+      const mirrors = this.ordered(pub);
       const results = await settleSoon(mirrors.map((m) => this.fetchHead(m, pub)), this.headGrace);
       let from = null;
       let answered = null; // a mirror that answered with a valid head, older or not
@@ -290,10 +580,10 @@
       await this.store.putHead(pub, head.bytes);
     }
 
-    // block fetches one block by CID from any mirror, checked against the
-    // CID. Verified metadata blocks are kept in the store, so a return
-    // visit fetches only what changed.
-    async block(cid, codec, max, locate) {
+    // block fetches one block of pub by CID from any of its mirrors,
+    // checked against the CID. Verified metadata blocks are kept in the
+    // store, so a return visit fetches only what changed.
+    async block(cid, codec, max, locate, pub) {
       const key = S.mf.cidString(cid);
       const cached = await this.store.getBlock(key);
       if (cached) {
@@ -308,18 +598,35 @@
         const data = await this.fetchBlock(m, cid, key, max, locate);
         await S.mf.checkBlock(cid, data, codec, max);
         return data;
-      });
+      }, pub);
       return value;
     }
 
     async fetchBlock(m, cid, key, max, locate) {
-      if (locate && (await this.isStatic(m, locate.root))) {
-        const pos = locate.position(cid);
-        if (pos >= 0) return this.rangeBlock(m, locate.root, pos, max);
+      let unknown = false;
+      if (locate) {
+        let isStatic;
+        try {
+          isStatic = await this.isStatic(m, locate.root);
+        } catch (e) {
+          // A cross-origin 404 without CORS headers (a samizdat gateway's
+          // reader page answers the index path so) reads as a network
+          // error, like a mirror that is down: the block request decides.
+          if (!(e instanceof TypeError)) throw e;
+          unknown = true;
+        }
+        if (isStatic) {
+          const pos = locate.position(cid);
+          if (pos >= 0) return this.rangeBlock(m, locate.root, pos, max);
+        }
       }
       // A gateway; and on a static copy the objects named by content
       // (catalogs, documents) are files of their own under ipfs/.
-      return fetchBytes(m.url + 'ipfs/' + key + '?format=raw', { accept: 'application/vnd.ipld.raw', max });
+      const data = await fetchBytes(m.url + 'ipfs/' + key + '?format=raw', { accept: 'application/vnd.ipld.raw', max });
+      // It answers a bundle's block by CID: a gateway (a static copy holds
+      // bundle files, not their blocks).
+      if (unknown && m.kind === 'auto') m.kind = 'gateway';
+      return data;
     }
 
     // isStatic tells a static copy from a gateway by the bundle index that
@@ -419,7 +726,7 @@
       const metadata = [];
       const getBlock = async (cid, codec, max) => {
         loc.asked(cid);
-        const data = await this.block(cid, codec, max, loc);
+        const data = await this.block(cid, codec, max, loc, pub);
         metadata.push([cid, data]);
         return data;
       };
@@ -427,7 +734,7 @@
       loc.settle(b);
       for (const [cid, data] of metadata) await this.keep(cid, data);
       // Content is fetched by article, never kept as blocks.
-      b.getBlock = (cid, codec, max) => this.block(cid, codec, max, loc);
+      b.getBlock = (cid, codec, max) => this.block(cid, codec, max, loc, pub);
       return b;
     }
 
@@ -454,7 +761,7 @@
       }
       const { head, mirror } = found;
       say('catalog');
-      const catData = await this.block(head.catalog, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize);
+      const catData = await this.block(head.catalog, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize, undefined, pub);
       const catalog = await S.trust.parseCatalog(head.catalog, catData, pub).catch((e) => {
         if (e instanceof S.VerifyError) e.mirror ??= mirror.url;
         throw e;
@@ -474,6 +781,9 @@
         }
       }
       await this.storeHead(pub, head);
+      // Verified, and the mark written: the newest document at hand (the
+      // head's, or a newer one a bundle carried) says where else to look.
+      await this.learn(pub, authority);
       const seen = new Set();
       const articles = [];
       for (const b of bundles) {
@@ -579,5 +889,8 @@
     });
   }
 
-  S.net = { create: (config, store) => new Net(config, store), Unreachable, base, fetchBytes };
+  S.net = {
+    create: (config, store, opts) => new Net(config, store, opts), Unreachable, base, fetchBytes,
+    httpsMirror, learnable, cspAllows, orderMirrors,
+  };
 })(globalThis.samizdat ||= {});

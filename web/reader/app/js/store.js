@@ -1,21 +1,33 @@
 // store: what the reader keeps in this browser. Each publisher's head (the
 // high-water mark: no mirror can take the reader back past it), verified
 // metadata blocks (so a return visit fetches only what changed), saved
-// articles for offline reading, and settings. IndexedDB; where a browser
+// articles for offline reading, settings, the mirrors learned from each
+// publisher's newest document, and when each mirror last worked and last
+// failed (so a reload tries first what worked). IndexedDB; where a browser
 // refuses it (some file:// pages, some private modes) a store in memory
 // that lasts as long as the page.
 (function (S) {
   'use strict';
 
   const DB_NAME = 'samizdat-reader';
-  const DB_VERSION = 1;
+  // 2: the learned and mirrors stores.
+  const DB_VERSION = 2;
   // A browser that neither opens nor refuses the database within this
   // long (seen on file:// pages) gets the memory store.
   const OPEN_TIMEOUT_MS = 3000;
 
   // Saved articles are two records: the metadata the lists show, and the
   // content (body, attachment bytes), read only when one is opened.
-  const STORES = ['heads', 'blocks', 'articles', 'content', 'settings'];
+  const STORES = ['heads', 'blocks', 'articles', 'content', 'settings', 'learned', 'mirrors'];
+  // Records that carry their key: learned {pub, seq, urls}, mirrors {url,
+  // lastOK, lastFail}; articles by [pub, id].
+  const KEY_PATHS = { articles: ['pub', 'id'], learned: 'pub', mirrors: 'url' };
+  // Mirrors kept for one publisher (its document lists at most as many).
+  const MAX_LEARNED = 64;
+
+  // learnedRecord is what is kept of a publisher's learned mirrors.
+  const learnedRecord = (rec) => ({ pub: rec.pub, seq: String(rec.seq), urls: rec.urls.slice(0, MAX_LEARNED) });
+  const healthRecord = (rec) => ({ url: rec.url, lastOK: Number(rec.lastOK) || 0, lastFail: Number(rec.lastFail) || 0 });
 
   const blockKey = (cid) => (typeof cid === 'string' ? cid : S.mf.cidString(cid));
 
@@ -131,6 +143,36 @@
     putSetting(k, v) {
       return this.write(['settings'], (tx) => tx.objectStore('settings').put(v, k));
     }
+
+    // The mirrors learned from a publisher's newest document: {pub, seq
+    // (a decimal string), urls}.
+    getLearned(pub) {
+      return this.get('learned', pub);
+    }
+
+    putLearned(rec) {
+      return this.write(['learned'], (tx) => tx.objectStore('learned').put(learnedRecord(rec)));
+    }
+
+    allLearned() {
+      return request(this.db.transaction('learned').objectStore('learned').getAll());
+    }
+
+    // When each mirror last worked and last failed: {url, lastOK, lastFail}
+    // in milliseconds since the epoch, 0 for never.
+    allHealth() {
+      return request(this.db.transaction('mirrors').objectStore('mirrors').getAll());
+    }
+
+    putHealth(rec) {
+      return this.write(['mirrors'], (tx) => tx.objectStore('mirrors').put(healthRecord(rec)));
+    }
+
+    dropHealth(urls) {
+      return this.write(['mirrors'], (tx) => {
+        for (const u of urls) tx.objectStore('mirrors').delete(u);
+      });
+    }
   }
 
   // MemoryStore is DBStore's behaviour for one page's lifetime.
@@ -184,6 +226,30 @@
     async putSetting(k, v) {
       this.maps.settings.set(k, v);
     }
+
+    async getLearned(pub) {
+      return this.maps.learned.get(pub);
+    }
+
+    async putLearned(rec) {
+      this.maps.learned.set(rec.pub, learnedRecord(rec));
+    }
+
+    async allLearned() {
+      return [...this.maps.learned.values()];
+    }
+
+    async allHealth() {
+      return [...this.maps.mirrors.values()];
+    }
+
+    async putHealth(rec) {
+      this.maps.mirrors.set(rec.url, healthRecord(rec));
+    }
+
+    async dropHealth(urls) {
+      for (const u of urls) this.maps.mirrors.delete(u);
+    }
   }
 
   function openDB() {
@@ -208,7 +274,7 @@
         const db = r.result;
         for (const name of STORES) {
           if (db.objectStoreNames.contains(name)) continue;
-          if (name === 'articles') db.createObjectStore(name, { keyPath: ['pub', 'id'] });
+          if (KEY_PATHS[name]) db.createObjectStore(name, { keyPath: KEY_PATHS[name] });
           else db.createObjectStore(name);
         }
       };

@@ -509,10 +509,14 @@
     });
   }
 
+  // mirrorItem: a mirror, its kind, whether a publisher's signed list
+  // named it (and whether this page may reach it), and how it last did.
   function mirrorItem(m, redraw) {
     const state = m.lastOK ? t('set.lastok', { date: S.i18n.dateTime(m.lastOK) }) : t('set.never');
-    return h('li', null,
+    return h('li', { 'data-learned': m.learned || null, 'data-blocked': m.blocked || null },
       h('bdi', { class: 'url', dir: 'ltr' }, m.url), ' ', h('span', { class: 'meta' }, t('kind.' + m.kind)),
+      m.learned ? h('div', { class: 'meta' }, t('set.learned')) : null,
+      m.blocked ? h('div', { class: 'warn' }, t('set.blocked')) : null,
       h('div', { class: 'meta' }, state, m.lastError ? ' · ' + t('set.lasterr', { error: errLabel(m.lastError) }) : null),
       h('button', { type: 'button', on: { click: () => editMirrors(false, m.url).then(redraw, redraw) } }, t('set.remove')));
   }
@@ -646,6 +650,7 @@
     app.low = !!low;
     app.net = S.net.create(config, app.store);
     applyMirrorEdits(mirrors);
+    await app.net.load();
     registerWorker();
     window.addEventListener('hashchange', route);
     route();
