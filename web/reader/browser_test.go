@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,6 +60,9 @@ func newBrowser(t testing.TB) *browser {
 		// no name resolves: a stray request fails at once, on this machine.
 		chromedp.ProxyServer("http://"+dead),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+		// The https mirrors the tests run (httptest's TLS servers on
+		// loopback) have certificates no one vouches for.
+		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("user-data-dir", t.TempDir()),
 		chromedp.WindowSize(360, 740),
@@ -383,4 +387,74 @@ func TestBrowserSingleFileFromDisk(t *testing.T) {
 	if !ipns {
 		t.Error("the head did not come from the IPNS record path")
 	}
+}
+
+// idbGet is a JavaScript function reading one record of the reader's
+// IndexedDB store (undefined if absent).
+const idbGet = `(store, key) => new Promise((resolve, reject) => {
+	const r = indexedDB.open('samizdat-reader');
+	r.onerror = () => reject(r.error);
+	r.onsuccess = () => {
+		const db = r.result;
+		const q = db.transaction(store).objectStore(store).get(key);
+		q.onsuccess = () => { db.close(); resolve(q.result); };
+		q.onerror = () => { db.close(); reject(q.error); };
+	};
+})`
+
+// TestBrowserLearnedMirror: a reader loads the page from mirror A, whose
+// node holds a head whose signed document lists an https mirror B (down
+// at first). Later A's gateway fails and only B has a newer head: the
+// page shows the newer head as served by B, and the store remembers B as
+// learned from the document and as the mirror that worked.
+func TestBrowserLearnedMirror(t *testing.T) {
+	var bHandler atomic.Pointer[http.Handler]
+	down := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "not yet", http.StatusServiceUnavailable)
+	}))
+	bHandler.Store(&down)
+	bSrv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*bHandler.Load()).ServeHTTP(w, r)
+	}))
+	defer bSrv.Close()
+	bURL := bSrv.URL + "/"
+	doc := document(t, bURL, "/dns4/m.example.net/tcp/443/tls/ws/p2p/12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5", "tor:later-kind")
+	a := newSite(t, siteOptions{doc: doc, learned: true})
+
+	b := newBrowser(t)
+	b.open(a.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	if r := b.responses[a.srv.URL+"/"]; r == nil || !strings.Contains(fmt.Sprint(r.Headers["Content-Security-Policy"]), bURL) {
+		t.Fatalf("A's page does not let its CSP reach the learned mirror %s: %v", bURL, r)
+	}
+	// The page reads its own CSP (the meta element) as the browser does.
+	if !eval[bool](b, "samizdat.net.create({}, null).allowed("+jsString(bURL+"ipfs/x")+")") ||
+		eval[bool](b, "samizdat.net.create({}, null).allowed('https://127.0.0.1:1/')") {
+		t.Error("the page misreads its CSP")
+	}
+	// The document verified with the head: B is learned, and stored.
+	b.waitFor("B learned and stored", "("+idbGet+")('learned', "+jsString(publisher)+").then(r => r && r.urls.includes("+jsString(bURL)+"))", 10*time.Second)
+
+	// B comes up with a newer head; A's gateway goes down.
+	newer := newSite(t, siteOptions{doc: doc, newer: true})
+	h := newer.srv.Config.Handler
+	bHandler.Store(&h)
+	a.down.Store(true)
+
+	b.open(a.srv.URL + "/")
+	b.waitText(titleNewer)
+	b.waitText("served by \u2068" + bURL)
+	rec := eval[map[string]any](b, "("+idbGet+")('mirrors', "+jsString(bURL)+")")
+	ok, _ := rec["lastOK"].(float64)
+	fail, _ := rec["lastFail"].(float64)
+	if ok == 0 || ok < fail {
+		t.Errorf("B's record %v: want it worked last", rec)
+	}
+	if fail == 0 {
+		t.Errorf("B's record %v: want its failure while it was down kept too", rec)
+	}
+	b.onlyOrigins(a.srv.URL, bSrv.URL)
+	b.open(a.srv.URL + "/#/settings")
+	b.waitFor("B shown as learned", "[...document.querySelectorAll('li[data-learned]')].some(li => li.textContent.includes("+jsString(bURL)+"))", 10*time.Second)
+	b.screenshot("reader-settings-learned")
 }

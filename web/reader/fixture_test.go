@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,12 +47,13 @@ const (
 	titleNewer   = "A newer story"
 )
 
-func document(t testing.TB) *bundle.Authority {
+func document(t testing.TB, mirrors ...string) *bundle.Authority {
 	t.Helper()
 	doc, err := bundle.NewAuthority(rootKey, bundle.AuthorityParams{Seq: 1, Name: newsName,
 		Created:  time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 		Keys:     []ed25519.PublicKey{pubKey(bundleKey)},
-		HeadKeys: []bundle.HeadKey{{Key: pubKey(headKey), Until: time.Now().Add(30 * 24 * time.Hour)}}})
+		HeadKeys: []bundle.HeadKey{{Key: pubKey(headKey), Until: time.Now().Add(30 * 24 * time.Hour)}},
+		Mirrors:  mirrors})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +91,12 @@ type site struct {
 	svc     *mirror.Service
 	repo    *node.Repo
 	dir     string
+	doc     *bundle.Authority
 	srv     *httptest.Server
 	bundles []*bundle.Bundle
+	// down makes the gateway answer 503, as a mirror being blocked or
+	// overloaded does; the page is still served.
+	down atomic.Bool
 }
 
 // siteOptions shape a site.
@@ -105,6 +111,13 @@ type siteOptions struct {
 	// ipfsOnly: serve only what a stock IPFS trustless gateway serves
 	// (/ipfs/, /ipns/), not samizdat's head path.
 	ipfsOnly bool
+	// doc is the publisher document (default: document(t)). Sites that
+	// carry one publisher's heads must share it: two documents of one
+	// sequence number are an equivocation.
+	doc *bundle.Authority
+	// learned: the page lists the https mirrors of the held heads'
+	// documents (Options.Learned), as serve --http does.
+	learned bool
 }
 
 func newSite(t testing.TB, o siteOptions) *site {
@@ -115,7 +128,10 @@ func newSite(t testing.TB, o siteOptions) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc := document(t)
+	doc := o.doc
+	if doc == nil {
+		doc = document(t)
+	}
 	mo := mirror.Options{Key: headKey, Authority: doc, HeadValidity: o.validity}
 	if o.rootSigned {
 		mo.Key, mo.Authority = rootKey, nil
@@ -125,7 +141,7 @@ func newSite(t testing.TB, o siteOptions) *site {
 		repo.Close()
 		t.Fatal(err)
 	}
-	s := &site{svc: svc, repo: repo, dir: dir}
+	s := &site{svc: svc, repo: repo, dir: dir, doc: doc}
 	t.Cleanup(func() {
 		if s.srv != nil {
 			s.srv.Close()
@@ -145,7 +161,7 @@ func newSite(t testing.TB, o siteOptions) *site {
 		s.publish(t, 2, []*bundle.Article{{ID: "en-newer", Title: titleNewer, Lang: "en",
 			Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("Newer text.")}})
 	}
-	s.srv = httptest.NewServer(s.handler(t, o.mirrors, o.ipfsOnly))
+	s.srv = httptest.NewServer(s.handler(t, o))
 	return s
 }
 
@@ -153,7 +169,7 @@ func newSite(t testing.TB, o siteOptions) *site {
 func (s *site) publish(t testing.TB, seq uint64, arts []*bundle.Article) {
 	t.Helper()
 	path := filepath.Join(s.dir, fmt.Sprintf("b%d.bundle", seq))
-	packFile(t, path, bundle.PackOptions{Key: bundleKey, Authority: document(t), Seq: seq,
+	packFile(t, path, bundle.PackOptions{Key: bundleKey, Authority: s.doc, Seq: seq,
 		Created: time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), TempDir: s.dir}, arts)
 	b, err := bundle.Open(path, bundle.OpenOptions{})
 	if err != nil {
@@ -190,25 +206,54 @@ func packFile(t testing.TB, path string, opts bundle.PackOptions, arts []*bundle
 }
 
 // handler is the gateway with the reader at /, as cmd/samizdat mounts them.
-func (s *site) handler(t testing.TB, mirrors []Mirror, ipfsOnly bool) http.Handler {
+func (s *site) handler(t testing.TB, o siteOptions) http.Handler {
 	t.Helper()
-	gw, err := s.svc.Node().Gateway(node.GatewayConfig{})
+	real, err := s.svc.Node().Gateway(node.GatewayConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app, err := Handler(Options{Mirrors: mirrors, Publishers: []Publisher{{ID: publisher, Name: newsName}}})
+	gw := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.down.Load() {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		real.ServeHTTP(w, r)
+	})
+	opts := Options{Mirrors: o.mirrors, Publishers: []Publisher{{ID: publisher, Name: newsName}}}
+	if o.learned {
+		opts.Learned = s.learnedMirrors
+	}
+	app, err := Handler(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", gw)
 	mux.Handle("/ipns/", gw)
-	if ipfsOnly {
+	if o.ipfsOnly {
 		return mux
 	}
 	mux.Handle(node.HeadPath, gw)
 	mux.Handle("/", app)
 	return mux
+}
+
+// learnedMirrors are the https mirrors the documents of the site's held
+// heads list, as cmd/samizdat gives them to Options.Learned.
+func (s *site) learnedMirrors() []Mirror {
+	var out []Mirror
+	for _, id := range s.svc.Publishers() {
+		h, err := s.svc.Head(id)
+		if err != nil || h.Authority == nil {
+			continue
+		}
+		for _, m := range node.ParseMirrors(h.Authority.Mirrors) {
+			if m.URL != "" {
+				out = append(out, Mirror{URL: m.URL, Kind: KindAuto})
+			}
+		}
+	}
+	return out
 }
 
 // static writes the site's static copy (with the reader) to a new

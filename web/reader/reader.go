@@ -72,6 +72,14 @@ type Options struct {
 	// List, if set, gives Handler the publishers to list at each request
 	// (a node's held heads change as it runs); else Publishers.
 	List func() []Publisher
+	// Learned, if set, gives the https mirrors the publishers' signed
+	// documents list (docs/bundle-format.md §7), which the page lists
+	// after Mirrors, as KindAuto, and lets its CSP reach: a reader who
+	// loads the page can fetch from them once the mirrors it knows are
+	// blocked. Those NormalizeMirror refuses are skipped, and all
+	// together are bounded by maxMirrors, Mirrors first. Handler asks
+	// again whenever it asks List (every listEvery).
+	Learned func() []Mirror
 }
 
 // config is what the page reads from its JSON block.
@@ -95,6 +103,9 @@ type selfConfig struct {
 // is the single file.
 func Page(o Options, served bool) (page []byte, csp string, err error) {
 	o.Mirrors = append([]Mirror(nil), o.Mirrors...) // check normalizes them
+	if o.Learned != nil {
+		o.Mirrors, o.Learned = withLearned(o.Mirrors, o.Learned()), nil
+	}
 	if err := o.check(); err != nil {
 		return nil, "", err
 	}
@@ -268,6 +279,31 @@ func (o Options) check() error {
 	return nil
 }
 
+// withLearned appends to the configured mirrors the learned ones that
+// NormalizeMirror takes and that are not listed yet, up to maxMirrors in
+// all. The configured ones are left for check to judge.
+func withLearned(configured, learned []Mirror) []Mirror {
+	out := append([]Mirror(nil), configured...)
+	seen := make(map[string]bool, len(out)+len(learned))
+	for _, m := range out {
+		if n, err := NormalizeMirror(m.URL); err == nil {
+			seen[n] = true
+		}
+	}
+	for _, m := range learned {
+		if len(out) >= maxMirrors {
+			break
+		}
+		n, err := NormalizeMirror(m.URL)
+		if err != nil || seen[n] {
+			continue
+		}
+		seen[n] = true
+		out = append(out, Mirror{URL: n, Kind: KindAuto})
+	}
+	return out
+}
+
 // NormalizeMirror checks a mirror's base URL and returns it with a
 // trailing slash. It must be an absolute http or https URL without user
 // information, query or fragment, whose text cannot break out of a CSP
@@ -336,21 +372,23 @@ func Handler(o Options) (http.Handler, error) {
 	}), nil
 }
 
-// pageCache builds the served page again only when the publishers it
-// lists change, and asks List for them at most every listEvery: a page
-// request costs no head parsing.
+// pageCache builds the served page again only when the publishers or the
+// mirrors it lists change, and asks List and Learned for them at most
+// every listEvery: a page request costs no head parsing.
 type pageCache struct {
-	o      Options
-	mu     sync.Mutex
-	listed []Publisher
-	at     time.Time // when List was last asked
-	key    string
-	page   *asset
-	csp    string
+	o       Options
+	mu      sync.Mutex
+	listed  []Publisher
+	learned []Mirror
+	at      time.Time // when List and Learned were last asked
+	key     string
+	page    *asset
+	csp     string
 }
 
 // listEvery bounds how often a served page asks the node for the
-// publishers it holds: a new publisher shows within this time.
+// publishers it holds and the mirrors they list: a new publisher or
+// mirror shows within this time.
 const listEvery = 10 * time.Second
 
 // asset is a served file with its gzip form and entity tag: a first visit
@@ -392,14 +430,24 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// options are c.o with the publishers to list now. c.mu is held.
+// options are c.o with the publishers and mirrors to list now. c.mu is
+// held.
 func (c *pageCache) options() Options {
 	o := c.o
-	if o.List != nil {
-		if c.listed == nil || time.Since(c.at) >= listEvery {
-			c.listed, c.at = o.List(), time.Now()
+	if (o.List != nil || o.Learned != nil) && (c.at.IsZero() || time.Since(c.at) >= listEvery) {
+		c.at = time.Now()
+		if o.List != nil {
+			c.listed = o.List()
 		}
+		if o.Learned != nil {
+			c.learned = o.Learned()
+		}
+	}
+	if o.List != nil {
 		o.Publishers = c.listed
+	}
+	if o.Learned != nil {
+		o.Mirrors, o.Learned = withLearned(o.Mirrors, c.learned), nil
 	}
 	return o
 }
@@ -408,7 +456,7 @@ func (c *pageCache) get() (*asset, string, Options, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o := c.options()
-	key, _ := json.Marshal(o.Publishers)
+	key, _ := json.Marshal([]any{o.Publishers, o.Mirrors})
 	if c.page != nil && string(key) == c.key {
 		return c.page, c.csp, o, nil
 	}
@@ -441,7 +489,9 @@ func serveSingle(w http.ResponseWriter, r *http.Request, o Options) {
 			self = page.ResolveReference(b).String()
 		}
 	}
-	o.Mirrors = append([]Mirror{{URL: self, Kind: o.Self}}, o.Mirrors...)
+	// The origin comes first; a learned mirror at the end of a full list
+	// makes room for it.
+	o.Mirrors = append([]Mirror{{URL: self, Kind: o.Self}}, o.Mirrors[:min(len(o.Mirrors), maxMirrors-1)]...)
 	o.Self = ""
 	single, csp, err := Page(o, false)
 	if err != nil {
@@ -469,6 +519,12 @@ func mustRead(name string) []byte {
 // lists it), SingleFile. Each file is written atomically.
 func WriteFiles(dir string, o Options) error {
 	o.Self = KindStatic
+	// The single file needs the copy's own URL, which only the configured
+	// mirrors can give; the learned ones are asked for once, for both.
+	configured := len(o.Mirrors)
+	if o.Learned != nil {
+		o.Mirrors, o.Learned = withLearned(o.Mirrors, o.Learned()), nil
+	}
 	page, _, err := Page(o, true)
 	if err != nil {
 		return err
@@ -484,8 +540,8 @@ func WriteFiles(dir string, o Options) error {
 			return err
 		}
 	}
-	if len(o.Mirrors) == 0 {
-		return nil // a single file with no mirror could fetch nothing
+	if configured == 0 {
+		return nil // a single file with no mirror of its own could fetch nothing
 	}
 	o.Self = ""
 	single, _, err := Page(o, false)

@@ -3,8 +3,12 @@ package reader
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -165,5 +169,164 @@ func TestHandlerListsSeldom(t *testing.T) {
 	}
 	if calls != 1 {
 		t.Errorf("50 page requests asked for the publishers %d times, want 1", calls)
+	}
+}
+
+// connectSrc is the connect-src sources of a CSP.
+func connectSrc(t *testing.T, csp string) []string {
+	t.Helper()
+	for _, d := range strings.Split(csp, ";") {
+		f := strings.Fields(d)
+		if len(f) > 0 && f[0] == "connect-src" {
+			return f[1:]
+		}
+	}
+	t.Fatalf("CSP %q has no connect-src", csp)
+	return nil
+}
+
+// pageConfig is the config JSON a page carries.
+func pageConfig(t *testing.T, page []byte) config {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script type="application/json" id="samizdat-config">(.*?)</script>`).FindSubmatch(page)
+	if m == nil {
+		t.Fatal("the page has no config")
+	}
+	var c config
+	if err := json.Unmarshal(m[1], &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestLearnedMirrors: the mirrors the publishers' signed documents list
+// follow the configured ones in the page's config and CSP, normalized, as
+// KindAuto, each once; those NormalizeMirror refuses are skipped; all
+// together stay within maxMirrors, the configured ones kept.
+func TestLearnedMirrors(t *testing.T) {
+	learned := []Mirror{
+		{URL: "https://learned.example/news"},
+		{URL: "javascript:alert(1)"},                 // refused
+		{URL: "https://evil.example/; script-src *"}, // refused: would widen the CSP
+		{URL: "https://configured.example/"},         // listed already
+		{URL: "https://learned.example/news/", Kind: KindStatic},
+		{URL: "https://other.example:8443", Kind: KindGateway},
+	}
+	o := Options{Mirrors: []Mirror{{URL: "https://configured.example", Kind: KindGateway}},
+		Learned: func() []Mirror { return learned }}
+	page, csp, err := Page(o, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSrc := []string{"'self'", "https://configured.example/", "https://learned.example/news/", "https://other.example:8443/"}
+	if got := connectSrc(t, csp); strings.Join(got, " ") != strings.Join(wantSrc, " ") {
+		t.Errorf("connect-src = %v, want %v", got, wantSrc)
+	}
+	wantCfg := []Mirror{{"https://configured.example/", KindGateway}, {"https://learned.example/news/", KindAuto}, {"https://other.example:8443/", KindAuto}}
+	if got := pageConfig(t, page).Mirrors; fmt.Sprint(got) != fmt.Sprint(wantCfg) {
+		t.Errorf("config mirrors = %v, want %v", got, wantCfg)
+	}
+	if strings.Contains(csp, "evil") || strings.Contains(string(page), "javascript:alert") {
+		t.Error("a refused mirror reached the page")
+	}
+
+	// The bound: 30 configured and 5 learned make 32, the configured first.
+	var conf, many []Mirror
+	for i := range 30 {
+		conf = append(conf, Mirror{URL: fmt.Sprintf("https://c%d.example/", i)})
+	}
+	for i := range 5 {
+		many = append(many, Mirror{URL: fmt.Sprintf("https://l%d.example/", i)})
+	}
+	_, csp, err = Page(Options{Mirrors: conf, Learned: func() []Mirror { return many }}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := connectSrc(t, csp)
+	if len(src) != maxMirrors || src[29] != "https://c29.example/" || src[30] != "https://l0.example/" || src[31] != "https://l1.example/" {
+		t.Errorf("connect-src of %d sources, want %d, configured first: %v", len(src), maxMirrors, src)
+	}
+	// A full configured list leaves no room, and is no error.
+	for i := 30; i < maxMirrors; i++ {
+		conf = append(conf, Mirror{URL: fmt.Sprintf("https://c%d.example/", i)})
+	}
+	if _, csp, err = Page(Options{Mirrors: conf, Learned: func() []Mirror { return many }}, false); err != nil || strings.Contains(csp, "l0.example") {
+		t.Errorf("Page() with a full list = %v, %q", err, csp)
+	}
+}
+
+// TestHandlerLearned: the served page lists the learned mirrors, asks for
+// them no more often than for the publishers, and a change of the list
+// makes a new page (CSP, config and entity tag).
+func TestHandlerLearned(t *testing.T) {
+	calls := 0
+	learned := []Mirror{{URL: "https://one.example/"}}
+	h, err := Handler(Options{Learned: func() []Mirror { calls++; return learned }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "http://mirror.example/", nil))
+		return w
+	}
+	first := get()
+	if !strings.Contains(first.Header().Get("Content-Security-Policy"), "https://one.example/") || !strings.Contains(first.Body.String(), `"url":"https://one.example/"`) {
+		t.Fatalf("the page does not list the learned mirror: %s", first.Header().Get("Content-Security-Policy"))
+	}
+	// The single file lists the origin first, then the learned mirror.
+	single := httptest.NewRecorder()
+	h.ServeHTTP(single, httptest.NewRequest("GET", "http://mirror.example/"+SingleFile, nil))
+	if got := single.Header().Get("Content-Security-Policy"); !strings.Contains(got, "connect-src http://mirror.example/ https://one.example/") {
+		t.Errorf("single file CSP = %q", got)
+	}
+	for range 20 {
+		get()
+	}
+	if calls != 1 {
+		t.Errorf("22 requests asked for the learned mirrors %d times, want 1", calls)
+	}
+
+	// A changed list, once listEvery has passed (set back here).
+	c := &pageCache{o: Options{Learned: func() []Mirror { calls++; return learned }}}
+	p1, csp1, _, err := c.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	learned = []Mirror{{URL: "https://two.example/"}}
+	if p, _, _, _ := c.get(); p != p1 {
+		t.Error("the page changed before listEvery passed")
+	}
+	c.at = c.at.Add(-listEvery)
+	p2, csp2, _, err := c.get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2.etag == p1.etag || csp2 == csp1 || !strings.Contains(csp2, "https://two.example/") || strings.Contains(csp2, "one.example") {
+		t.Errorf("a changed list kept the page: %q, then %q", csp1, csp2)
+	}
+}
+
+// TestWriteFilesLearned: a static copy's page lists the learned mirrors;
+// with no configured mirror (no URL of the copy's own) no single file is
+// written, learned mirrors or not.
+func TestWriteFilesLearned(t *testing.T) {
+	dir := t.TempDir()
+	asked := 0
+	if err := WriteFiles(dir, Options{Learned: func() []Mirror { asked++; return []Mirror{{URL: "https://l.example"}} }}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "connect-src 'self' https://l.example/;") {
+		t.Error("the static page's CSP does not name the learned mirror")
+	}
+	if _, err := os.Stat(filepath.Join(dir, SingleFile)); !os.IsNotExist(err) {
+		t.Errorf("a single file without the copy's URL: %v", err)
+	}
+	if asked != 1 {
+		t.Errorf("Learned asked %d times, want 1", asked)
 	}
 }
