@@ -122,10 +122,13 @@ func writeStatic(ctx context.Context, svc *mirror.Service, dir string, ids, mirr
 		return "", err
 	}
 	var pubs []webapp.Publisher
+	var heads []*node.Head
 	for _, r := range res {
 		pubs = append(pubs, readerPublisher(r.Head))
+		heads = append(heads, r.Head)
 	}
-	if err := webapp.WriteFiles(dir, webapp.Options{Publishers: pubs, Mirrors: ms}); err != nil {
+	if err := webapp.WriteFiles(dir, webapp.Options{Publishers: pubs, Mirrors: ms,
+		Learned: func() []webapp.Mirror { return learnedMirrors(heads) }}); err != nil {
 		return "", err
 	}
 	var b strings.Builder
@@ -310,7 +313,8 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler, mirrors
 	if err != nil {
 		return nil, "", err
 	}
-	opts := webapp.Options{Mirrors: mirrors, List: func() []webapp.Publisher { return heldPublishers(n) }}
+	opts := webapp.Options{Mirrors: mirrors, List: func() []webapp.Publisher { return heldPublishers(n) },
+		Learned: func() []webapp.Mirror { return learnedMirrors(heldHeads(n.Heads().List, n.Heads().Get)) }}
 	mux := http.NewServeMux()
 	mux.Handle("/ipfs/", gw)
 	mux.Handle("/ipns/", gw)
