@@ -182,9 +182,10 @@ func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher st
 	var mu sync.Mutex
 	answers := make([]*node.Head, len(src.URLs))
 	errs := make([]error, len(src.URLs))
+	held := best // read by requests that may outlive the wait
 	opts := settle.Options{Parallel: httpHeadParallel, Slot: httpHeadSlot, Grace: node.DialSettle}
 	settle.Run(ctx, len(src.URLs), opts, func(i int) error {
-		h, err := src.fetchHead(ctx, src.URLs[i], publisher)
+		h, err := src.fetchHead(ctx, src.URLs[i], publisher, held)
 		mu.Lock()
 		defer mu.Unlock()
 		answers[i], errs[i] = h, err
@@ -243,22 +244,62 @@ func byAnswer(urls []string, answers []*node.Head, best *node.Head) []string {
 }
 
 // fetchHead asks one URL for publisher's head: in its wire form at
-// node.HeadPath (a samizdat gateway or static copy; a delegated head is
-// only there), else, on a 404 (an IPFS gateway), the IPNS record under
-// the publisher's name (a root-signed head).
-func (src *HTTPSource) fetchHead(ctx context.Context, base, publisher string) (*node.Head, error) {
+// node.HeadPath (a samizdat gateway or static copy), else, on a 404 (an
+// IPFS gateway), as IPNS records alone (fetchRecords).
+func (src *HTTPSource) fetchHead(ctx context.Context, base, publisher string, held *node.Head) (*node.Head, error) {
 	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 	defer cancel()
 	var buf strings.Builder
 	err := src.get(ctx, base, node.HeadPath+publisher, node.HeadMediaType, node.MaxHeadSize, &buf, nil)
 	if errors.Is(err, errNotFound) {
-		buf.Reset()
-		err = src.get(ctx, base, "/ipns/"+publisher+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil)
+		return src.fetchRecords(ctx, base, publisher, held)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return node.ParseHead(publisher, []byte(buf.String()))
+}
+
+// fetchRecords asks an IPFS gateway, which serves IPNS records but no
+// wrapped heads, for the record under the publisher's name (a root-signed
+// head) and, when the node holds a delegated head, those under the names
+// of its document's head keys (node.HeadKeysToAsk), each wrapped with
+// that document (node.WrapRecord: a record signed under a newer document
+// is refused; that document comes by other paths), as the DHT lookup
+// does. It returns the one the head rule prefers.
+func (src *HTTPSource) fetchRecords(ctx context.Context, base, publisher string, held *node.Head) (*node.Head, error) {
+	type ask struct {
+		name  string
+		parse func([]byte) (*node.Head, error)
+	}
+	asks := []ask{{publisher, func(rec []byte) (*node.Head, error) { return node.ParseHead(publisher, rec) }}}
+	if held != nil && held.Authority != nil {
+		for _, key := range node.HeadKeysToAsk(held.Authority, time.Now()) {
+			asks = append(asks, ask{bundle.PublisherID(key), func(rec []byte) (*node.Head, error) {
+				return node.WrapRecord(held.Authority, key, rec)
+			}})
+		}
+	}
+	var found []*node.Head
+	var errs []error
+	for _, a := range asks {
+		var buf strings.Builder
+		err := src.get(ctx, base, "/ipns/"+a.name+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil)
+		var h *node.Head
+		if err == nil {
+			h, err = a.parse([]byte(buf.String()))
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		found = append(found, h)
+	}
+	best, _ := node.Newest(nil, found...)
+	if best == nil {
+		return nil, errors.Join(errs...)
+	}
+	return best, nil
 }
 
 // catalog returns the catalog block h names, held or fetched, checked

@@ -669,3 +669,52 @@ func TestSyncHTTPBlackHoles(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncHTTPIPFSGatewayDelegated: an IPFS gateway serves IPNS records
+// but no wrapped heads. A reader that holds a delegated head asks it for
+// the records under its document's head keys, wraps each with that
+// document and checks it, and so takes the publisher's next head from
+// the gateway; a reader that holds none has no head key to ask for.
+func TestSyncHTTPIPFSGatewayDelegated(t *testing.T) {
+	ctx := context.Background()
+	nr := &newsroom{t: t, root: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x31}, 32)), bundleKey: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x32}, 32))}
+	nr.publisher = bundle.PublisherID(pubKey(nr.root))
+	hk := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{0x33}, 32))
+	doc := nr.ceremony([]ed25519.PrivateKey{hk})
+	pub := start(t, true)
+	pubSvc := newService(pub.Node, Options{Key: hk, Authority: doc, HeadValidity: time.Hour})
+	gw, err := pub.Gateway(node.GatewayConfig{Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := serve(t, gw)
+	ipfs := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, node.HeadPath) {
+			http.NotFound(w, r) // no samizdat/heads/: an IPFS gateway
+			return
+		}
+		gw.ServeHTTP(w, r)
+	}))
+	if _, err := pubSvc.Publish(ctx, nr.daily(doc)); err != nil {
+		t.Fatal(err)
+	}
+	reader := start(t, false)
+	if _, err := syncHTTP(t, reader, nr.publisher, 5*time.Second, full); err != nil {
+		t.Fatal(err)
+	}
+	h2, err := pubSvc.Publish(ctx, nr.daily(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := syncHTTP(t, reader, nr.publisher, 5*time.Second, ipfs)
+	if err != nil {
+		t.Fatalf("SyncHTTP(IPFS gateway) = %v", err)
+	}
+	if res.Head.Seq != h2.Seq || res.Head.Authority == nil || len(res.Fetched) != 1 {
+		t.Errorf("SyncHTTP(IPFS gateway) = head %d (document %v), %d fetched; want head %d, delegated, 1 fetched",
+			res.Head.Seq, res.Head.Authority != nil, len(res.Fetched), h2.Seq)
+	}
+	if _, err := syncHTTP(t, start(t, false), nr.publisher, 5*time.Second, ipfs); err == nil {
+		t.Error("a reader with no document took a delegated head from an IPFS gateway")
+	}
+}

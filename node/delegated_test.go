@@ -167,7 +167,7 @@ func TestSupersedesDocuments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lateTheft, err := wrapRecord(closed, k1.Public().(ed25519.PublicKey), rec)
+	lateTheft, err := WrapRecord(closed, k1.Public().(ed25519.PublicKey), rec)
 	if err != nil || !lateTheft.Expired {
 		t.Fatalf("a late theft = %+v, %v; want a valid, expired head", lateTheft, err)
 	}
@@ -239,7 +239,7 @@ func TestHeadVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := wrapRecord(doc, hk.Public().(ed25519.PublicKey), rec)
+	h, err := WrapRecord(doc, hk.Public().(ed25519.PublicKey), rec)
 	if err != nil {
 		t.Fatal(err)
 	}

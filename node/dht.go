@@ -91,13 +91,8 @@ func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 		errs = append(errs, err)
 	}
 	if held, _ := n.repo.heads.held(id); held != nil && held.Authority != nil {
-		looked := 0
-		for _, hk := range held.Authority.HeadKeys {
-			if looked == maxHeadKeyLookups || hk.Until.Before(time.Now()) {
-				continue
-			}
-			looked++
-			h, err := n.findRecord(ctx, hk.Key, func(rec []byte) (*Head, error) { return wrapRecord(held.Authority, hk.Key, rec) })
+		for _, key := range HeadKeysToAsk(held.Authority, time.Now()) {
+			h, err := n.findRecord(ctx, key, func(rec []byte) (*Head, error) { return WrapRecord(held.Authority, key, rec) })
 			if err != nil {
 				errs = append(errs, err)
 				continue
@@ -110,6 +105,20 @@ func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 		return nil, fmt.Errorf("head not found in the DHT: %w", errors.Join(errs...))
 	}
 	return best, nil
+}
+
+// HeadKeysToAsk returns the head keys of auth whose records a node looks
+// up where records travel alone (the DHT, an IPFS gateway): those whose
+// window has not closed at now, at most maxHeadKeyLookups, in the
+// document's order.
+func HeadKeysToAsk(auth *bundle.Authority, now time.Time) []ed25519.PublicKey {
+	var keys []ed25519.PublicKey
+	for _, hk := range auth.HeadKeys {
+		if len(keys) < maxHeadKeyLookups && !hk.Until.Before(now) {
+			keys = append(keys, hk.Key)
+		}
+	}
+	return keys
 }
 
 // findRecord gets the IPNS record of key's name from the DHT and parses it

@@ -136,12 +136,16 @@ func NewDelegatedHead(key ed25519.PrivateKey, auth *bundle.Authority, catalog ci
 	if err != nil {
 		return nil, err
 	}
-	return wrapRecord(auth, signer, rec)
+	return WrapRecord(auth, signer, rec)
 }
 
-// wrapRecord makes a delegated head of an IPNS record signed by signer
-// and the publisher document auth, and checks it.
-func wrapRecord(auth *bundle.Authority, signer ed25519.PublicKey, rec []byte) (*Head, error) {
+// WrapRecord makes a delegated head of an IPNS record signed by signer
+// and the publisher document auth, and checks it as ParseHead does: how
+// a node that holds a document takes a head key's record from a source
+// that carries records only (the DHT, an IPFS gateway's /ipns/). The
+// record must have been signed under auth (protocol.md §4.2), so a newer
+// document is never learned this way.
+func WrapRecord(auth *bundle.Authority, signer ed25519.PublicKey, rec []byte) (*Head, error) {
 	w := wireHead{V: 1, Type: headType, Publisher: auth.Publisher, Authority: auth.Bytes(), Signer: signer, Record: rec}
 	data, err := bundle.EncodeDAGCBOR(bindnode.Wrap(&w, headProto.Type()))
 	if err != nil {

@@ -516,6 +516,63 @@ func TestKubo(t *testing.T) {
 	})
 }
 
+// TestKuboDelegated: a publisher that keeps its root key offline signs
+// its heads with a head key. Kubo's gateway has no samizdat/heads/ path,
+// only the record under the head key's name (head-record prints it); a
+// reader that already holds the document (here from a USB import of an
+// earlier head) asks for the records of its head keys, wraps each with
+// the document, and gets the next head and bundle from Kubo's gateway.
+func TestKuboDelegated(t *testing.T) {
+	bin := kuboBinary(t)
+	dir := t.TempDir()
+	root, hk, doc := filepath.Join(dir, "root.key"), filepath.Join(dir, "head.key"), filepath.Join(dir, "publisher.doc")
+	id := strings.TrimSpace(mustRun(t, "keygen", "-o", root).stdout)
+	hkID := strings.TrimSpace(mustRun(t, "keygen", "-o", hk).stdout)
+	mustRun(t, "authorize", "-k", root, "--head-key", hk, "-o", doc)
+	repo := filepath.Join(dir, "pub")
+	var files, exports, records []string
+	for i := range 2 {
+		src := filepath.Join(dir, fmt.Sprintf("src%d", i))
+		writeFiles(t, src, corpusFiles)
+		writeFiles(t, src, map[string]string{"en/day.md": fmt.Sprintf("---\nid: en-day-%d\ntitle: Day %d\nlang: en\n---\nThe news of day %d.\n", i, i, i)})
+		f := filepath.Join(dir, fmt.Sprintf("day%d.bundle", i))
+		mustRun(t, "pack", "-k", root, "--authority", doc, "--seq", fmt.Sprint(i+1), "-o", f, src)
+		mustRun(t, "publish", "--repo", repo, "--key", hk, "--authority", doc, f)
+		exp, rec := filepath.Join(dir, fmt.Sprintf("head%d.samizdat", i+1)), filepath.Join(dir, fmt.Sprintf("head%d.ipns-record", i+1))
+		mustRun(t, "export", "--repo", repo, "--publisher", id, "-o", exp)
+		if name := strings.SplitN(mustRun(t, "head-record", "--repo", repo, "--publisher", id, "-o", rec).stdout, "\n", 2)[0]; name != "/ipns/"+hkID {
+			t.Fatalf("head-record named %q, want the head key's /ipns/%s", name, hkID)
+		}
+		files, exports, records = append(files, f), append(exports, exp), append(records, rec)
+	}
+	reader := filepath.Join(dir, "reader")
+	mustRun(t, "import", "--repo", reader, exports[0])
+
+	k := newKubo(t, bin, "dht")
+	k.start(false)
+	k.run("dag", "import", exports[1])
+	k.run("routing", "put", "--allow-offline", "/ipns/"+hkID, records[1])
+	out := filepath.Join(dir, "got")
+	if r := mustRun(t, "get", "--publisher", id, "--http", k.gateway, "-o", out, "--repo", reader, "--timeout", "60s"); !strings.Contains(r.stdout, "head 2") {
+		t.Errorf("get --http from Kubo, delegated: %q", r.stdout)
+	}
+	if seq := headSeq(t, reader); seq != 2 {
+		t.Fatalf("reader's head after get = %d, want 2", seq)
+	}
+	got, _ := filepath.Glob(filepath.Join(out, "*.bundle"))
+	if len(got) != len(files) {
+		t.Fatalf("get --http from Kubo wrote %v, want %d bundles", got, len(files))
+	}
+	for _, f := range got {
+		mustRun(t, "verify", "-p", id, f)
+	}
+	// A reader with no document has no head key to ask Kubo for.
+	r := samizdat(t, "get", "--publisher", id, "--http", k.gateway, "-o", filepath.Join(dir, "fresh"), "--timeout", "30s")
+	if r.code == 0 {
+		t.Errorf("a reader with no document took a delegated head from Kubo's gateway")
+	}
+}
+
 // TestCLIHeadRecord: head-record writes the stored head's IPNS record,
 // valid for the name it prints, whether or not a node runs on the repo;
 // with no head of the publisher it fails naming it, and writes nothing.
