@@ -339,7 +339,7 @@ func startGateway(e *env, n *node.Node, addr string, pages http.Handler, mirrors
 func heldPublishers(n *node.Node) []webapp.Publisher {
 	var out []webapp.Publisher
 	for _, id := range n.Heads().List() {
-		if h, err := n.Heads().Get(id); err == nil {
+		if h, err := n.Heads().Get(id); err == nil && h != nil {
 			out = append(out, readerPublisher(h))
 		}
 	}
