@@ -123,11 +123,7 @@ func (s *Service) periodicSync(ctx context.Context, publisher string, peers []pe
 	for _, ai := range peers {
 		// Even when already connected (a DHT neighbour, say): ConnectFor
 		// makes the peer a source of this publisher's, one a reader asks.
-		addr := ai.ID.String()
-		if as, err := peer.AddrInfoToP2pAddrs(&ai); err == nil && len(as) > 0 {
-			addr = as[0].String()
-		}
-		r.Mirrors = append(r.Mirrors, node.Mirror{Addr: addr, Peer: &ai})
+		r.Mirrors = append(r.Mirrors, node.PeerMirror(ai))
 	}
 	return s.Fetch(ctx, publisher, r)
 }

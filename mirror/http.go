@@ -38,12 +38,20 @@ var ErrHTTPStatus = errors.New("unexpected HTTP status")
 // say) though only the identity encoding was asked for.
 var ErrHTTPEncoding = errors.New("unrequested HTTP content encoding")
 
+// httpTempPattern names the files a bundle body waits in while it is
+// checked (os.CreateTemp); Start deletes those a killed process left.
+const httpTempPattern = "samizdat-http-*"
+
 // errNotFound marks a 404 among ErrHTTPStatus errors.
 var errNotFound = errors.New("not found")
 
 // errNoAnswer is a URL that had not answered when the others' grace
 // ended.
 var errNoAnswer = errors.New("no answer within the grace after another URL's")
+
+// errNotNewer is a valid head that would not replace the stored one: it
+// starts no grace.
+var errNotNewer = errors.New("a head no newer than the stored one")
 
 // HTTPSource says where and how SyncHTTP fetches. Only URLs is required.
 type HTTPSource struct {
@@ -146,7 +154,7 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 	if src.Timeout <= 0 {
 		src.Timeout = httpTimeout
 	}
-	h, err := src.head(ctx, s.heads, publisher)
+	h, answered, err := src.head(ctx, s.heads, publisher)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +166,7 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 	if err != nil {
 		return nil, err
 	}
-	res := &SyncResult{Head: h, Bundles: cat.Bundles}
+	res := &SyncResult{Head: h, Bundles: cat.Bundles, Answered: answered}
 	opts := bundle.OpenOptions{Publisher: publisher, Authority: h.Authority}
 	ferr := s.fetchMissing(ctx, res, func(root cid.Cid) error { return src.bundle(ctx, s.n, opts, root) })
 	return s.finishSync(ctx, res, data, fromHere, ferr)
@@ -166,33 +174,42 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 
 // head asks every URL at once and returns the head the head rule prefers
 // among the stored one and the answers that came: every answer, or those
-// in by node.DialSettle after the first valid one (settle.Run; a
-// black-holed URL then costs that, not its timeout). URLs whose head the
-// rule refuses are errors, and when no URL gives an acceptable head, all
-// of them are. It reorders src.URLs for what follows: those that gave the
-// chosen head first, then those that gave another valid one, then the
-// rest, each group in its order. Each URL's outcome goes to src.Served.
-func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher string) (*node.Head, error) {
-	best, err := heads.Get(publisher)
+// in by node.DialSettle after the first that would replace the stored
+// head (settle.Run; a black-holed URL then costs that, not its timeout;
+// a URL that answers fast with a stale head starts no grace). URLs whose
+// head the rule refuses are errors, and when no URL gives an acceptable
+// head, all of them are. It reorders src.URLs for what follows: those
+// that gave the chosen head first, then those that gave another valid
+// one, then the rest, each group in its order. Each URL asked is reported
+// to src.Served; those never asked are not.
+func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher string) (*node.Head, int, error) {
+	held, err := heads.Get(publisher)
 	if err != nil && !errors.Is(err, node.ErrBadHead) {
-		return nil, err
+		return nil, 0, err
 	}
+	urls := src.URLs // read by requests that may outlive the wait
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // the URLs still asked when the grace ends
 	var mu sync.Mutex
-	answers := make([]*node.Head, len(src.URLs))
-	errs := make([]error, len(src.URLs))
-	held := best // read by requests that may outlive the wait
+	answers := make([]*node.Head, len(urls))
+	errs := make([]error, len(urls))
 	opts := settle.Options{Parallel: httpHeadParallel, Slot: httpHeadSlot, Grace: node.DialSettle}
-	settle.Run(ctx, len(src.URLs), opts, func(i int) error {
-		h, err := src.fetchHead(ctx, src.URLs[i], publisher, held)
+	out := settle.Run(ctx, len(urls), opts, func(i int) error {
+		h, err := src.fetchHead(ctx, urls[i], publisher, held)
 		mu.Lock()
-		defer mu.Unlock()
 		answers[i], errs[i] = h, err
-		return err
+		mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if newer, _ := node.Supersedes(held, h); !newer {
+			return errNotNewer // no grace for it
+		}
+		return nil
 	})
 	mu.Lock()
 	defer mu.Unlock()
+	best := held
 	var refused []error
 	for i, h := range answers {
 		err := errs[i]
@@ -204,19 +221,20 @@ func (src *HTTPSource) head(ctx context.Context, heads *node.Heads, publisher st
 		} else if err == nil {
 			err = errNoAnswer // still asked when the grace ended
 		}
-		if src.Served != nil && !errors.Is(err, context.Canceled) {
-			src.Served(src.URLs[i], err)
+		if src.Served != nil && i < out.Started && !errors.Is(err, context.Canceled) {
+			src.Served(urls[i], err)
 		}
 		if err != nil {
-			refused = append(refused, fmt.Errorf("%s: head: %w", redact(src.URLs[i]), err))
+			refused = append(refused, fmt.Errorf("%s: head: %w", redact(urls[i]), err))
 			answers[i] = nil
 		}
 	}
-	if !slices.ContainsFunc(answers, func(h *node.Head) bool { return h != nil }) {
-		return nil, fmt.Errorf("no valid head from %d URLs: %w", len(src.URLs), errors.Join(refused...))
+	answered := len(answers) - len(refused)
+	if answered == 0 {
+		return nil, 0, fmt.Errorf("no valid head from %d URLs: %w", len(urls), errors.Join(refused...))
 	}
-	src.URLs = byAnswer(src.URLs, answers, best)
-	return best, nil
+	src.URLs = byAnswer(urls, answers, best)
+	return best, answered, nil
 }
 
 // byAnswer orders urls as head leaves them: those whose answer is best,
@@ -261,43 +279,30 @@ func (src *HTTPSource) fetchHead(ctx context.Context, base, publisher string, he
 }
 
 // fetchRecords asks an IPFS gateway, which serves IPNS records but no
-// wrapped heads, for the record under the publisher's name (a root-signed
-// head) and, when the node holds a delegated head, those under the names
-// of its document's head keys (node.HeadKeysToAsk), each wrapped with
-// that document (node.WrapRecord: a record signed under a newer document
-// is refused; that document comes by other paths), as the DHT lookup
-// does. It returns the one the head rule prefers.
+// wrapped heads, for the records node.RecordLookups names (the DHT
+// lookup's rule: the publisher's own name while the stored head is bare
+// or absent; the head keys' names, each record wrapped with the stored
+// document, once it is delegated), all at once, and returns the head the
+// head rule prefers among them.
 func (src *HTTPSource) fetchRecords(ctx context.Context, base, publisher string, held *node.Head) (*node.Head, error) {
-	type ask struct {
-		name  string
-		parse func([]byte) (*node.Head, error)
+	lookups := node.RecordLookups(publisher, held, time.Now())
+	found := make([]*node.Head, len(lookups))
+	errs := make([]error, len(lookups))
+	var wg sync.WaitGroup
+	for i, l := range lookups {
+		wg.Go(func() {
+			var buf strings.Builder
+			err := src.get(ctx, base, "/ipns/"+l.Name+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil)
+			if err == nil {
+				found[i], err = l.Parse([]byte(buf.String()))
+			}
+			errs[i] = err
+		})
 	}
-	asks := []ask{{publisher, func(rec []byte) (*node.Head, error) { return node.ParseHead(publisher, rec) }}}
-	if held != nil && held.Authority != nil {
-		for _, key := range node.HeadKeysToAsk(held.Authority, time.Now()) {
-			asks = append(asks, ask{bundle.PublisherID(key), func(rec []byte) (*node.Head, error) {
-				return node.WrapRecord(held.Authority, key, rec)
-			}})
-		}
-	}
-	var found []*node.Head
-	var errs []error
-	for _, a := range asks {
-		var buf strings.Builder
-		err := src.get(ctx, base, "/ipns/"+a.name+"?format=ipns-record", typeIPNSRecord, node.MaxHeadSize, &buf, nil)
-		var h *node.Head
-		if err == nil {
-			h, err = a.parse([]byte(buf.String()))
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		found = append(found, h)
-	}
-	best, _ := node.Newest(nil, found...)
+	wg.Wait()
+	best, _ := node.Newest(nil, slices.DeleteFunc(found, func(h *node.Head) bool { return h == nil })...)
 	if best == nil {
-		return nil, errors.Join(errs...)
+		return nil, fmt.Errorf("no IPNS record: %w", errors.Join(errs...))
 	}
 	return best, nil
 }
@@ -351,7 +356,7 @@ func (src *HTTPSource) bundle(ctx context.Context, n *node.Node, opts bundle.Ope
 }
 
 func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base string, opts bundle.OpenOptions, root cid.Cid) error {
-	f, err := os.CreateTemp(src.TempDir, "samizdat-http-*")
+	f, err := os.CreateTemp(src.TempDir, httpTempPattern)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,13 +13,15 @@ import (
 )
 
 // Reach is where a reader may fetch a publisher from, besides the mirror
-// list of the publisher's document, which Fetch adds from the stored head.
+// list of the publisher's document and the mirrors given for it before,
+// which Fetch adds.
 type Reach struct {
 	// Peers are dialled for every publisher (node.Node.Connect): those
 	// the user named, the remembered ones.
 	Peers []peer.AddrInfo
 	// Mirrors are this publisher's only (node.Node.ConnectFor, for a
-	// libp2p one): a link's peers and mirrors.
+	// libp2p one): a link's peers and mirrors. Fetch remembers them for
+	// the publisher (node.MirrorBook.Remember).
 	Mirrors []node.Mirror
 	// HTTP says how HTTPS mirrors are fetched from; its URLs (the user's)
 	// are asked before any mirror's.
@@ -40,17 +43,18 @@ func (s *Service) SignedMirrors(publisher string) []node.Mirror {
 }
 
 // Fetch brings publisher up to date from everywhere a reader knows of:
-// r's peers and mirrors, and the mirrors the publisher's stored document
-// lists, tried in the order the node's mirror book gives (those that
-// worked first, then the untried ones in a random order, then those that
-// failed). First libp2p: every peer and libp2p mirror is dialled at once
-// (node.Node.DialFirst; when there are HTTPS mirrors to turn to, it waits
-// at most node.DialPatience for a first connection) and Sync runs over
-// the connected ones. Then, if
-// libp2p gave no head newer than the one held (no peer connected, none
-// answered, or none had more), the HTTPS mirrors (SyncHTTP): r.HTTP's URLs
-// first, then the mirrors'. How each mirror answered goes to the book,
-// which is saved in the repo. Everything fetched is verified as Sync and
+// r's peers and mirrors, the mirrors given for the publisher before and
+// those its stored document lists, tried in the order the node's mirror
+// book gives (those that worked first, then the untried ones in a random
+// order, then those that failed). First libp2p: every peer and libp2p
+// mirror is dialled at once (node.Node.DialFirst; when there are HTTPS
+// mirrors to turn to, it waits at most node.DialPatience for a first
+// connection) and Sync runs over the connected ones. Then, only if no
+// libp2p source gave a valid head, or the head it ends with has expired
+// (the censor may be holding libp2p back), the HTTPS mirrors (SyncHTTP):
+// r.HTTP's URLs first, then the mirrors'. A reader whose libp2p works so
+// contacts no web server. How each mirror that was tried answered goes to
+// the book, saved in the repo. Everything fetched is verified as Sync and
 // SyncHTTP verify it; the result is that of the path that got furthest.
 func (s *Service) Fetch(ctx context.Context, publisher string, r Reach) (*SyncResult, error) {
 	book := s.n.Mirrors()
@@ -59,26 +63,45 @@ func (s *Service) Fetch(ctx context.Context, publisher string, r Reach) (*SyncRe
 			s.log.Warn("could not save which mirrors worked", "kind", node.ErrorKind(err))
 		}
 	}()
-	held, _ := s.heads.Get(publisher)
-	mirrors := book.Order(uniqueMirrors(append(append([]node.Mirror(nil), r.Mirrors...), s.SignedMirrors(publisher)...)))
+	given := make([]string, 0, len(r.Mirrors))
+	for _, m := range r.Mirrors {
+		given = append(given, m.Addr)
+	}
+	candidates := slices.Concat(r.Mirrors, node.ParseMirrors(book.Given(publisher)), s.SignedMirrors(publisher))
+	mirrors := book.Order(uniqueMirrors(candidates, r.HTTP.URLs))
 	var res *SyncResult
-	var errs []error
+	var lerr error // libp2p's
 	if !r.HTTPOnly {
-		var err error
-		var patience time.Duration
-		if len(r.HTTP.URLs) > 0 || slices.ContainsFunc(mirrors, func(m node.Mirror) bool { return m.URL != "" }) {
-			patience = node.DialPatience // HTTPS is there to turn to
-		}
-		res, err = s.fetchPeers(ctx, publisher, r.Peers, mirrors, patience)
-		if err == nil && res != nil && res.Head != held && (held == nil || !res.Head.Catalog.Equals(held.Catalog)) {
+		https := len(r.HTTP.URLs) > 0 || slices.ContainsFunc(mirrors, func(m node.Mirror) bool { return m.URL != "" })
+		res, lerr = s.fetchPeers(ctx, publisher, r.Peers, mirrors, https)
+		if lerr == nil && res.Answered > 0 && !res.Head.Expired {
+			book.Remember(publisher, given)
 			return res, nil
 		}
-		if err != nil {
-			errs = append(errs, err)
-		}
 	}
-	src := r.HTTP
-	src.URLs = append([]string(nil), src.URLs...)
+	hres, herr := s.fetchHTTPS(ctx, publisher, r.HTTP, mirrors)
+	switch {
+	case herr == nil:
+		book.Remember(publisher, given)
+		return hres, nil
+	case errors.Is(herr, ErrNoSource) && (res != nil || lerr != nil):
+		return res, lerr // nothing to try over HTTPS: libp2p's outcome stands
+	case res != nil && lerr == nil:
+		// libp2p gave the stored head (no answer) or an expired one, and
+		// HTTPS nothing better: the held head stands, as a sync with
+		// nowhere to ask returns it.
+		return res, nil
+	case res != nil:
+		return res, errors.Join(lerr, herr)
+	}
+	return hres, errors.Join(lerr, herr)
+}
+
+// fetchHTTPS is Fetch's HTTPS part: SyncHTTP over src's URLs, then the
+// HTTPS mirrors', each mirror's head answer recorded in the book.
+func (s *Service) fetchHTTPS(ctx context.Context, publisher string, src HTTPSource, mirrors []node.Mirror) (*SyncResult, error) {
+	book := s.n.Mirrors()
+	src.URLs = slices.Clone(src.URLs)
 	byURL := map[string]string{}
 	for _, m := range mirrors {
 		if m.URL != "" {
@@ -87,39 +110,31 @@ func (s *Service) Fetch(ctx context.Context, publisher string, r Reach) (*SyncRe
 		}
 	}
 	if len(src.URLs) == 0 {
-		if res == nil && len(errs) == 0 {
-			return nil, ErrNoSource
-		}
-		return res, errors.Join(errs...)
+		return nil, ErrNoSource
 	}
+	if src.Client == nil {
+		src.Client = s.httpClient()
+	}
+	served := src.Served
 	src.Served = func(u string, err error) {
-		if addr, ok := byURL[u]; ok {
+		if addr, ok := byURL[u]; ok && ctx.Err() == nil {
 			book.Served(addr, err)
 		}
-		if r.HTTP.Served != nil {
-			r.HTTP.Served(u, err)
+		if served != nil {
+			served(u, err)
 		}
 	}
-	hres, herr := s.SyncHTTP(ctx, publisher, src)
-	switch {
-	case herr == nil:
-		return hres, nil
-	case res != nil && len(errs) == 0:
-		// libp2p brought the reader up to date; the HTTPS mirrors had
-		// nothing newer (or could not be reached).
-		return res, nil
-	case res != nil:
-		return res, errors.Join(append(errs, herr)...)
-	}
-	return hres, errors.Join(append(errs, herr)...)
+	return s.SyncHTTP(ctx, publisher, src)
 }
 
 // fetchPeers is Fetch's libp2p part: it dials peers for every publisher
-// and the libp2p mirrors for publisher only (giving up waiting after
-// patience with none connected, if patience > 0), then syncs from whoever
-// connected. With no source connected (and no DHT to ask), it fails at
-// once: Sync would only return the stored head.
-func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer.AddrInfo, mirrors []node.Mirror, patience time.Duration) (*SyncResult, error) {
+// and the libp2p mirrors for publisher only (with https, giving up
+// waiting after node.DialPatience with none connected), then syncs from
+// whoever connected. With no source connected and no DHT it fails at
+// once when there are HTTPS mirrors to turn to; without them it syncs all
+// the same, which returns the stored head, as a node with nowhere to ask
+// always did.
+func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer.AddrInfo, mirrors []node.Mirror, https bool) (*SyncResult, error) {
 	var targets []node.DialTarget
 	for _, ai := range peers {
 		targets = append(targets, node.DialTarget{Info: ai})
@@ -131,11 +146,15 @@ func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer
 			dialled = append(dialled, m)
 		}
 	}
+	var patience time.Duration
+	if https {
+		patience = node.DialPatience
+	}
 	book := s.n.Mirrors()
 	var mu sync.Mutex
 	ended := make([]bool, len(dialled))
-	s.n.DialFirst(ctx, targets, patience, func(i int, err error) {
-		if i < len(peers) {
+	_, started := s.n.DialFirst(ctx, targets, patience, func(i int, err error) {
+		if i < len(peers) || ctx.Err() != nil {
 			return
 		}
 		mu.Lock()
@@ -144,28 +163,37 @@ func (s *Service) fetchPeers(ctx context.Context, publisher string, peers []peer
 		book.Served(dialled[i-len(peers)].Addr, err)
 	})
 	// A mirror still dialling once the others settled has failed this
-	// time: it is tried after them next time (a late success overwrites
-	// it in the book until it is saved).
+	// time: it goes after them next time (a late success overwrites that
+	// in the book until it is saved). One never dialled gets no record.
 	mu.Lock()
 	for i, m := range dialled {
-		if !ended[i] {
+		if !ended[i] && len(peers)+i < started && ctx.Err() == nil {
 			book.Served(m.Addr, errNoAnswer)
 		}
 	}
 	mu.Unlock()
-	if len(s.n.SourcesFor(publisher)) == 0 && !s.n.HasDHT() {
+	if https && len(s.n.SourcesFor(publisher)) == 0 && !s.n.HasDHT() {
 		return nil, ErrNoSource
 	}
 	return s.Sync(ctx, publisher, nil)
 }
 
-// uniqueMirrors drops later entries that repeat an earlier one.
-func uniqueMirrors(ms []node.Mirror) []node.Mirror {
+// uniqueMirrors drops entries that repeat an earlier one or one of urls:
+// libp2p mirrors by entry, HTTPS ones by URL (ParseMirror drops a
+// trailing slash; so does this for urls).
+func uniqueMirrors(ms []node.Mirror, urls []string) []node.Mirror {
 	seen := map[string]bool{}
-	out := ms[:0]
+	for _, u := range urls {
+		seen[strings.TrimSuffix(u, "/")] = true
+	}
+	var out []node.Mirror
 	for _, m := range ms {
-		if !seen[m.Addr] {
-			seen[m.Addr] = true
+		key := m.Addr
+		if m.URL != "" {
+			key = m.URL
+		}
+		if !seen[key] {
+			seen[key] = true
 			out = append(out, m)
 		}
 	}

@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sync"
 	"time"
@@ -80,6 +83,17 @@ type Service struct {
 
 	signMu sync.Mutex    // one head signed at a time: sequence numbers
 	syncs  chan struct{} // bounds the periodic syncs Follow runs at once
+
+	clientOnce sync.Once
+	client     *http.Client // for HTTPS mirrors (httpClient)
+}
+
+// httpClient returns the client the service's fetches from HTTPS mirrors
+// share, made once (NewHTTPClient through the environment's proxy), so
+// that periodic syncs reuse its connections.
+func (s *Service) httpClient() *http.Client {
+	s.clientOnce.Do(func() { s.client = NewHTTPClient(ProxyFunc(os.Getenv)) })
+	return s.client
 }
 
 // Start starts a node on repo with cfg and returns its service, which
@@ -103,6 +117,13 @@ func Start(ctx context.Context, repo *node.Repo, cfg node.Config, opts Options) 
 	n, err := node.New(ctx, repo, cfg)
 	if err != nil {
 		return nil, err
+	}
+	// Bundle bodies fetched over HTTP wait in the repo while they are
+	// checked (HTTPSource.TempDir); what a killed process left there goes
+	// now, under the repo's lock.
+	stale, _ := filepath.Glob(filepath.Join(repo.Dir(), httpTempPattern))
+	for _, p := range stale {
+		os.Remove(p)
 	}
 	return newService(n, opts), nil
 }

@@ -23,6 +23,10 @@ type SyncResult struct {
 	Skipped []cid.Cid // not fetched: the storage quota is full
 	Revoked []cid.Cid // listed, but the publisher's document no longer authorizes their signer
 	Dropped []cid.Cid // deleted to stay within the quota
+	// Answered is how many sources gave a valid head, the one chosen or
+	// another (peers and the DHT for Sync, URLs for SyncHTTP; none for
+	// Import): 0 means the head is the stored one, for want of answers.
+	Answered int
 }
 
 // Sync brings the node up to date with publisher: it asks peers (nil: the
@@ -38,7 +42,7 @@ func (s *Service) Sync(ctx context.Context, publisher string, peers []peer.ID) (
 	if peers == nil {
 		peers = s.n.SourcesFor(publisher)
 	}
-	h, err := s.n.ResolveHead(ctx, peers, publisher)
+	h, answered, err := s.n.ResolveHeadFrom(ctx, peers, publisher)
 	if s.n.HasDHT() {
 		// The DHT may know a newer head than the peers asked (or they
 		// may be none): the same rule decides between them.
@@ -49,12 +53,17 @@ func (s *Service) Sync(ctx context.Context, publisher string, peers []peer.ID) (
 			best, errs := node.Newest(h, dh)
 			s.evidence(errs)
 			h, err = best, nil
+			answered++
 		}
 	}
 	if err != nil {
 		return nil, err
 	}
-	return s.syncHead(ctx, h, fromHere)
+	res, err := s.syncHead(ctx, h, fromHere)
+	if res != nil {
+		res.Answered = answered
+	}
+	return res, err
 }
 
 // evidence logs the equivocations among the head rule's refusals.

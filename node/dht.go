@@ -82,23 +82,16 @@ func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, _ := bundle.ParsePublisherID(id)
+	held, _ := n.repo.heads.held(id)
 	var found []*Head
 	var errs []error
-	if h, err := n.findRecord(ctx, root, func(rec []byte) (*Head, error) { return ParseHead(id, rec) }); err == nil {
-		found = append(found, h)
-	} else {
-		errs = append(errs, err)
-	}
-	if held, _ := n.repo.heads.held(id); held != nil && held.Authority != nil {
-		for _, key := range HeadKeysToAsk(held.Authority, time.Now()) {
-			h, err := n.findRecord(ctx, key, func(rec []byte) (*Head, error) { return WrapRecord(held.Authority, key, rec) })
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			found = append(found, h)
+	for _, l := range RecordLookups(id, held, time.Now()) {
+		h, err := n.findRecord(ctx, l.Key, l.Parse)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
+		found = append(found, h)
 	}
 	best, _ := Newest(nil, found...)
 	if best == nil {
@@ -107,18 +100,45 @@ func (n *Node) FindHead(ctx context.Context, publisher string) (*Head, error) {
 	return best, nil
 }
 
-// HeadKeysToAsk returns the head keys of auth whose records a node looks
-// up where records travel alone (the DHT, an IPFS gateway): those whose
+// RecordLookup is one IPNS record a node looks up where records travel
+// alone (the DHT, an IPFS gateway's /ipns/), and how it makes a head of
+// what it finds.
+type RecordLookup struct {
+	Key   ed25519.PublicKey // the record's signer
+	Name  string            // its IPNS name: Key's peer ID
+	Parse func(record []byte) (*Head, error)
+}
+
+// RecordLookups returns the records to look up for publisher, given the
+// stored head held (nil for none): while held is bare or absent, the one
+// under the publisher's own name (a root-signed head); once held is
+// delegated, those under the names of its document's head keys whose
 // window has not closed at now, at most maxHeadKeyLookups, in the
-// document's order.
-func HeadKeysToAsk(auth *bundle.Authority, now time.Time) []ed25519.PublicKey {
-	var keys []ed25519.PublicKey
-	for _, hk := range auth.HeadKeys {
-		if len(keys) < maxHeadKeyLookups && !hk.Until.Before(now) {
-			keys = append(keys, hk.Key)
+// document's order, each wrapped with that document (WrapRecord). A
+// bare head would be a rollback then (protocol.md §4.4), so the
+// publisher's own name is not asked. A newer document is never learned
+// this way.
+func RecordLookups(publisher string, held *Head, now time.Time) []RecordLookup {
+	if held == nil || held.Authority == nil {
+		root, err := bundle.ParsePublisherID(publisher)
+		if err != nil {
+			return nil
 		}
+		return []RecordLookup{{Key: root, Name: bundle.PublisherID(root), Parse: func(rec []byte) (*Head, error) {
+			return ParseHead(publisher, rec)
+		}}}
 	}
-	return keys
+	auth := held.Authority
+	var out []RecordLookup
+	for _, hk := range auth.HeadKeys {
+		if len(out) == maxHeadKeyLookups || hk.Until.Before(now) {
+			continue
+		}
+		out = append(out, RecordLookup{Key: hk.Key, Name: bundle.PublisherID(hk.Key), Parse: func(rec []byte) (*Head, error) {
+			return WrapRecord(auth, hk.Key, rec)
+		}})
+	}
+	return out
 }
 
 // findRecord gets the IPNS record of key's name from the DHT and parses it

@@ -181,15 +181,29 @@ func readBody(r io.Reader, s network.Stream, size int, end time.Time) ([]byte, e
 
 // ResolveHead asks every peer in peers for publisher's head at once and
 // returns the head that wins by the head rule (Newest) over the stored
-// one and every valid answer that came: all of them, or those in by
-// DialSettle after the first (settle.Run; a peer that connected but never
-// answers costs that, not the request's timeout). One stale or lying peer
-// cannot hold a reader back, and none can roll it back. It does not store
-// the head: a caller offers it once it holds the content the head names.
+// one and every valid answer that came (ResolveHeadFrom).
 func (n *Node) ResolveHead(ctx context.Context, peers []peer.ID, publisher string) (*Head, error) {
+	h, _, err := n.ResolveHeadFrom(ctx, peers, publisher)
+	return h, err
+}
+
+// ResolveHeadFrom is ResolveHead, and also says how many peers gave a
+// valid head. It waits for every answer, each within headDeadline, or
+// DialSettle after the first head that would replace the stored one
+// (settle.Run): a peer that connected but never answers then costs that
+// grace. A valid head that replaces nothing (older, or the stored one)
+// starts no grace, so a peer that answers fast with a stale head cannot
+// cut short the wait for an honest one. One stale or lying peer cannot
+// roll the reader back. It does not store the head: a caller offers it
+// once it holds the content the head names.
+func (n *Node) ResolveHeadFrom(ctx context.Context, peers []peer.ID, publisher string) (best *Head, answered int, err error) {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	held, err := n.repo.heads.held(id)
+	if err != nil {
+		return nil, 0, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // the peers still asked when the grace ends
@@ -203,24 +217,26 @@ func (n *Node) ResolveHead(ctx context.Context, peers []peer.ID, publisher strin
 			return err
 		}
 		mu.Lock()
-		defer mu.Unlock()
 		offered = append(offered, h)
+		mu.Unlock()
+		if newer, _ := Supersedes(held, h); !newer {
+			return errNotNewer
+		}
 		return nil
 	})
 	mu.Lock()
-	offered = slices.Clone(offered)
+	got := slices.Clone(offered) // late answers may still append
 	mu.Unlock()
-	held, err := n.repo.heads.held(id)
-	if err != nil {
-		return nil, err
-	}
-	best, errs := Newest(held, offered...)
+	best, errs := Newest(held, got...)
 	n.reportEquivocation(errs)
 	if best == nil {
-		return nil, fmt.Errorf("%w: no peer gave a valid head for %s", ErrNoHead, id)
+		return nil, len(got), fmt.Errorf("%w: no peer gave a valid head for %s", ErrNoHead, id)
 	}
-	return best, nil
+	return best, len(got), nil
 }
+
+// errNotNewer is a valid head that would not replace the stored one.
+var errNotNewer = errors.New("a head no newer than the stored one")
 
 // reportEquivocation logs the evidence of key misuse among errs from the
 // head rule.

@@ -316,6 +316,12 @@ const (
 	maxMirrorRecords = 256
 	maxMirrorsFile   = 1 << 20
 
+	// maxGivenMirrors bounds the mirrors a book keeps as given for one
+	// publisher (a link's peers and mirrors), and maxGivenPublishers the
+	// publishers it keeps them for.
+	maxGivenMirrors    = MaxLinkPeers + MaxLinkMirrors
+	maxGivenPublishers = 64
+
 	// dialParallel bounds the dials DialFirst has under way at once, and
 	// dialSlot is how long a dial keeps its place: a dial that has not
 	// connected by then is most likely black-holed (a loopback or LAN dial

@@ -52,6 +52,17 @@ func ParseMirror(s string) (Mirror, error) {
 	return Mirror{}, ErrUnknownMirror
 }
 
+// PeerMirror is a libp2p mirror given as a peer and its addresses (a
+// link's peers for one peer ID): its entry is its first address with its
+// /p2p/ID, the key under which a MirrorBook remembers it.
+func PeerMirror(ai peer.AddrInfo) Mirror {
+	addr := "/p2p/" + ai.ID.String()
+	if as, err := peer.AddrInfoToP2pAddrs(&ai); err == nil && len(as) > 0 {
+		addr = as[0].String()
+	}
+	return Mirror{Addr: addr, Peer: &ai}
+}
+
 // ParseMirrors reads a list of mirror entries, keeping the usable ones in
 // their order and skipping the rest.
 func ParseMirrors(entries []string) []Mirror {

@@ -2,7 +2,9 @@ package node
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/libp2p/go-libp2p/core/peer"
 	ma "github.com/multiformats/go-multiaddr"
@@ -78,10 +81,10 @@ func TestMirrorBookOrder(t *testing.T) {
 		}
 		return out
 	}
-	book.recs["good-old"] = mirrorRecord{Good: 100, Bad: 50}
-	book.recs["good-new"] = mirrorRecord{Good: 200}
-	book.recs["bad-old"] = mirrorRecord{Good: 10, Bad: 20}
-	book.recs["bad-new"] = mirrorRecord{Bad: 300}
+	book.book.Records["good-old"] = mirrorRecord{Good: 100, Bad: 50}
+	book.book.Records["good-new"] = mirrorRecord{Good: 200}
+	book.book.Records["bad-old"] = mirrorRecord{Good: 10, Bad: 20}
+	book.book.Records["bad-new"] = mirrorRecord{Bad: 300}
 	all := ms("bad-new", "u1", "good-old", "u2", "bad-old", "u3", "good-new", "u4")
 	firsts := map[string]int{}
 	for range 400 {
@@ -121,8 +124,8 @@ func TestMirrorBookOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	n3, _ := startIn(t, dir, Config{})
-	if len(n3.Mirrors().recs) != 0 {
-		t.Errorf("a damaged book read as %v", n3.Mirrors().recs)
+	if len(n3.Mirrors().book.Records) != 0 {
+		t.Errorf("a damaged book read as %v", n3.Mirrors().book.Records)
 	}
 }
 
@@ -132,16 +135,16 @@ func TestMirrorBookBound(t *testing.T) {
 	n := startNode(t, false)
 	book := n.Mirrors()
 	for i := range maxMirrorRecords + 10 {
-		book.recs[strings.Repeat("x", i+1)] = mirrorRecord{Good: int64(i + 1)}
+		book.book.Records[strings.Repeat("x", i+1)] = mirrorRecord{Good: int64(i + 1)}
 	}
 	book.Served("latest", nil)
-	if len(book.recs) != maxMirrorRecords {
-		t.Fatalf("the book holds %d records, want %d", len(book.recs), maxMirrorRecords)
+	if len(book.book.Records) != maxMirrorRecords {
+		t.Fatalf("the book holds %d records, want %d", len(book.book.Records), maxMirrorRecords)
 	}
-	if _, ok := book.recs["latest"]; !ok {
+	if _, ok := book.book.Records["latest"]; !ok {
 		t.Error("the latest record was dropped")
 	}
-	if _, ok := book.recs["x"]; ok {
+	if _, ok := book.book.Records["x"]; ok {
 		t.Error("the oldest record was kept")
 	}
 }
@@ -178,7 +181,7 @@ func TestDialFirstBlackHoles(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var ended atomic.Int32
-	got := reader.DialFirst(ctx, targets, 0, func(i int, err error) {
+	got, _ := reader.DialFirst(ctx, targets, 0, func(i int, err error) {
 		if i == dialParallel { // the last hole, started when the first ones yielded their places
 			ended.Add(1)
 		}
@@ -194,5 +197,60 @@ func TestDialFirstBlackHoles(t *testing.T) {
 	}
 	if !slices.Contains(reader.Sources(), mirror.Host.ID()) {
 		t.Errorf("the reachable peer is not a source: %v", reader.Sources())
+	}
+}
+
+// TestMirrorBookFile: a damaged book is bounded as it is read: a file
+// over maxMirrorsFile is an empty book, times are clamped to now (a
+// future success must not pin a mirror first for good), and the most
+// recent records are the ones kept; given mirrors persist, bounded.
+func TestMirrorBookFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, mirrorsFile)
+	now := time.Now()
+	recs := map[string]mirrorRecord{"future": {Good: 1 << 62}, "neg": {Good: -5, Bad: -1}}
+	for i := range maxMirrorRecords + 5 {
+		recs[fmt.Sprintf("m%03d", i)] = mirrorRecord{Good: int64(1000 + i)}
+	}
+	data, _ := json.Marshal(mirrorBookFile{Records: recs, Given: map[string][]string{"P": {"a", "b"}}})
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := readMirrorBook(path, now)
+	if len(b.Records) != maxMirrorRecords {
+		t.Errorf("read %d records, want %d", len(b.Records), maxMirrorRecords)
+	}
+	if r, ok := b.Records["future"]; !ok || r.Good != now.Unix() {
+		t.Errorf("a future time read as %+v, want clamped to now", r)
+	}
+	if _, ok := b.Records["m000"]; ok {
+		t.Error("the oldest record was kept over newer ones")
+	}
+	if !slices.Equal(b.Given["P"], []string{"a", "b"}) {
+		t.Errorf("given = %v", b.Given)
+	}
+	big := append([]byte(`{"records":{"x":{"good":1}},"pad":"`), make([]byte, maxMirrorsFile)...)
+	if err := os.WriteFile(path, append(big, '"', '}'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b := readMirrorBook(path, now); len(b.Records) != 0 {
+		t.Errorf("a file over the bound read as %d records", len(b.Records))
+	}
+	// Remember: the newest given first, bounded.
+	book := &MirrorBook{path: path, book: mirrorBookFile{Records: map[string]mirrorRecord{}, Given: map[string][]string{}}}
+	book.Remember("P", []string{"old1", "old2"})
+	var many []string
+	for i := range maxGivenMirrors {
+		many = append(many, fmt.Sprint("new", i))
+	}
+	book.Remember("P", many)
+	if got := book.Given("P"); len(got) != maxGivenMirrors || got[0] != "new0" {
+		t.Errorf("Given = %v, want the %d newest", got, maxGivenMirrors)
+	}
+	if err := book.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if got := readMirrorBook(path, now).Given["P"]; len(got) != maxGivenMirrors {
+		t.Errorf("after Save, given = %v", got)
 	}
 }

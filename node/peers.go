@@ -80,7 +80,8 @@ func (n *Node) DialRemembered(ctx context.Context) int {
 			targets = append(targets, DialTarget{Info: ai})
 		}
 	}
-	return n.DialFirst(ctx, targets, 0, nil)
+	connected, _ := n.DialFirst(ctx, targets, 0, nil)
+	return connected
 }
 
 // DialTarget is a peer to dial: for every publisher (Publisher ""), as
@@ -95,21 +96,23 @@ type DialTarget struct {
 // within dialTimeout) and returns how many connected, once every dial has
 // ended or DialSettle after the first connected, whichever comes first:
 // one black-holed address does not hold a reader for a dial timeout once
-// another peer has answered. Dials still under way go on until they end
-// or ctx does, and a peer that connects late is a source like the others.
-// With patience > 0, DialFirst also returns (0) when no dial has
-// connected by then: for a caller with another path to try. done, if not
-// nil, is called with each target's index and outcome, also after
-// DialFirst has returned, from any goroutine.
-func (n *Node) DialFirst(ctx context.Context, targets []DialTarget, patience time.Duration, done func(i int, err error)) int {
+// another peer has answered. With patience > 0, it also returns when no
+// dial has connected by then: for a caller with another path to try.
+// Dials under way when it returns go on until they end or ctx does (a
+// peer that connects late is a source like the others), but no other
+// starts: started says how many targets, the first ones, were dialled.
+// done, if not nil, is called with each dialled target's index and
+// outcome, also after DialFirst has returned, from any goroutine.
+func (n *Node) DialFirst(ctx context.Context, targets []DialTarget, patience time.Duration, done func(i int, err error)) (connected, started int) {
 	opts := settle.Options{Parallel: dialParallel, Slot: dialSlot, Grace: DialSettle, Patience: patience}
-	return len(settle.Run(ctx, len(targets), opts, func(i int) error {
+	out := settle.Run(ctx, len(targets), opts, func(i int) error {
 		err := n.dialTarget(ctx, targets[i])
 		if done != nil {
 			done(i, err)
 		}
 		return err
-	}))
+	})
+	return len(out.OK), out.Started
 }
 
 // dialTarget makes one of DialFirst's dials.

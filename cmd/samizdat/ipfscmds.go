@@ -82,9 +82,9 @@ func writeHeadRecord(e *env, o headRecordOptions) error {
 	fmt.Fprintln(e.stdout, name)
 	form := "root-signed"
 	if name != "/ipns/"+o.publisher {
-		// protocol.md §4.5: the record is the head key's, and an IPFS
-		// gateway has no samizdat/heads/ path to tie it to the publisher.
-		form = "delegated: the name is the head key's; samizdat readers do not find such a head on an IPFS gateway, see docs/operators.md"
+		// protocol.md §4.5, §8.2: the record is the head key's; a reader
+		// that holds the document asks an IPFS gateway for it.
+		form = "delegated: the name is the head key's; samizdat readers that hold the publisher's document find it on an IPFS gateway, others need one head by another path first, see docs/operators.md"
 	}
 	fmt.Fprintf(e.stdout, "wrote publisher %s's head %d (%s), valid until %s, to %s\n",
 		o.publisher, h.Seq, form, h.Expires.UTC().Format(time.RFC3339), o.out)

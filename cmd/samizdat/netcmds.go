@@ -134,7 +134,7 @@ type getOptions struct {
 	id, out, repo string
 	timeout       time.Duration
 	peers         []peer.AddrInfo
-	mirrors       []node.Mirror // a link's HTTPS mirrors
+	mirrors       []node.Mirror // a link's peers and mirrors
 	http          []string
 	node          node.Config
 }
@@ -152,7 +152,7 @@ func runGetCmd(ctx context.Context, e *env, args []string) error {
 func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	fs := flag.NewFlagSet("get", flag.ContinueOnError)
 	o := &getOptions{}
-	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers are used as --peer, its mirrors after --http)")
+	publisher := fs.String("publisher", "", "publisher ID, or a samizdat: link (its peers and mirrors are asked about this publisher only, and remembered for it in --repo)")
 	fs.StringVar(&o.out, "o", "", "directory for the bundle files")
 	fs.StringVar(&o.repo, "repo", "", "keep fetched blocks, the head and the mirrors that worked in this repository (default: a temporary one)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up after this long")
@@ -172,11 +172,21 @@ func parseGetFlags(e *env, args []string) (*getOptions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: --publisher: %v", errUsage, err)
 	}
-	o.id, o.http, o.mirrors = link.Publisher, httpURLs, node.ParseMirrors(link.Mirrors)
+	// A link's peers and mirrors are this publisher's only: asked nothing
+	// about another one, and remembered for it (mirror.Reach.Mirrors).
+	o.id, o.http = link.Publisher, httpURLs
+	linkPeers, err := parsePeers(link.Peers) // one dial per peer ID, /tls/ws first
+	if err != nil {
+		return nil, err
+	}
+	for _, ai := range linkPeers {
+		o.mirrors = append(o.mirrors, node.PeerMirror(ai))
+	}
+	o.mirrors = append(o.mirrors, node.ParseMirrors(link.Mirrors)...)
 	if len(httpURLs) > 0 && len(peers)+len(bootstrap) > 0 {
 		return nil, fmt.Errorf("%w: --http does not mix with --peer or --bootstrap", errUsage)
 	}
-	if o.peers, err = parsePeers(append(peers, link.Peers...)); err != nil {
+	if o.peers, err = parsePeers(peers); err != nil {
 		return nil, err
 	}
 	boot, err := parsePeers(bootstrap)
@@ -211,20 +221,16 @@ func get(ctx context.Context, e *env, o *getOptions) error {
 	}
 	defer closeAll()
 	n := svc.Node()
-	// Bundle bodies fetched over HTTP wait on the repo's disk while they
-	// are checked, not in a tmpfs; what a killed get left there goes now.
-	stale, _ := filepath.Glob(filepath.Join(dir, "samizdat-http-*"))
-	for _, p := range stale {
-		os.Remove(p)
-	}
 	client := mirror.NewHTTPClient(mirror.ProxyFunc(os.Getenv))
 	var count byteCounter
 	client.Transport = countingTransport{client.Transport, &count}
 	reach := mirror.Reach{
 		// Peers that worked last time (in a kept --repo), so a blocked
 		// bootstrap list or a changed --peer does not strand the reader.
-		Peers:    append(o.peers, n.RememberedPeers()...),
-		Mirrors:  o.mirrors,
+		Peers:   append(o.peers, n.RememberedPeers()...),
+		Mirrors: o.mirrors,
+		// Bundle bodies wait on the repo's disk while they are checked,
+		// not in a tmpfs (mirror.Start deletes what a killed get left).
 		HTTP:     mirror.HTTPSource{URLs: o.http, Client: client, TempDir: dir},
 		HTTPOnly: len(o.http) > 0,
 	}

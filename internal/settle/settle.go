@@ -29,29 +29,47 @@ type Options struct {
 	Patience time.Duration
 }
 
+// Outcome is what a Run saw by the time it returned.
+type Outcome struct {
+	// OK are the indexes whose calls succeeded (f returned nil), in the
+	// order they ended.
+	OK []int
+	// Started is how many calls were made: those of indexes 0 to
+	// Started-1 (calls start in index order). The others never will be.
+	Started int
+}
+
 // Run calls f(i) for i in 0..n-1, in that order, at once within o's
-// bounds, and returns the indexes whose calls succeeded (f returned nil),
-// in the order they ended, once every call has ended, o.Grace after the
-// first success, or o.Patience with none, whichever comes first. Calls still under way then go on
-// until they end (f sees ctx; a caller that wants them stopped cancels
-// it); calls not yet started when ctx ends are not made.
-func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
+// bounds, and returns once every call has ended, o.Grace after the first
+// success, or o.Patience with none, whichever comes first. Calls under
+// way then go on until they end (f sees ctx; a caller that wants them
+// stopped cancels it), but no other call starts, so a caller knows which
+// sources were tried (Outcome.Started); once ctx ends, no call starts
+// either.
+func Run(ctx context.Context, n int, o Options, f func(i int) error) Outcome {
 	type result struct {
 		i   int
 		err error
 	}
 	results := make(chan result, n) // never blocks a late call
 	sem := make(chan struct{}, max(o.Parallel, 1))
+	stop := make(chan struct{})
+	var mu sync.Mutex // orders starting a call against returning
+	stopped, started := false, 0
 	go func() {
 		for i := range n {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
+			case <-stop:
 			}
-			if ctx.Err() != nil { // also when both were ready
-				results <- result{i, ctx.Err()}
-				continue
+			mu.Lock()
+			if stopped || ctx.Err() != nil { // also when several were ready
+				mu.Unlock()
+				return
 			}
+			started++
+			mu.Unlock()
 			go func() {
 				var once sync.Once
 				release := func() { once.Do(func() { <-sem }) }
@@ -64,6 +82,13 @@ func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
 			}()
 		}
 	}()
+	finish := func(ok []int) Outcome {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		close(stop)
+		return Outcome{OK: ok, Started: started}
+	}
 	var ok []int
 	var grace, patience <-chan time.Time
 	if o.Patience > 0 {
@@ -82,12 +107,14 @@ func Run(ctx context.Context, n int, o Options, f func(i int) error) []int {
 				}
 			}
 		case <-grace:
-			return ok
+			return finish(ok)
 		case <-patience:
 			if len(ok) == 0 {
-				return nil
+				return finish(nil)
 			}
+		case <-ctx.Done():
+			return finish(ok)
 		}
 	}
-	return ok
+	return finish(ok)
 }

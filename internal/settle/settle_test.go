@@ -13,7 +13,7 @@ import (
 // TestRunWaitsForAll: with no source hanging, Run returns every success
 // and leaves out the failures.
 func TestRunWaitsForAll(t *testing.T) {
-	got := Run(context.Background(), 6, Options{Parallel: 2, Grace: time.Hour}, func(i int) error {
+	got := runOK(context.Background(), 6, Options{Parallel: 2, Grace: time.Hour}, func(i int) error {
 		if i%2 == 1 {
 			return errors.New("down")
 		}
@@ -30,7 +30,7 @@ func TestRunWaitsForAll(t *testing.T) {
 func TestRunGrace(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	got := Run(context.Background(), 4, Options{Parallel: 4, Grace: 10 * time.Millisecond}, func(i int) error {
+	got := runOK(context.Background(), 4, Options{Parallel: 4, Grace: 10 * time.Millisecond}, func(i int) error {
 		if i == 2 {
 			return nil
 		}
@@ -48,7 +48,7 @@ func TestRunSlot(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	var started atomic.Int32
-	got := Run(context.Background(), 10, Options{Parallel: 3, Slot: 5 * time.Millisecond, Grace: time.Millisecond}, func(i int) error {
+	got := runOK(context.Background(), 10, Options{Parallel: 3, Slot: 5 * time.Millisecond, Grace: time.Millisecond}, func(i int) error {
 		started.Add(1)
 		if i == 9 {
 			return nil
@@ -65,7 +65,7 @@ func TestRunSlot(t *testing.T) {
 	var calls []int
 	done := make(chan []int)
 	go func() {
-		done <- Run(ctx, 10, Options{Parallel: 3, Grace: time.Millisecond}, func(i int) error {
+		done <- runOK(ctx, 10, Options{Parallel: 3, Grace: time.Millisecond}, func(i int) error {
 			mu.Lock()
 			calls = append(calls, i)
 			mu.Unlock()
@@ -101,7 +101,7 @@ func TestRunSlot(t *testing.T) {
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var calls atomic.Int32
-	got := Run(ctx, 5, Options{Parallel: 1, Grace: time.Hour}, func(i int) error {
+	got := runOK(ctx, 5, Options{Parallel: 1, Grace: time.Hour}, func(i int) error {
 		calls.Add(1)
 		cancel()
 		return ctx.Err()
@@ -116,14 +116,14 @@ func TestRunCancelled(t *testing.T) {
 func TestRunPatience(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
-	got := Run(context.Background(), 3, Options{Parallel: 3, Grace: time.Hour, Patience: 10 * time.Millisecond}, func(i int) error {
+	got := runOK(context.Background(), 3, Options{Parallel: 3, Grace: time.Hour, Patience: 10 * time.Millisecond}, func(i int) error {
 		<-release
 		return nil
 	})
 	if len(got) != 0 {
 		t.Errorf("Run() = %v, want none", got)
 	}
-	got = Run(context.Background(), 2, Options{Parallel: 2, Grace: 50 * time.Millisecond, Patience: time.Millisecond}, func(i int) error {
+	got = runOK(context.Background(), 2, Options{Parallel: 2, Grace: 50 * time.Millisecond, Patience: time.Millisecond}, func(i int) error {
 		if i == 0 {
 			return nil
 		}
@@ -132,5 +132,33 @@ func TestRunPatience(t *testing.T) {
 	})
 	if len(got) != 2 {
 		t.Errorf("Run() = %v, want both: patience ends only a wait with no success", got)
+	}
+}
+
+// runOK is Run's successes.
+func runOK(ctx context.Context, n int, o Options, f func(i int) error) []int {
+	return Run(ctx, n, o, f).OK
+}
+
+// TestRunStopsStarting: once Run has returned, calls not started are
+// never made, and Started says which were.
+func TestRunStopsStarting(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	out := Run(context.Background(), 10, Options{Parallel: 2, Slot: time.Hour, Grace: time.Millisecond}, func(i int) error {
+		calls.Add(1)
+		if i == 0 {
+			return nil
+		}
+		<-release
+		return errors.New("timeout")
+	})
+	if !slices.Equal(out.OK, []int{0}) {
+		t.Errorf("Run().OK = %v, want [0]", out.OK)
+	}
+	close(release) // the hung call ends, freeing its place
+	time.Sleep(20 * time.Millisecond)
+	if out.Started < 2 || out.Started > 3 || int(calls.Load()) != out.Started {
+		t.Errorf("Started = %d, %d calls made after Run returned; want 2 or 3, all of them before", out.Started, calls.Load())
 	}
 }
