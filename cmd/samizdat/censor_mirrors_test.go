@@ -122,11 +122,13 @@ func mirrorBook(tb testing.TB, repo string) map[string]struct{ Good, Bad int64 }
 	if err != nil {
 		tb.Fatalf("the reader kept no mirror book: %v", err)
 	}
-	var book map[string]struct{ Good, Bad int64 }
+	var book struct {
+		Records map[string]struct{ Good, Bad int64 }
+	}
 	if err := json.Unmarshal(data, &book); err != nil {
 		tb.Fatal(err)
 	}
-	return book
+	return book.Records
 }
 
 // TestCensorRememberedBlocked (scenario g): the reader got head 1 from
