@@ -29,7 +29,7 @@ func writeGz(t *testing.T, path, text string) {
 // manPage is roff source with paragraphs long enough to be articles.
 func manPage(name, words string) string {
 	para := strings.Repeat(words+" ", 40)
-	return fmt.Sprintf(".TH %s 1\n.SH NAME\n%s \\- do a thing\n.SH DESCRIPTION\n.B %s\nreads \\fIfiles\\fR and \\(em as told \\- writes.\n.PP\n%s\n.PP\n%s\n", strings.ToUpper(name), name, name, para, para)
+	return fmt.Sprintf(".TH %s 1\n.SH NAME\n%s \\- do a thing\n.SH DESCRIPTION\n.B %s\nreads \\fIfiles\\fR and \\(em as told \\- writes.\n.PP\n%s\n.PP\n%s\n.PP\n%s\n.PP\n%s\n", strings.ToUpper(name), name, name, para, para, para, para)
 }
 
 // TestRealText: manual pages in two languages and a README become
