@@ -30,14 +30,19 @@ type draft struct {
 	id, title, lang, url, summary, contentType string
 	published, updated                         time.Time
 	authors                                    []string
+	moreAuthors                                int // authors beyond maxAuthors+1 that a parser did not keep
 	body                                       []byte
+	line                                       int // where the article (or its title) starts, for warnings; 0 if not known
 }
 
 // article applies the id and title fallbacks, canonicalizes the language
 // and checks field limits. index is 0 for a single-article file and the
-// 1-based position of the article otherwise; it only shapes the fallback
-// id "name#index". Errors wrap ErrMalformed and carry no file name.
-func (d *draft) article(name string, index int) (*bundle.Article, error) {
+// 1-based position of the article otherwise; it shapes the fallback id
+// "name#index". An invalid id or url is an error, since they are never
+// rewritten; a title, summary or author name over its limit, or authors
+// beyond it, are cut with a warning to r, or, if r is strict, an error.
+// Errors wrap ErrMalformed or ErrTooLarge and carry no file name.
+func (d *draft) article(name string, index int, r *report) (*bundle.Article, error) {
 	u := strings.TrimSpace(d.url)
 	if err := checkField("url", u, maxURLLen); err != nil {
 		return nil, err
@@ -62,16 +67,28 @@ func (d *draft) article(name string, index int) (*bundle.Article, error) {
 		return nil, err
 	}
 
+	fit := func(field, what, s string, limit int) (string, error) {
+		if len(s) <= limit {
+			return s, nil
+		}
+		err := fmt.Errorf("%w: %s is %d bytes, limit %d", ErrTooLarge, what, len(s), limit)
+		if r.strict {
+			return "", err
+		}
+		r.add(Warning{Kind: Cut, Line: d.line, Item: index, Field: field, Err: err})
+		return cutText(s, limit), nil
+	}
 	title := cleanText(d.title)
 	if title == "" {
 		title = cleanText(path.Base(name))
 	}
-	if len(title) > maxTitleLen {
-		return nil, fmt.Errorf("%w: title is %d bytes, limit %d", ErrMalformed, len(title), maxTitleLen)
+	title, err := fit("title", "title", title, maxTitleLen)
+	if err != nil {
+		return nil, err
 	}
-	summary := cleanText(d.summary)
-	if len(summary) > maxSummaryLen {
-		return nil, fmt.Errorf("%w: summary is %d bytes, limit %d", ErrMalformed, len(summary), maxSummaryLen)
+	summary, err := fit("summary", "summary", cleanText(d.summary), maxSummaryLen)
+	if err != nil {
+		return nil, err
 	}
 	var authors []string
 	for _, a := range d.authors {
@@ -79,13 +96,18 @@ func (d *draft) article(name string, index int) (*bundle.Article, error) {
 		if a == "" {
 			continue
 		}
-		if len(a) > maxAuthorLen {
-			return nil, fmt.Errorf("%w: author name is %d bytes, limit %d", ErrMalformed, len(a), maxAuthorLen)
+		if a, err = fit("author", "author name", a, maxAuthorLen); err != nil {
+			return nil, err
 		}
 		authors = append(authors, a)
 	}
-	if len(authors) > maxAuthors {
-		return nil, fmt.Errorf("%w: %d authors, limit %d", ErrMalformed, len(authors), maxAuthors)
+	if n := len(authors) + d.moreAuthors; n > maxAuthors {
+		err := fmt.Errorf("%w: %d authors, limit %d", ErrTooLarge, n, maxAuthors)
+		if r.strict {
+			return nil, err
+		}
+		r.add(Warning{Kind: Cut, Line: d.line, Item: index, Field: "authors", Err: err})
+		authors = authors[:min(len(authors), maxAuthors)]
 	}
 
 	return &bundle.Article{

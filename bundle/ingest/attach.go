@@ -17,18 +17,21 @@ import (
 
 // attach resolves the references of a, an article read from the file name
 // (slash-separated, below root; osPath for warnings), into attachments.
-// References that cannot be attached are reported with Warn and skipped.
-func (w *walker) attach(root *os.Root, osPath, name string, a *bundle.Article) {
+// References that cannot be attached are left out with an Unattached
+// warning; with Strict, the first fails the walk with the error returned.
+func (w *walker) attach(root *os.Root, osPath, name string, a *bundle.Article) error {
 	dir := path.Dir(name)
 	seen := make(map[string]bool)
 	var total int64
 	for _, ref := range References(a.ContentType, a.Body) {
-		skip := func(err error) {
-			w.opts.warn(osPath, fmt.Sprintf("skipped reference %s: %v", quote(ref), err))
+		skip := func(err error) error {
+			return w.warn(Warning{Kind: Unattached, Path: osPath, Field: ref, Err: err})
 		}
 		n, err := attachmentName(ref)
 		if err != nil {
-			skip(err)
+			if err := skip(err); err != nil {
+				return err
+			}
 			continue
 		}
 		if seen[n] {
@@ -36,12 +39,16 @@ func (w *walker) attach(root *os.Root, osPath, name string, a *bundle.Article) {
 		}
 		seen[n] = true
 		if len(a.Attachments) == maxAttachmentsPerArticle {
-			skip(fmt.Errorf("%w: more than %d attachments", ErrTooLarge, maxAttachmentsPerArticle))
+			if err := skip(fmt.Errorf("%w: more than %d attachments", ErrTooLarge, maxAttachmentsPerArticle)); err != nil {
+				return err
+			}
 			continue
 		}
 		data, err := readAttachment(root, path.Join(dir, n), maxAttachmentBytesPerArticle-total)
 		if err != nil {
-			skip(err)
+			if err := skip(err); err != nil {
+				return err
+			}
 			continue
 		}
 		total += int64(len(data))
@@ -51,6 +58,7 @@ func (w *walker) attach(root *os.Root, osPath, name string, a *bundle.Article) {
 			Data:        data,
 		})
 	}
+	return nil
 }
 
 // attachmentName returns the attachment name for a reference: its path

@@ -95,16 +95,16 @@ func TestWalkAttachments(t *testing.T) {
 	gotSkipped := make(map[string][]string)
 	for _, w := range ws {
 		for _, ref := range wantSkipped[w.Path] {
-			if strings.Contains(w.Reason, strconv.Quote(ref)+":") {
+			if w.Kind == ingest.Unattached && w.Field == ref && strings.Contains(w.Str, "reference "+strconv.Quote(ref)+": ") {
 				gotSkipped[w.Path] = append(gotSkipped[w.Path], ref)
 			}
 		}
 	}
 	if diff := cmp.Diff(wantSkipped, gotSkipped); diff != "" {
-		t.Errorf("skipped references mismatch (-want +got):\n%s\nwarnings: %q", diff, ws)
+		t.Errorf("skipped references mismatch (-want +got):\n%s\nwarnings: %+v", diff, ws)
 	}
 	if len(ws) != 6 {
-		t.Errorf("Walk() gave %d warnings, want 6: %q", len(ws), ws)
+		t.Errorf("Walk() gave %d warnings, want 6: %+v", len(ws), ws)
 	}
 }
 
@@ -133,8 +133,8 @@ func TestWalkFileInput(t *testing.T) {
 	if diff := cmp.Diff(want, arts); diff != "" {
 		t.Errorf("Walk() mismatch (-want +got):\n%s", diff)
 	}
-	if len(ws) != 1 || !strings.Contains(ws[0].Reason, `"../logo.png"`) {
-		t.Errorf("Walk() warnings = %q, want one for ../logo.png", ws)
+	if len(ws) != 1 || ws[0].Field != "../logo.png" {
+		t.Errorf("Walk() warnings = %+v, want one for ../logo.png", ws)
 	}
 }
 

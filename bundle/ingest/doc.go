@@ -28,27 +28,36 @@
 //
 // For every article: the id is the given id, else the canonical URL, else
 // the path of the file relative to its input root ("name#N", counting
-// from 1, for the N-th article of a multi-article file); the same bytes
-// always give the same id. Titles are valid UTF-8 and trimmed, and fall
-// back to the file's base name. Lang is a canonical BCP 47 tag, "und" when
-// missing or unparseable. Dates are RFC 3339 or YYYY-MM-DD, kept in UTC
-// with second precision.
+// from 1, for the N-th article of a multi-article file, skipped ones
+// included); the same bytes always give the same id. Titles are valid
+// UTF-8 and trimmed, and fall back to the file's base name. Lang is a
+// canonical BCP 47 tag, "und" when missing or unparseable. Dates are RFC
+// 3339 or YYYY-MM-DD, kept in UTC with second precision.
 //
 // Markdown and HTML articles get attachments: each relative reference to
 // an image or media file (see [References]) is resolved against the
 // article's directory and attached under its cleaned path. Remote URLs are
 // never fetched. A reference that leaves the article's directory, escapes
 // the input root (also through a symbolic link), is missing, is not a
-// regular file or exceeds a size limit is skipped with a warning through
-// [Options.Warn], not fatal; so are files of unknown type and symbolic
-// links that are not followed. A duplicate reference is attached once.
+// regular file or exceeds a size limit is not attached. A duplicate
+// reference is attached once.
 //
-// A malformed file (bad JSON, YAML or XML, a bad date, a missing JSON
-// body, an over-long id, url or title), an oversized one, or a missing
-// input fails the walk, and so the pack, with a [*FileError] naming the
-// file and, when known, the line. Limits on all sizes are in limits.go;
-// besides sizes, they bound the XML nesting of feeds and the nesting and
-// link density of markdown, where the parsers would otherwise overflow
-// the stack or take time quadratic in the input. Nothing is truncated
-// silently.
+// One bad article never fails a walk. Walk hands each problem to
+// [Options.Warn] as a [Warning] and goes on: a file that does not parse
+// (bad JSON, YAML or XML, XML that is not a feed), is too large or cannot
+// be read is skipped; so is one article of a feed, JSON or JSON Lines file
+// with a bad date, a missing JSON body, or an id or url over its limit or
+// not valid (an id names the article across bundles, so it is never
+// rewritten); a title, summary or author name over its limit is cut at a
+// word boundary and ends in "…", and authors beyond their limit are
+// dropped; a reference that cannot be attached is left out; files of
+// unknown type and symbolic links that are not followed are passed over.
+// With [Options.Strict], each of these but the last fails the walk with a
+// [*FileError] naming the file and, when known, the line, as the exported
+// Parse functions always do. A named input that is missing, or finding no
+// article at all, fails the walk either way. Limits on all sizes are in
+// limits.go; besides sizes, they bound the XML nesting of feeds and the
+// nesting and link density of markdown, where the parsers would otherwise
+// overflow the stack or take time quadratic in the input. Nothing is cut
+// or skipped without a warning.
 package ingest

@@ -6,14 +6,16 @@ import (
 )
 
 // Sentinel errors. Every error returned by this package for a bad input
-// wraps one of them inside a *FileError, so callers branch with errors.Is.
+// wraps one of them inside a *FileError, and so does every Warning's Err
+// but an Ignored one's, so callers branch with errors.Is.
 var (
 	// ErrMalformed means a file could not be parsed or a field is invalid:
-	// bad JSON, YAML, XML or dates, a missing JSON body, an over-long id,
-	// an XML file that is not a feed.
+	// bad JSON, YAML, XML or dates, a missing JSON body, an over-long or
+	// invalid id or url, an XML file that is not a feed.
 	ErrMalformed = errors.New("malformed")
-	// ErrTooLarge means a file, or the number of articles in it, exceeds a
-	// limit in limits.go.
+	// ErrTooLarge means a file, the number of articles in it, or a title,
+	// summary, author name or number of authors exceeds a limit in
+	// limits.go. Walk cuts such fields unless Strict.
 	ErrTooLarge = errors.New("too large")
 	// ErrNoArticles means the walk found no article at all.
 	ErrNoArticles = errors.New("no articles found")
@@ -21,7 +23,7 @@ var (
 	ErrUnreadable = errors.New("unreadable")
 	// ErrBadReference means an attachment reference escapes the input root
 	// or does not name a regular file. Walk reports such references through
-	// Options.Warn and skips them; it never fails the walk with this error.
+	// Options.Warn and leaves them out, or, with Strict, fails with it.
 	ErrBadReference = errors.New("bad reference")
 )
 
@@ -37,10 +39,15 @@ type FileError struct {
 
 // Error returns "path:line: reason", or "path: reason" when Line is 0.
 func (e *FileError) Error() string {
+	return e.where() + ": " + e.Err.Error()
+}
+
+// where returns "path:line", or "path" when Line is 0.
+func (e *FileError) where() string {
 	if e.Line > 0 {
-		return e.Path + ":" + strconv.Itoa(e.Line) + ": " + e.Err.Error()
+		return e.Path + ":" + strconv.Itoa(e.Line)
 	}
-	return e.Path + ": " + e.Err.Error()
+	return e.Path
 }
 
 // Unwrap returns the underlying error.

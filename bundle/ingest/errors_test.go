@@ -44,7 +44,7 @@ func TestParseErrors(t *testing.T) {
 		{"json url too long", "json", `{"url": "https://example.org/` + long + `", "body": ""}`, ingest.ErrMalformed, 1},
 		{"json url with space", "json", `{"url": "https://example.org/a b", "body": ""}`, ingest.ErrMalformed, 1},
 		{"json id with control character", "json", `{"id": "a\u0007b", "body": ""}`, ingest.ErrMalformed, 1},
-		{"json title too long", "json", `{"title": "` + long + `", "body": ""}`, ingest.ErrMalformed, 1},
+		{"json title too long", "json", `{"title": "` + long + `", "body": ""}`, ingest.ErrTooLarge, 1},
 		{"json bad content type", "json", `{"content_type": "text/", "body": ""}`, ingest.ErrMalformed, 1},
 		// JSONL
 		{"jsonl syntax error", "jsonl", "{\"body\":\"\"}\n\n{\"body\":\"\"} x\n", ingest.ErrMalformed, 3},

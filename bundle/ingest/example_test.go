@@ -48,7 +48,7 @@ func ExampleReferences() {
 }
 
 func ExampleWalk() {
-	warn := func(path, reason string) { fmt.Println("skipped", path+":", reason) }
+	warn := func(w ingest.Warning) { fmt.Println("warning:", w) }
 	err := ingest.Walk([]string{"testdata/corpus/en"}, ingest.Options{Warn: warn}, func(a *bundle.Article) error {
 		fmt.Printf("%s %q, %d attachments\n", a.ID, a.Title, len(a.Attachments))
 		return nil

@@ -26,6 +26,12 @@ const feedSniffSize = 4096
 // feed's. Bodies are text/html. XML that is not a feed, and JSON feeds, are
 // ErrMalformed.
 func ParseFeed(name string, data []byte) ([]*bundle.Article, error) {
+	return parseFeed(name, data, &report{strict: true})
+}
+
+// parseFeed is ParseFeed; unless r is strict, an item that is not a valid
+// article is skipped, and long fields are cut, with a warning to r.
+func parseFeed(name string, data []byte, r *report) ([]*bundle.Article, error) {
 	if len(data) > maxParsedFileSize {
 		return nil, tooLarge(name, len(data), maxParsedFileSize)
 	}
@@ -55,9 +61,13 @@ func ParseFeed(name string, data []byte) ([]*bundle.Article, error) {
 		if it == nil {
 			continue
 		}
-		a, err := feedArticle(name, i+1, feed, it)
+		a, err := feedArticle(name, i+1, feed, it, r)
 		if err != nil {
-			return nil, &FileError{Path: name, Err: fmt.Errorf("item %d: %w", i+1, err)}
+			if r.strict {
+				return nil, &FileError{Path: name, Err: fmt.Errorf("item %d: %w", i+1, err)}
+			}
+			r.skip(i+1, err)
+			continue
 		}
 		out = append(out, a)
 	}
@@ -65,7 +75,7 @@ func ParseFeed(name string, data []byte) ([]*bundle.Article, error) {
 }
 
 // feedArticle converts the index-th (1-based) item of feed.
-func feedArticle(name string, index int, feed *gofeed.Feed, it *gofeed.Item) (*bundle.Article, error) {
+func feedArticle(name string, index int, feed *gofeed.Feed, it *gofeed.Item, r *report) (*bundle.Article, error) {
 	d := draft{
 		id:          it.GUID,
 		title:       it.Title,
@@ -100,7 +110,7 @@ func feedArticle(name string, index int, feed *gofeed.Feed, it *gofeed.Item) (*b
 	if d.updated, err = feedDate("updated", it.Updated, it.UpdatedParsed); err != nil {
 		return nil, err
 	}
-	return d.article(name, index)
+	return d.article(name, index, r)
 }
 
 // feedDate returns the date gofeed parsed from raw; a date that is present

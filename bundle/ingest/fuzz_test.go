@@ -92,14 +92,22 @@ func checkError(t *testing.T, name string, err error) {
 
 // fuzzOne fuzzes a single-article parser: on success the article keeps
 // its invariants, its body is a suffix of the input, and parsing again
-// gives the same article.
-func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*bundle.Article, error)) {
+// gives the same article; the lenient parser Walk uses agrees (see
+// checkLenient).
+func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*bundle.Article, error), lenient func(string, []byte, *report) (*bundle.Article, error)) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
 		a, err := parse(name, data)
 		if !bytes.Equal(orig, data) {
 			t.Fatal("parser modified its input")
 		}
+		checkLenient(t, name, wantType, data, err, func(r *report) ([]*bundle.Article, error) {
+			a, err := lenient(name, data, r)
+			if err != nil {
+				return nil, err
+			}
+			return []*bundle.Article{a}, nil
+		}, func(got []*bundle.Article) bool { return cmp.Equal([]*bundle.Article{a}, got) })
 		if err != nil {
 			checkError(t, name, err)
 			return
@@ -120,13 +128,16 @@ func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*b
 }
 
 // fuzzMany is fuzzOne for multi-article parsers.
-func fuzzMany(f *testing.F, name, wantType string, parse func(string, []byte) ([]*bundle.Article, error)) {
+func fuzzMany(f *testing.F, name, wantType string, parse func(string, []byte) ([]*bundle.Article, error), lenient parseFunc) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
 		as, err := parse(name, data)
 		if !bytes.Equal(orig, data) {
 			t.Fatal("parser modified its input")
 		}
+		checkLenient(t, name, wantType, data, err, func(r *report) ([]*bundle.Article, error) {
+			return lenient(name, data, r)
+		}, func(got []*bundle.Article) bool { return cmp.Equal(as, got) })
 		if err != nil {
 			checkError(t, name, err)
 			return
@@ -148,33 +159,75 @@ func fuzzMany(f *testing.F, name, wantType string, parse func(string, []byte) ([
 	})
 }
 
+// checkLenient parses data leniently, as Walk without Strict does, given
+// the strict parse's error: where the strict parse succeeds, the lenient
+// one gives the same articles (same reports whether they are equal) and
+// no warning; where it fails, the lenient one fails too (a file that does
+// not parse) or succeeds with at least one warning, each a cut or a
+// skipped item wrapping a sentinel. Every article it gives keeps the
+// invariants, cut fields included, and a second parse gives the same.
+func checkLenient(t *testing.T, name, wantType string, data []byte, strictErr error, parse func(*report) ([]*bundle.Article, error), same func([]*bundle.Article) bool) {
+	t.Helper()
+	var ws []Warning
+	r := &report{warn: func(w Warning) { ws = append(ws, w) }}
+	as, err := parse(r)
+	switch {
+	case strictErr == nil && err != nil:
+		t.Fatalf("lenient parse error = %v, strict parse succeeded", err)
+	case strictErr == nil && (len(ws) > 0 || !same(as)):
+		t.Fatalf("lenient parse gave %d warnings (%v) or other articles than the strict one", len(ws), ws)
+	case err != nil:
+		checkError(t, name, err)
+		return
+	case strictErr != nil && len(ws) == 0:
+		t.Fatalf("lenient parse gave no warning where the strict one failed with %v", strictErr)
+	}
+	for _, w := range ws {
+		if w.Kind != Skipped && w.Kind != Cut || w.Line < 0 || w.Item < 0 ||
+			!errors.Is(w.Err, ErrMalformed) && !errors.Is(w.Err, ErrTooLarge) {
+			t.Errorf("warning %+v, want a cut or a skip wrapping ErrMalformed or ErrTooLarge", w)
+		}
+	}
+	for _, a := range as {
+		checkArticle(t, a, wantType)
+	}
+	again, err := parse(&report{})
+	if err != nil || !cmp.Equal(as, again) {
+		t.Errorf("second lenient parse differs (error %v)", err)
+	}
+}
+
 func FuzzParseText(f *testing.F) {
-	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF")
-	fuzzOne(f, "fuzz/input.txt", typeText, ParseText)
+	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF", strings.Repeat("word ", 300), strings.Repeat("市议会", 400))
+	fuzzOne(f, "fuzz/input.txt", typeText, ParseText, parseText)
 }
 
 func FuzzParseMarkdown(f *testing.F) {
 	seed(f, []string{".md"},
 		"---\n---\n", "---", "---\ntitle: [\n---\n", "---\nauthors: &a x\nid: *a\n---\n# h\n",
-		"# *a* `b` <i>c</i>\n", "---\r\npublished: 2024-01-01\r\n---\r\n", "Setext\n===\n")
-	fuzzOne(f, "fuzz/input.md", typeMarkdown, ParseMarkdown)
+		"# *a* `b` <i>c</i>\n", "---\r\npublished: 2024-01-01\r\n---\r\n", "Setext\n===\n",
+		"---\nsummary: "+strings.Repeat("s ", 2100)+"\n---\n# "+strings.Repeat("t ", 600)+"\n")
+	fuzzOne(f, "fuzz/input.md", typeMarkdown, ParseMarkdown, parseMarkdown)
 }
 
 func FuzzParseHTML(f *testing.F) {
 	seed(f, []string{".html"},
 		`<title>a</title><h1>b</h1>`, `<svg><title>x</title></svg><h1><script>y</script>z</h1>`,
-		`<meta property="article:published_time" content="2024-01-01T00:00:00.5+14:00">`, `<title>`, `<html lang="x-klingon-">`)
-	fuzzOne(f, "fuzz/input.html", typeHTML, ParseHTML)
+		`<meta property="article:published_time" content="2024-01-01T00:00:00.5+14:00">`, `<title>`, `<html lang="x-klingon-">`,
+		`<title>`+strings.Repeat("t ", 600)+`</title>`+strings.Repeat(`<meta name="author" content="a">`, 40))
+	fuzzOne(f, "fuzz/input.html", typeHTML, ParseHTML, parseHTML)
 }
 
 func FuzzParseJSON(f *testing.F) {
-	seed(f, []string{".json"}, `[]`, `{"body":""}`, `[{"body":"","authors":["a",""]}, {"body":"x","id":"a"}]`, `{"body":1}`, "\uFEFF[ ]")
-	fuzzMany(f, "fuzz/input.json", "", ParseJSON)
+	seed(f, []string{".json"}, `[]`, `{"body":""}`, `[{"body":"","authors":["a",""]}, {"body":"x","id":"a"}]`, `{"body":1}`, "\uFEFF[ ]",
+		`[{"body":"","title":"`+strings.Repeat("t ", 600)+`"}, {"body":1}, {"id":"`+strings.Repeat("i", 1100)+`","body":""}, {"body":""}]`)
+	fuzzMany(f, "fuzz/input.json", "", ParseJSON, parseJSON)
 }
 
 func FuzzParseJSONL(f *testing.F) {
-	seed(f, []string{".jsonl"}, "\n\n", "{\"body\":\"\"}\r\n{\"body\":\"\",\"url\":\"u\"}", `{"body":"","published":"2024-02-29"}`)
-	fuzzMany(f, "fuzz/input.jsonl", "", ParseJSONL)
+	seed(f, []string{".jsonl"}, "\n\n", "{\"body\":\"\"}\r\n{\"body\":\"\",\"url\":\"u\"}", `{"body":"","published":"2024-02-29"}`,
+		"{\"body\":\"\",\"authors\":[\""+strings.Repeat("a", 300)+"\"]}\n{\"body\":}\n{\"body\":\"\"}\n")
+	fuzzMany(f, "fuzz/input.jsonl", "", ParseJSONL, parseJSONL)
 }
 
 func FuzzParseFeed(f *testing.F) {
@@ -182,8 +235,9 @@ func FuzzParseFeed(f *testing.F) {
 		`<rss version="2.0"><channel><item><title>t</title></item></channel></rss>`,
 		`<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>1</id></entry></feed>`,
 		`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"><item><link>l</link></item></rdf:RDF>`,
-		`<note/>`)
-	fuzzMany(f, "fuzz/input.xml", typeHTML, ParseFeed)
+		`<note/>`,
+		`<rss version="2.0"><channel><item><guid>a</guid><pubDate>soon</pubDate></item><item><title>`+strings.Repeat("t ", 600)+`</title></item></channel></rss>`)
+	fuzzMany(f, "fuzz/input.xml", typeHTML, ParseFeed, parseFeed)
 }
 
 func FuzzReferences(f *testing.F) {

@@ -18,6 +18,12 @@ import (
 // <meta name=author> (one author per tag); <meta name=description>. The
 // body is all of data.
 func ParseHTML(name string, data []byte) (*bundle.Article, error) {
+	return parseHTML(name, data, &report{strict: true})
+}
+
+// parseHTML is ParseHTML, cutting long fields with a warning to r unless r
+// is strict.
+func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 	if len(data) > maxArticleFileSize {
 		return nil, tooLarge(name, len(data), maxArticleFileSize)
 	}
@@ -90,9 +96,13 @@ func ParseHTML(name string, data []byte) (*bundle.Article, error) {
 				}
 				switch strings.ToLower(t.attr("name")) {
 				case "author":
-					d.authors = append(d.authors, content)
-					if len(d.authors) > maxAuthors {
-						return &FileError{Line: t.line, Err: fmt.Errorf("%w: more than %d authors", ErrMalformed, maxAuthors)}
+					if len(d.authors) <= maxAuthors {
+						d.authors = append(d.authors, content)
+					} else {
+						d.moreAuthors++ // counted, not held: a page may have millions
+					}
+					if r.strict && len(d.authors) > maxAuthors {
+						return &FileError{Line: t.line, Err: fmt.Errorf("%w: more than %d authors", ErrTooLarge, maxAuthors)}
 					}
 				case "description":
 					if !haveSum {
@@ -141,7 +151,7 @@ func ParseHTML(name string, data []byte) (*bundle.Article, error) {
 			break
 		}
 	}
-	a, err := d.article(name, 0)
+	a, err := d.article(name, 0, r)
 	if err != nil {
 		return nil, &FileError{Path: name, Err: err}
 	}

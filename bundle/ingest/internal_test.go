@@ -178,7 +178,7 @@ func TestAttachmentLimits(t *testing.T) {
 	}
 	var warnings int
 	var got int
-	err := Walk([]string{dir}, Options{Warn: func(string, string) { warnings++ }}, func(a *bundle.Article) error {
+	err := Walk([]string{dir}, Options{Warn: func(Warning) { warnings++ }}, func(a *bundle.Article) error {
 		got = len(a.Attachments)
 		return nil
 	})

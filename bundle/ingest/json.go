@@ -82,6 +82,14 @@ func (j *jsonArticle) draft() (draft, error) {
 // content_type (default text/plain) and body (a string, required). Articles
 // of an array without id or url get the id "name#N" (N counts from 1).
 func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
+	return parseJSON(name, data, &report{strict: true})
+}
+
+// parseJSON is ParseJSON; unless r is strict, an element of an array that
+// is not a valid article is skipped, and long fields are cut, with a
+// warning to r. N in "name#N" counts elements, skipped ones too, so an
+// article's id does not depend on its neighbours.
+func parseJSON(name string, data []byte, r *report) ([]*bundle.Article, error) {
 	if len(data) > maxParsedFileSize {
 		return nil, tooLarge(name, len(data), maxParsedFileSize)
 	}
@@ -97,7 +105,7 @@ func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
 	}
 	switch data[start] {
 	case '{':
-		a, err := decodeJSONArticle(name, data, start, data[start:], 0)
+		a, err := decodeJSONArticle(name, data, start, data[start:], 0, r)
 		if err != nil {
 			return nil, err
 		}
@@ -112,8 +120,8 @@ func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
 		return nil, jsonError(name, data, 0, err)
 	}
 	var out []*bundle.Article
-	for dec.More() {
-		if len(out) == maxArticlesPerFile {
+	for item := 1; dec.More(); item++ {
+		if item > maxArticlesPerFile {
 			return nil, &FileError{Path: name, Err: fmt.Errorf("%w: more than %d articles", ErrTooLarge, maxArticlesPerFile)}
 		}
 		// The decoder stops before the comma that separates elements.
@@ -125,9 +133,13 @@ func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
 		if err := dec.Decode(&raw); err != nil {
 			return nil, jsonError(name, data, int64(off), err)
 		}
-		a, err := decodeJSONArticle(name, data, off, raw, len(out)+1)
+		a, err := decodeJSONArticle(name, data, off, raw, item, r)
 		if err != nil {
-			return nil, err
+			if r.strict {
+				return nil, err
+			}
+			r.skip(item, err)
+			continue
 		}
 		out = append(out, a)
 	}
@@ -138,36 +150,57 @@ func ParseJSON(name string, data []byte) ([]*bundle.Article, error) {
 // ParseJSON accepts; blank lines are ignored. Articles without id or url
 // get the id "name#N" (N counts articles from 1).
 func ParseJSONL(name string, data []byte) ([]*bundle.Article, error) {
+	return parseJSONL(name, data, &report{strict: true})
+}
+
+// parseJSONL is ParseJSONL; unless r is strict, a line that is not a valid
+// article is skipped, and long fields are cut, with a warning to r. N in
+// "name#N" counts lines that are not blank, skipped ones too.
+func parseJSONL(name string, data []byte, r *report) ([]*bundle.Article, error) {
 	if len(data) > maxParsedFileSize {
 		return nil, tooLarge(name, len(data), maxParsedFileSize)
 	}
 	rest := bytes.TrimPrefix(data, bom)
 	var out []*bundle.Article
+	item := 0
 	for n := 1; len(rest) > 0; n++ {
 		var line []byte
 		line, rest, _ = bytes.Cut(rest, []byte("\n"))
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		if len(out) == maxArticlesPerFile {
+		if item++; item > maxArticlesPerFile {
 			return nil, &FileError{Path: name, Line: n, Err: fmt.Errorf("%w: more than %d articles", ErrTooLarge, maxArticlesPerFile)}
 		}
-		a, err := decodeJSONArticle(name, line, 0, line, len(out)+1)
+		a, err := decodeJSONArticle(name, line, 0, line, item, &report{strict: r.strict, warn: atLine(r, n)})
 		if err != nil {
 			if fe, ok := err.(*FileError); ok {
 				fe.Line = n
 			}
-			return nil, err
+			if r.strict {
+				return nil, err
+			}
+			r.skip(item, err)
+			continue
 		}
 		out = append(out, a)
 	}
 	return out, nil
 }
 
+// atLine returns a warning function that passes warnings to r with their
+// line set to n: a JSON Lines article is decoded from its line alone.
+func atLine(r *report, n int) func(Warning) {
+	return func(w Warning) {
+		w.Line = n
+		r.add(w)
+	}
+}
+
 // decodeJSONArticle decodes one article object v found at byte offset off
 // of data (data is used for line numbers only). index is as for
 // draft.article.
-func decodeJSONArticle(name string, data []byte, off int, v []byte, index int) (*bundle.Article, error) {
+func decodeJSONArticle(name string, data []byte, off int, v []byte, index int, r *report) (*bundle.Article, error) {
 	line := lineAt(data, int64(off))
 	if s := skipSpace(v, 0); s == len(v) || v[s] != '{' {
 		return nil, &FileError{Path: name, Line: line, Err: fmt.Errorf("%w: want a json object", ErrMalformed)}
@@ -178,8 +211,9 @@ func decodeJSONArticle(name string, data []byte, off int, v []byte, index int) (
 	}
 	d, err := j.draft()
 	if err == nil {
+		d.line = line
 		var a *bundle.Article
-		if a, err = d.article(name, index); err == nil {
+		if a, err = d.article(name, index, r); err == nil {
 			return a, nil
 		}
 	}

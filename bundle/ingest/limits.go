@@ -4,9 +4,10 @@ import "github.com/samizdat/samizdat/bundle"
 
 // Bounds on publisher inputs. Inputs may come from third parties (scraped
 // pages, exported feeds), so every size is bounded before anything is read
-// or parsed, and nothing is truncated silently: an input beyond a limit
-// fails with ErrTooLarge or ErrMalformed, or, for attachments, is skipped
-// with a warning.
+// or parsed, and nothing is truncated silently: a file or an article beyond
+// a limit is skipped (ErrTooLarge, ErrMalformed), a title, summary or
+// author name is cut at a word boundary, an attachment is left out, each
+// with a warning; Walk with Strict, and the Parse functions, fail instead.
 const (
 	// maxArticleFileSize bounds .txt and .html files. Their body is the
 	// whole file and is held in memory once; HTML is scanned with a

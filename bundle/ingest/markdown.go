@@ -18,6 +18,12 @@ import (
 // ParseMarkdown parses a markdown article with optional YAML front matter.
 // The body is the bytes after the front matter, exactly; it aliases data.
 func ParseMarkdown(name string, data []byte) (*bundle.Article, error) {
+	return parseMarkdown(name, data, &report{strict: true})
+}
+
+// parseMarkdown is ParseMarkdown, cutting long fields with a warning to r
+// unless r is strict.
+func parseMarkdown(name string, data []byte, r *report) (*bundle.Article, error) {
 	if len(data) > maxMarkdownFileSize {
 		return nil, tooLarge(name, len(data), maxMarkdownFileSize)
 	}
@@ -38,7 +44,7 @@ func ParseMarkdown(name string, data []byte) (*bundle.Article, error) {
 	if strings.TrimSpace(d.title) == "" {
 		d.title = markdownTitle(body)
 	}
-	a, err := d.article(name, 0)
+	a, err := d.article(name, 0, r)
 	if err != nil {
 		return nil, &FileError{Path: name, Err: err}
 	}

@@ -10,12 +10,18 @@ import (
 // ParseText parses a plain text article: the title is the first non-empty
 // line, the body is all of data.
 func ParseText(name string, data []byte) (*bundle.Article, error) {
+	return parseText(name, data, &report{strict: true})
+}
+
+// parseText is ParseText, cutting long titles with a warning to r unless r
+// is strict.
+func parseText(name string, data []byte, r *report) (*bundle.Article, error) {
 	if len(data) > maxArticleFileSize {
 		return nil, tooLarge(name, len(data), maxArticleFileSize)
 	}
 	title, line := firstLine(data)
-	d := draft{title: title, contentType: typeText, body: data}
-	a, err := d.article(name, 0)
+	d := draft{title: title, contentType: typeText, body: data, line: line}
+	a, err := d.article(name, 0, r)
 	if err != nil {
 		return nil, &FileError{Path: name, Line: line, Err: err}
 	}

@@ -15,30 +15,35 @@ import (
 	"github.com/samizdat/samizdat/bundle"
 )
 
-// Options configures Walk. The zero value works.
+// Options configures Walk. The zero value works: it skips what it cannot
+// take and cuts what is too long, telling no one.
 type Options struct {
-	// Warn reports a skipped input: an unknown extension, a symbolic link
-	// that is not followed, a file that is not regular, a skipped
-	// reference. path is the file (for references: the article). May be
-	// nil. Never called for errors that fail the walk. Hidden files, and
-	// images and media (which articles attach), are skipped without a
-	// warning.
-	Warn func(path, reason string)
-}
+	// Strict fails the walk, with a *FileError, on the first input it
+	// would otherwise skip, cut or leave unattached: every Warning but
+	// Ignored. Without it, one bad article or file never fails the walk.
+	Strict bool
 
-func (o *Options) warn(path, reason string) {
-	if o.Warn != nil {
-		o.Warn(path, reason)
-	}
+	// Warn receives each Warning, in walk order. May be nil. Hidden
+	// files, and images and media (which articles attach), are skipped
+	// without a warning.
+	Warn func(Warning)
 }
 
 // Walk ingests every input (file or directory, directories recursively, in
 // a deterministic sorted order; hidden files and directories whose name
 // starts with "." are skipped silently) and calls fn for each article, in
 // order. It holds at most one input file's articles in memory at a time (a
-// 1 GB corpus of small files must not be held at once). Returns
-// ErrNoArticles (wrapped) if no article was found at all. The first failing
-// file stops the walk with a *FileError.
+// 1 GB corpus of small files must not be held at once).
+//
+// A file or an article that cannot be taken as it is, is passed to
+// Options.Warn and the walk goes on (see WarningKind): files and articles
+// that do not parse or have an invalid field are skipped, fields over a
+// limit are cut, references that cannot be attached are left out. With
+// Options.Strict the first of them fails the walk with a *FileError
+// instead. Either way, a named input that is missing, or is neither a file
+// nor a directory, fails the walk with a *FileError; so does finding no
+// article at all, with ErrNoArticles (and the first file skipped, if any,
+// and its error).
 //
 // Inputs are walked in the order given. Below a directory input, entries
 // are visited in byte order of their names, depth first; the article name
@@ -56,20 +61,67 @@ func Walk(inputs []string, opts Options, fn func(*bundle.Article) error) error {
 	if w.found > 0 {
 		return nil
 	}
-	switch len(inputs) {
-	case 0:
+	if len(inputs) == 0 {
 		return fmt.Errorf("%w: no inputs", ErrNoArticles)
-	case 1:
-		return &FileError{Path: inputs[0], Err: ErrNoArticles}
 	}
-	return fmt.Errorf("%w in %d inputs", ErrNoArticles, len(inputs))
+	where := ""
+	if len(inputs) > 1 {
+		where = fmt.Sprintf(" in %d inputs", len(inputs))
+	}
+	var err error = fmt.Errorf("%w%s", ErrNoArticles, where)
+	if w.skipped > 0 {
+		// Say why: a pack of one unparseable file should name its error.
+		first := w.firstSkip.fileError()
+		err = fmt.Errorf("%w%s; %d skipped, the first %s: %w", ErrNoArticles, where, w.skipped, first.where(), first.Err)
+	}
+	if len(inputs) == 1 {
+		return &FileError{Path: inputs[0], Err: err}
+	}
+	return err
 }
 
 // walker is the state of one Walk.
 type walker struct {
-	opts  Options
-	fn    func(*bundle.Article) error
-	found int
+	opts      Options
+	fn        func(*bundle.Article) error
+	found     int     // articles handed to fn
+	skipped   int     // Skipped warnings
+	firstSkip Warning // the first of them
+}
+
+// warn passes wn to Options.Warn, or, when Strict and wn is not Ignored,
+// returns the error that fails the walk instead.
+func (w *walker) warn(wn Warning) error {
+	if w.opts.Strict && wn.Kind != Ignored {
+		return wn.fileError()
+	}
+	if wn.Kind == Skipped {
+		if w.skipped == 0 {
+			w.firstSkip = wn
+		}
+		w.skipped++
+	}
+	if w.opts.Warn != nil {
+		w.opts.Warn(wn)
+	}
+	return nil
+}
+
+// ignore reports a file that is not an article.
+func (w *walker) ignore(osPath, reason string) {
+	w.warn(Warning{Kind: Ignored, Path: osPath, Err: errors.New(reason)})
+}
+
+// skip reports that the file or directory osPath was left out for err, a
+// *FileError without a path or any other error; with Strict, it returns
+// the error that fails the walk.
+func (w *walker) skip(osPath string, err error) error {
+	wn := Warning{Kind: Skipped, Path: osPath, Err: err}
+	var fe *FileError
+	if errors.As(err, &fe) {
+		wn.Line, wn.Err = fe.Line, fe.Err
+	}
+	return w.warn(wn)
 }
 
 // input ingests one input, a file or a directory.
@@ -119,14 +171,12 @@ func bareError(err error) error {
 // itself) below root, which was opened from the path base.
 func (w *walker) dir(root *os.Root, base, rel string) error {
 	osPath := filepath.Join(base, filepath.FromSlash(rel))
-	f, err := root.Open(filepath.FromSlash(rel))
+	entries, err := readDir(root, rel)
 	if err != nil {
-		return unreadable(osPath, err)
-	}
-	entries, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil {
-		return unreadable(osPath, err)
+		if rel == "." { // the input itself
+			return unreadable(osPath, err)
+		}
+		return w.skip(osPath, fmt.Errorf("%w: %w", ErrUnreadable, bareError(err)))
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range entries {
@@ -146,18 +196,18 @@ func (w *walker) dir(root *os.Root, base, rel string) error {
 			fi, serr := root.Stat(filepath.FromSlash(r))
 			switch _, known := formatOf(r); {
 			case serr == nil && fi.IsDir():
-				w.opts.warn(p, "symbolic link to a directory not followed")
+				w.ignore(p, "symbolic link to a directory not followed")
 			case !known:
 				w.skipUnknown(p, r)
 			case serr != nil:
-				w.opts.warn(p, fmt.Sprintf("symbolic link skipped: %v", bareError(serr)))
+				w.ignore(p, fmt.Sprintf("symbolic link not followed: %v", bareError(serr)))
 			case !fi.Mode().IsRegular():
-				w.opts.warn(p, "not a regular file")
+				w.ignore(p, "not a regular file")
 			default:
 				err = w.file(root, p, r, open)
 			}
 		default:
-			w.opts.warn(p, "not a regular file")
+			w.ignore(p, "not a regular file")
 		}
 		if err != nil {
 			return err
@@ -166,16 +216,30 @@ func (w *walker) dir(root *os.Root, base, rel string) error {
 	return nil
 }
 
+// readDir returns the entries of the directory rel below root.
+func readDir(root *os.Root, rel string) ([]fs.DirEntry, error) {
+	f, err := root.Open(filepath.FromSlash(rel))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.ReadDir(-1)
+}
+
+// parseFunc parses a file of one format into articles, reporting what it
+// cuts and skips to r.
+type parseFunc func(name string, data []byte, r *report) ([]*bundle.Article, error)
+
 // format is how one kind of file is read.
 type format struct {
 	limit  int // file size limit
-	parse  func(name string, data []byte) ([]*bundle.Article, error)
+	parse  parseFunc
 	attach bool // resolve References into attachments
 }
 
-func one(parse func(string, []byte) (*bundle.Article, error)) func(string, []byte) ([]*bundle.Article, error) {
-	return func(name string, data []byte) ([]*bundle.Article, error) {
-		a, err := parse(name, data)
+func one(parse func(string, []byte, *report) (*bundle.Article, error)) parseFunc {
+	return func(name string, data []byte, r *report) ([]*bundle.Article, error) {
+		a, err := parse(name, data, r)
 		if err != nil {
 			return nil, err
 		}
@@ -188,17 +252,17 @@ func one(parse func(string, []byte) (*bundle.Article, error)) func(string, []byt
 func formatOf(name string) (format, bool) {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".txt":
-		return format{maxArticleFileSize, one(ParseText), false}, true
+		return format{maxArticleFileSize, one(parseText), false}, true
 	case ".md", ".markdown":
-		return format{maxMarkdownFileSize, one(ParseMarkdown), true}, true
+		return format{maxMarkdownFileSize, one(parseMarkdown), true}, true
 	case ".html", ".htm":
-		return format{maxArticleFileSize, one(ParseHTML), true}, true
+		return format{maxArticleFileSize, one(parseHTML), true}, true
 	case ".json":
-		return format{maxParsedFileSize, ParseJSON, false}, true
+		return format{maxParsedFileSize, parseJSON, false}, true
 	case ".jsonl":
-		return format{maxParsedFileSize, ParseJSONL, false}, true
+		return format{maxParsedFileSize, parseJSONL, false}, true
 	case ".rss", ".atom", ".xml":
-		return format{maxParsedFileSize, ParseFeed, false}, true
+		return format{maxParsedFileSize, parseFeed, false}, true
 	}
 	return format{}, false
 }
@@ -213,16 +277,25 @@ func (w *walker) file(root *os.Root, osPath, name string, open func() (*os.File,
 	}
 	data, err := readFile(open, fm.limit)
 	if err != nil {
-		return withPath(osPath, err)
+		return w.skip(osPath, err)
 	}
-	arts, err := fm.parse(name, data)
+	// Warnings about items pass through as the parser finds them: a
+	// hostile file can hold many, and they are not kept. Strict parsers
+	// fail instead.
+	r := &report{strict: w.opts.Strict, warn: func(wn Warning) {
+		wn.Path = osPath
+		w.warn(wn)
+	}}
+	arts, err := fm.parse(name, data, r)
 	if err != nil {
-		return withPath(osPath, err)
+		return w.skip(osPath, err)
 	}
 	for i, a := range arts {
 		arts[i] = nil // let each article go once fn is done with it
 		if fm.attach {
-			w.attach(root, osPath, name, a)
+			if err := w.attach(root, osPath, name, a); err != nil {
+				return err
+			}
 		}
 		if err := w.fn(a); err != nil {
 			return err
@@ -267,7 +340,7 @@ func readFile(open func() (*os.File, error), limit int) ([]byte, error) {
 // would bury the warnings that matter.
 func (w *walker) skipUnknown(osPath, name string) {
 	if !isMedia(name) {
-		w.opts.warn(osPath, "unknown file type")
+		w.ignore(osPath, "unknown file type")
 	}
 }
 

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -24,17 +26,32 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-// warning is one call of Options.Warn.
-type warning struct{ Path, Reason string }
+// warning is one call of Options.Warn, with Err as text.
+type warning struct {
+	Kind               ingest.WarningKind
+	Path               string
+	Line, Item         int
+	Field, Reason, Str string
+}
 
-// walk runs Walk and returns the articles and warnings.
+// walk runs Walk with the zero Options and returns the articles and
+// warnings.
 func walk(t *testing.T, inputs ...string) ([]*bundle.Article, []warning, error) {
+	t.Helper()
+	return walkWith(t, ingest.Options{}, inputs...)
+}
+
+// walkWith runs Walk with opts (its Warn replaced) and returns the
+// articles and warnings.
+func walkWith(t *testing.T, opts ingest.Options, inputs ...string) ([]*bundle.Article, []warning, error) {
 	t.Helper()
 	var (
 		arts []*bundle.Article
 		ws   []warning
 	)
-	opts := ingest.Options{Warn: func(p, r string) { ws = append(ws, warning{p, r}) }}
+	opts.Warn = func(w ingest.Warning) {
+		ws = append(ws, warning{w.Kind, w.Path, w.Line, w.Item, w.Field, w.Err.Error(), w.String()})
+	}
 	err := ingest.Walk(inputs, opts, func(a *bundle.Article) error {
 		arts = append(arts, a)
 		return nil
@@ -112,7 +129,8 @@ func TestWalkCorpus(t *testing.T) {
 	}
 
 	// Hidden files and the fixture images are skipped silently.
-	wantWarn := []warning{{filepath.Join(corpus, "notes.odt"), "unknown file type"}}
+	p := filepath.Join(corpus, "notes.odt")
+	wantWarn := []warning{{Kind: ingest.Ignored, Path: p, Reason: "unknown file type", Str: p + ": unknown file type; not packed"}}
 	if diff := cmp.Diff(wantWarn, ws); diff != "" {
 		t.Errorf("Walk(%s) warnings mismatch (-want +got):\n%s", corpus, diff)
 	}
@@ -162,110 +180,144 @@ func TestWalkOrder(t *testing.T) {
 	}
 }
 
+// TestWalkErrors runs each case twice: with Strict, where the first bad
+// file fails the walk, and without, where it is skipped with a warning and
+// only an input that cannot be read, or finding no article at all, fails.
 func TestWalkErrors(t *testing.T) {
+	type outcome struct {
+		errs  []error // all must match; none: Walk succeeds
+		path  string  // of the *FileError, relative to the temporary directory; "" for none
+		line  int
+		skips int // Skipped warnings
+	}
 	tests := []struct {
-		desc     string
-		files    map[string]string // below the temporary directory
-		sparse   map[string]int64  // files of this size, without data
-		inputs   []string          // relative to the temporary directory
-		wantErr  error
-		wantPath string // relative to the temporary directory; "" for none
-		wantLine int
-		wantWarn int
+		desc    string
+		files   map[string]string // below the temporary directory
+		sparse  map[string]int64  // files of this size, without data
+		inputs  []string          // relative to the temporary directory
+		strict  outcome
+		lenient outcome // the zero outcome: as strict
+		ignored int     // Ignored warnings, either way
 	}{
-		{desc: "missing input", inputs: []string{"nope.md"}, wantErr: ingest.ErrUnreadable, wantPath: "nope.md"},
-		{desc: "missing input is not exist", inputs: []string{"nope"}, wantErr: fs.ErrNotExist, wantPath: "nope"},
-		{desc: "no inputs", wantErr: ingest.ErrNoArticles},
-		{desc: "empty directory", files: map[string]string{"empty/.keep": ""}, inputs: []string{"empty"}, wantErr: ingest.ErrNoArticles, wantPath: "empty"},
-		{desc: "two inputs without articles", files: map[string]string{"a/.keep": "", "b/.keep": ""}, inputs: []string{"a", "b"}, wantErr: ingest.ErrNoArticles},
+		{desc: "missing input", inputs: []string{"nope.md"}, strict: outcome{errs: []error{ingest.ErrUnreadable}, path: "nope.md"}},
+		{desc: "missing input is not exist", inputs: []string{"nope"}, strict: outcome{errs: []error{fs.ErrNotExist}, path: "nope"}},
+		{desc: "no inputs", strict: outcome{errs: []error{ingest.ErrNoArticles}}},
+		{desc: "empty directory", files: map[string]string{"empty/.keep": ""}, inputs: []string{"empty"}, strict: outcome{errs: []error{ingest.ErrNoArticles}, path: "empty"}},
+		{desc: "two inputs without articles", files: map[string]string{"a/.keep": "", "b/.keep": ""}, inputs: []string{"a", "b"}, strict: outcome{errs: []error{ingest.ErrNoArticles}}},
 		{
-			desc:     "unknown types only",
-			files:    map[string]string{"in/notes.docx": "x", "in/README": "x", "in/.hidden.md": "# x"},
-			inputs:   []string{"in"},
-			wantErr:  ingest.ErrNoArticles,
-			wantPath: "in",
-			wantWarn: 2,
+			desc:    "unknown types only",
+			files:   map[string]string{"in/notes.docx": "x", "in/README": "x", "in/.hidden.md": "# x"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrNoArticles}, path: "in"},
+			ignored: 2,
 		},
-		{desc: "empty feed", files: map[string]string{"f.rss": `<rss version="2.0"><channel/></rss>`}, inputs: []string{"f.rss"}, wantErr: ingest.ErrNoArticles, wantPath: "f.rss"},
+		{desc: "empty feed", files: map[string]string{"f.rss": `<rss version="2.0"><channel/></rss>`}, inputs: []string{"f.rss"}, strict: outcome{errs: []error{ingest.ErrNoArticles}, path: "f.rss"}},
 		{
-			desc:     "oversized markdown",
-			sparse:   map[string]int64{"in/big.md": 4<<20 + 1},
-			files:    map[string]string{"in/a.txt": "fine"},
-			inputs:   []string{"in"},
-			wantErr:  ingest.ErrTooLarge,
-			wantPath: "in/big.md",
-		},
-		{desc: "oversized text", sparse: map[string]int64{"huge.txt": 256<<20 + 1}, inputs: []string{"huge.txt"}, wantErr: ingest.ErrTooLarge, wantPath: "huge.txt"},
-		{
-			desc:     "malformed json below a directory",
-			files:    map[string]string{"in/a.txt": "ok", "in/sub/bad.json": "[\n{\"body\": \"a\"},\n{\"body\": }\n]"},
-			inputs:   []string{"in"},
-			wantErr:  ingest.ErrMalformed,
-			wantPath: "in/sub/bad.json",
-			wantLine: 3,
+			desc:    "oversized markdown",
+			sparse:  map[string]int64{"in/big.md": 4<<20 + 1},
+			files:   map[string]string{"in/a.txt": "fine"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrTooLarge}, path: "in/big.md"},
+			lenient: outcome{skips: 1},
 		},
 		{
-			desc:     "malformed front matter",
-			files:    map[string]string{"in/post.md": "---\ntitle: [unclosed\n"},
-			inputs:   []string{"in"},
-			wantErr:  ingest.ErrMalformed,
-			wantPath: "in/post.md",
-			wantLine: 1,
+			desc:    "oversized text",
+			sparse:  map[string]int64{"huge.txt": 256<<20 + 1},
+			inputs:  []string{"huge.txt"},
+			strict:  outcome{errs: []error{ingest.ErrTooLarge}, path: "huge.txt"},
+			lenient: outcome{errs: []error{ingest.ErrNoArticles, ingest.ErrTooLarge}, path: "huge.txt", skips: 1},
 		},
 		{
-			desc:     "non-feed xml",
-			files:    map[string]string{"sitemap.xml": `<urlset><url><loc>https://e.org/</loc></url></urlset>`},
-			inputs:   []string{"sitemap.xml"},
-			wantErr:  ingest.ErrMalformed,
-			wantPath: "sitemap.xml",
+			desc:    "malformed json below a directory",
+			files:   map[string]string{"in/a.txt": "ok", "in/sub/bad.json": "[\n{\"body\": \"a\"},\n{\"body\": }\n]"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrMalformed}, path: "in/sub/bad.json", line: 3},
+			lenient: outcome{skips: 1},
+		},
+		{
+			desc:    "malformed front matter",
+			files:   map[string]string{"in/post.md": "---\ntitle: [unclosed\n"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrMalformed}, path: "in/post.md", line: 1},
+			lenient: outcome{errs: []error{ingest.ErrNoArticles, ingest.ErrMalformed}, path: "in", skips: 1},
+		},
+		{
+			desc:    "non-feed xml",
+			files:   map[string]string{"sitemap.xml": `<urlset><url><loc>https://e.org/</loc></url></urlset>`},
+			inputs:  []string{"sitemap.xml"},
+			strict:  outcome{errs: []error{ingest.ErrMalformed}, path: "sitemap.xml"},
+			lenient: outcome{errs: []error{ingest.ErrNoArticles, ingest.ErrMalformed}, path: "sitemap.xml", skips: 1},
+		},
+		{
+			desc:    "bad feed item and bad json line among good ones",
+			files:   map[string]string{"in/f.rss": `<rss version="2.0"><channel><item><guid>a</guid></item><item><guid>b</guid><pubDate>soon</pubDate></item></channel></rss>`, "in/g.jsonl": "{\"body\": \"\"}\n{\"title\": \"no body\"}\n"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrMalformed}, path: "in/f.rss"},
+			lenient: outcome{skips: 2},
 		},
 	}
 	for _, tt := range tests {
-		t.Run(tt.desc, func(t *testing.T) {
-			dir := t.TempDir()
-			writeFiles(t, dir, tt.files)
-			for name, size := range tt.sparse {
-				p := filepath.Join(dir, filepath.FromSlash(name))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				f, err := os.Create(p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := f.Truncate(size); err != nil {
-					t.Fatal(err)
-				}
-				f.Close()
+		for _, strict := range []bool{true, false} {
+			want := tt.strict
+			if !strict && !reflect.ValueOf(tt.lenient).IsZero() {
+				want = tt.lenient
 			}
-			var inputs []string
-			for _, in := range tt.inputs {
-				inputs = append(inputs, filepath.Join(dir, filepath.FromSlash(in)))
-			}
-			_, ws, err := walk(t, inputs...)
-			if !errors.Is(err, tt.wantErr) {
-				t.Fatalf("Walk() error = %v, want %v", err, tt.wantErr)
-			}
-			var fe *ingest.FileError
-			switch {
-			case tt.wantPath == "":
-				if errors.As(err, &fe) {
-					t.Errorf("Walk() error = %v, want no *FileError", err)
+			t.Run(fmt.Sprintf("%s/strict=%v", tt.desc, strict), func(t *testing.T) {
+				dir := t.TempDir()
+				writeFiles(t, dir, tt.files)
+				for name, size := range tt.sparse {
+					p := filepath.Join(dir, filepath.FromSlash(name))
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					f, err := os.Create(p)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := f.Truncate(size); err != nil {
+						t.Fatal(err)
+					}
+					f.Close()
 				}
-			case !errors.As(err, &fe):
-				t.Errorf("Walk() error = %T %v, want a *FileError", err, err)
-			default:
-				if want := filepath.Join(dir, filepath.FromSlash(tt.wantPath)); fe.Path != want {
-					t.Errorf("FileError.Path = %q, want %q", fe.Path, want)
+				var inputs []string
+				for _, in := range tt.inputs {
+					inputs = append(inputs, filepath.Join(dir, filepath.FromSlash(in)))
 				}
-				if fe.Line != tt.wantLine {
-					t.Errorf("FileError.Line = %d, want %d", fe.Line, tt.wantLine)
+				_, ws, err := walkWith(t, ingest.Options{Strict: strict}, inputs...)
+				if len(want.errs) == 0 && err != nil {
+					t.Fatalf("Walk() error = %v, want nil", err)
 				}
-			}
-			if len(ws) != tt.wantWarn {
-				t.Errorf("Walk() warnings = %v, want %d", ws, tt.wantWarn)
-			}
-		})
+				for _, e := range want.errs {
+					if !errors.Is(err, e) {
+						t.Errorf("Walk() error = %v, want %v", err, e)
+					}
+				}
+				var fe *ingest.FileError
+				switch {
+				case err == nil:
+				case want.path == "":
+					if errors.As(err, &fe) {
+						t.Errorf("Walk() error = %v, want no *FileError", err)
+					}
+				case !errors.As(err, &fe):
+					t.Errorf("Walk() error = %T %v, want a *FileError", err, err)
+				default:
+					if want := filepath.Join(dir, filepath.FromSlash(want.path)); fe.Path != want {
+						t.Errorf("FileError.Path = %q, want %q", fe.Path, want)
+					}
+					if fe.Line != want.line {
+						t.Errorf("FileError.Line = %d, want %d", fe.Line, want.line)
+					}
+				}
+				kinds := map[ingest.WarningKind]int{}
+				for _, w := range ws {
+					kinds[w.Kind]++
+				}
+				if kinds[ingest.Skipped] != want.skips || kinds[ingest.Ignored] != tt.ignored || len(ws) != want.skips+tt.ignored {
+					t.Errorf("Walk() warnings = %+v, want %d skipped and %d ignored", ws, want.skips, tt.ignored)
+				}
+			})
+		}
 	}
 }
 

@@ -35,7 +35,7 @@ func commands() []command {
 		{"demo", "[--dir DIR]", "pack the generated sample corpus and read it back, verified", runDemoCmd},
 		{"keygen", "-o FILE", "write a new Ed25519 key and print its publisher ID", runKeygenCmd},
 		{"authorize", "-k ROOTKEY -o DOC [--from DOC] [--add KEY]... [--revoke KEY[@SEQ]]... [--mirror ADDR]...", "sign a publisher document: signing keys, head keys, mirrors", runAuthorizeCmd},
-		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] INPUT...", "turn articles, feeds and folders into a signed bundle", runPackCmd},
+		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] [--strict] INPUT...", "turn articles, feeds and folders into a signed bundle (exit 3: packed with warnings)", runPackCmd},
 		{"verify", "[-p PUBLISHER] [--authority DOC] FILE", "check a bundle completely and summarize it", runVerifyCmd},
 		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
 		{"cat", "FILE ARTICLE_ID", "print one article's body", runCatCmd},
@@ -55,6 +55,14 @@ func commands() []command {
 
 // errUsage marks errors in the command line; main exits 2 for them.
 var errUsage = errors.New("usage")
+
+// errWarnings marks a command that did its work but warned on the way
+// (pack: articles skipped, fields cut); main exits exitWarnings for it, so
+// that a timer or a script can tell it from success (0) and failure (1).
+var errWarnings = errors.New("done with warnings")
+
+// exitWarnings is the exit status for errWarnings (docs/operators.md).
+const exitWarnings = 3
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -84,6 +92,9 @@ func run(ctx context.Context, e *env, args []string) int {
 			case errors.Is(err, errUsage):
 				fmt.Fprintf(e.stderr, "samizdat %s: %v\nusage: samizdat %s %s\n", c.name, err, c.name, c.args)
 				return 2
+			case errors.Is(err, errWarnings):
+				fmt.Fprintf(e.stderr, "samizdat %s: %s\n", c.name, oneLine(err.Error()))
+				return exitWarnings
 			}
 			fmt.Fprintf(e.stderr, "samizdat %s: %s\n", c.name, oneLine(err.Error()))
 			return 1

@@ -26,6 +26,7 @@ type packOptions struct {
 	level     string
 	cluster   int
 	noDict    bool
+	strict    bool
 	inputs    []string
 }
 
@@ -40,6 +41,7 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.level, "level", "fastest", "compression: fastest, default, better or best (best: also use --cluster 1048576 for the smallest bundle)")
 	fs.IntVar(&o.cluster, "cluster", 0, "pack articles into shared blocks of about this many bytes (0: one block per article)")
 	fs.BoolVar(&o.noDict, "no-dict", false, "do not train a zstd dictionary")
+	fs.BoolVar(&o.strict, "strict", false, "fail, writing nothing, on the first article or file that would be skipped, field cut or reference not attached; without it, each is a warning and a pack with warnings exits 3")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
 		return err
@@ -49,11 +51,55 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%w: -k KEY, -o OUT and at least one INPUT are required", errUsage)
 	}
 	info, err := runPack(ctx, e, o)
-	if err != nil {
-		return err
+	if info != nil { // written, perhaps with warnings
+		fmt.Fprintf(e.stdout, "%s: %d articles, %d bytes in, %d bytes out, sequence %d\n", o.out, info.Articles, info.Bytes, info.Size, info.Seq)
 	}
-	fmt.Fprintf(e.stdout, "%s: %d articles, %d bytes in, %d bytes out, sequence %d\n", o.out, info.Articles, info.Bytes, info.Size, info.Seq)
-	return nil
+	return err
+}
+
+// warningTally counts the warnings of one pack by kind.
+type warningTally map[ingest.WarningKind]int
+
+// lost reports whether a warning means the bundle is not all the inputs
+// asked for: an article or file skipped, a field cut, a reference not
+// attached. Files that are not articles (Ignored) do not count.
+func (t warningTally) lost() bool {
+	return t[ingest.Skipped]+t[ingest.Cut]+t[ingest.Unattached] > 0
+}
+
+// String returns "skipped M, cut K fields", with references not attached
+// and files ignored when there are any.
+func (t warningTally) String() string {
+	s := fmt.Sprintf("skipped %d, cut %d %s", t[ingest.Skipped], t[ingest.Cut], plural(t[ingest.Cut], "field", "fields"))
+	if n := t[ingest.Unattached]; n > 0 {
+		s += fmt.Sprintf(", %d %s not attached", n, plural(n, "reference", "references"))
+	}
+	if n := t[ingest.Ignored]; n > 0 {
+		s += fmt.Sprintf(", %d %s", n, plural(n, "file not an article", "files not articles"))
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// printWarning writes w to stderr as one line: "warning: FILE: …", or
+// "note: FILE: …" for a file that is not an article. On a terminal it
+// first clears the progress line it would otherwise run into.
+func printWarning(e *env, w ingest.Warning) {
+	label := "warning"
+	if w.Kind == ingest.Ignored {
+		label = "note"
+	}
+	erase := ""
+	if isTerminal(e.stderr) {
+		erase = "\r\x1b[K"
+	}
+	fmt.Fprintf(e.stderr, "%s%s: %s\n", erase, label, oneLine(w.String()))
 }
 
 // packMemoryLimit is the soft heap limit while packing: the packer keeps
@@ -62,7 +108,27 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 // corpus packs in bounded memory (1 GB of articles: see docs/design.md).
 const packMemoryLimit = 128 << 20
 
+// runPack packs o.inputs into o.out, printing each warning of the walk to
+// stderr as it comes. If an article or file was skipped, a field cut or a
+// reference not attached, the bundle is written all the same and the
+// error, with the info, wraps errWarnings and sums them up; with o.strict
+// the first of them fails the pack instead, and nothing is written.
 func runPack(ctx context.Context, e *env, o packOptions) (*bundle.Info, error) {
+	tally := warningTally{}
+	info, err := pack(ctx, e, o, func(w ingest.Warning) {
+		tally[w.Kind]++
+		printWarning(e, w)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tally.lost() {
+		return info, fmt.Errorf("%w: packed %d articles, %s", errWarnings, info.Articles, tally)
+	}
+	return info, nil
+}
+
+func pack(ctx context.Context, e *env, o packOptions, warn func(ingest.Warning)) (*bundle.Info, error) {
 	defer debug.SetMemoryLimit(debug.SetMemoryLimit(packMemoryLimit))
 	level, err := bundle.ParseLevel(o.level)
 	if err != nil {
@@ -102,11 +168,10 @@ func runPack(ctx context.Context, e *env, o packOptions) (*bundle.Info, error) {
 		return nil, err
 	}
 	defer p.Close()
-	warn := func(path, reason string) { e.log.Warn("skipped input", "file", path, "reason", reason) }
 	stop := startProgress(e, "reading", func() (int64, int64, string) {
 		return read.Load(), -1, fmt.Sprintf("%d articles", articles.Load())
 	})
-	err = ingest.Walk(o.inputs, ingest.Options{Warn: warn}, func(a *bundle.Article) error {
+	err = ingest.Walk(o.inputs, ingest.Options{Strict: o.strict, Warn: warn}, func(a *bundle.Article) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
