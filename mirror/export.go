@@ -78,9 +78,10 @@ type ExportResult struct {
 	Missing []cid.Cid // listed by the catalog but not held, so not written
 }
 
-// heldCatalog returns publisher's stored head and the catalog it names,
-// which the node must hold: what Export and WriteStatic carry elsewhere.
-func (s *Service) heldCatalog(ctx context.Context, publisher string) (*node.Head, []byte, *node.Catalog, error) {
+// heldCatalog returns publisher's stored head, the pages of the catalog
+// chain it names (newest first) and the chain's bundles, all of which the
+// node must hold: what Export and WriteStatic carry elsewhere.
+func (s *Service) heldCatalog(ctx context.Context, publisher string) (*node.Head, []node.CatalogBlock, *node.Catalog, error) {
 	h, err := s.Head(publisher)
 	if err != nil {
 		return nil, nil, nil, err
@@ -88,11 +89,11 @@ func (s *Service) heldCatalog(ctx context.Context, publisher string) (*node.Head
 	if !s.n.HasBlock(ctx, h.Catalog) {
 		return nil, nil, nil, fmt.Errorf("%w: catalog %s is not held", bundle.ErrNotFound, h.Catalog)
 	}
-	cat, data, err := s.catalog(ctx, h)
+	cat, pages, err := s.catalog(ctx, h)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	return h, data, cat, nil
+	return h, pages, cat, nil
 }
 
 // Export writes everything the node holds of publisher, its head
@@ -104,7 +105,7 @@ func (s *Service) Export(ctx context.Context, publisher string, w io.Writer) (*E
 	if err != nil {
 		return nil, err
 	}
-	h, catData, cat, err := s.heldCatalog(ctx, publisher)
+	h, pages, cat, err := s.heldCatalog(ctx, publisher)
 	if err != nil {
 		return nil, err
 	}
@@ -123,9 +124,12 @@ func (s *Service) Export(ctx context.Context, publisher string, w io.Writer) (*E
 	bw.Write(appendUvarint(nil, len(header)))
 	bw.Write(header)
 	writeSection(bw, root, exp)
-	writeSection(bw, h.Catalog, catData)
 	res := &ExportResult{Head: h}
-	written := map[cid.Cid]bool{root: true, h.Catalog: true}
+	written := map[cid.Cid]bool{root: true}
+	for _, p := range pages { // the head's page first, then the older ones
+		writeSection(bw, p.CID, p.Data)
+		written[p.CID] = true
+	}
 	for _, br := range cat.Bundles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -313,14 +317,14 @@ func parseExportBlock(c cid.Cid, data []byte) (*node.Head, error) {
 // bundles stored, but never the head. The file's newest bundle must be in
 // it or held already; older ones it lacks are reported as Skipped.
 func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncResult, error) {
-	f, h, catData, cat, err := s.openExport(r, size)
+	f, h, pages, bundles, err := s.openExport(r, size)
 	if err != nil {
 		return nil, err
 	}
-	res := &SyncResult{Head: h, Bundles: cat.Bundles}
+	res := &SyncResult{Head: h, Bundles: bundles}
 	opts := bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}
 	var verified []cid.Cid // checked, closed again: a file may carry thousands
-	for i, root := range cat.Bundles {
+	for i, root := range bundles {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
@@ -357,12 +361,15 @@ func (s *Service) Import(ctx context.Context, r io.ReaderAt, size int64) (*SyncR
 		}
 		res.Fetched = append(res.Fetched, root)
 	}
-	return s.finishSync(ctx, res, catData, fromHere, nil)
+	return s.finishSync(ctx, res, pages, fromHere, nil)
 }
 
 // openExport indexes an export file and checks its export block, its
-// head against the stored one by the head rule, and its catalog.
-func (s *Service) openExport(r io.ReaderAt, size int64) (*exportFile, *node.Head, []byte, *node.Catalog, error) {
+// head against the stored one by the head rule, and its catalog chain:
+// the pages the node lacks from the file, the rest from the store
+// (fetchChain). It returns the pages read from the file, newest first,
+// and the chain's bundles.
+func (s *Service) openExport(r io.ReaderAt, size int64) (*exportFile, *node.Head, []node.CatalogBlock, []cid.Cid, error) {
 	f, err := readExport(r, size)
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -378,15 +385,11 @@ func (s *Service) openExport(r io.ReaderAt, size int64) (*exportFile, *node.Head
 	if _, err := s.heads.Check(h); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	catData, err := f.block(h.Catalog)
-	if err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("catalog: %w", err)
-	}
-	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, catData)
+	pages, bundles, err := s.fetchChain(context.Background(), h, f.block)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	return f, h, catData, cat, nil
+	return f, h, pages, bundles, nil
 }
 
 // check verifies one bundle of the file completely under opts.

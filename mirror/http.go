@@ -158,18 +158,14 @@ func (s *Service) SyncHTTP(ctx context.Context, publisher string, src HTTPSource
 	if err != nil {
 		return nil, err
 	}
-	data, err := src.catalog(ctx, s.n, h)
+	pages, bundles, err := s.fetchChain(ctx, h, func(c cid.Cid) ([]byte, error) { return src.catalogPage(ctx, c) })
 	if err != nil {
 		return nil, err
 	}
-	cat, err := node.ParseCatalog(publisher, h.Catalog, data)
-	if err != nil {
-		return nil, err
-	}
-	res := &SyncResult{Head: h, Bundles: cat.Bundles, Answered: answered}
+	res := &SyncResult{Head: h, Bundles: bundles, Answered: answered}
 	opts := bundle.OpenOptions{Publisher: publisher, Authority: h.Authority}
 	ferr := s.fetchMissing(ctx, res, func(root cid.Cid) error { return src.bundle(ctx, s.n, opts, root) })
-	return s.finishSync(ctx, res, data, fromHere, ferr)
+	return s.finishSync(ctx, res, pages, fromHere, ferr)
 }
 
 // head asks every URL at once and returns the head the head rule prefers
@@ -307,33 +303,33 @@ func (src *HTTPSource) fetchRecords(ctx context.Context, base, publisher string,
 	return best, nil
 }
 
-// catalog returns the catalog block h names, held or fetched, checked
-// against its CID.
-func (src *HTTPSource) catalog(ctx context.Context, n *node.Node, h *node.Head) ([]byte, error) {
-	if n.HasBlock(ctx, h.Catalog) {
-		return n.GetBlock(ctx, h.Catalog)
-	}
+// catalogPage fetches one page of a catalog chain, c, from the URLs in
+// turn until one answers (fetchChain checks it).
+func (src *HTTPSource) catalogPage(ctx context.Context, c cid.Cid) ([]byte, error) {
 	var errs []error
 	for _, base := range src.URLs {
-		data, err := src.fetchCatalog(ctx, base, h)
+		data, err := src.fetchCatalog(ctx, base, c)
 		if err == nil {
 			return data, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
 		errs = append(errs, fmt.Errorf("%s: catalog: %w", redact(base), err))
 	}
 	return nil, errors.Join(errs...)
 }
 
-func (src *HTTPSource) fetchCatalog(ctx context.Context, base string, h *node.Head) ([]byte, error) {
+func (src *HTTPSource) fetchCatalog(ctx context.Context, base string, c cid.Cid) ([]byte, error) {
 	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
 	defer cancel()
 	var buf strings.Builder
-	if err := src.get(ctx, base, "/ipfs/"+h.Catalog.String()+"?format=raw", typeRaw, node.MaxCatalogSize, &buf, nil); err != nil {
+	if err := src.get(ctx, base, "/ipfs/"+c.String()+"?format=raw", typeRaw, node.MaxCatalogSize, &buf, nil); err != nil {
 		return nil, err
 	}
 	data := []byte(buf.String())
-	if _, err := node.ParseCatalog(h.Publisher, h.Catalog, data); err != nil {
-		return nil, err
+	if err := bundle.CheckBlock(c, data); err != nil {
+		return nil, err // the next URL may have it intact
 	}
 	return data, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -218,60 +219,91 @@ func (s *Service) Publish(ctx context.Context, b *bundle.Bundle) (*node.Head, er
 	if err := s.n.AddBundle(ctx, b); err != nil {
 		return nil, err
 	}
-	cat, err := s.nextCatalog(ctx, cur, b.Root)
+	pages, err := s.nextCatalog(ctx, cur, b.Root)
 	if err != nil {
 		return nil, err
 	}
-	cc, data, err := cat.Encode()
+	h, err := s.sign(pages[0].CID, seq, cur)
 	if err != nil {
 		return nil, err
 	}
-	h, err := s.sign(cc, seq, cur)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.adopt(ctx, h, data, fromHere); err != nil {
+	if _, err := s.adopt(ctx, h, pages, fromHere); err != nil {
 		return nil, err
 	}
 	return h, nil
 }
 
-// nextCatalog is the publisher's next catalog: the new bundle first, then
-// the bundles of the stored head's catalog (cur, nil if none) and the
-// publisher's own bundles this node holds that it does not list (a head
-// signed elsewhere, a thief's say, may have left some out), newest first,
-// less those the newest document no longer authorizes.
-func (s *Service) nextCatalog(ctx context.Context, cur *node.Head, root cid.Cid) (*node.Catalog, error) {
+// nextCatalog returns the new pages of the publisher's next catalog chain
+// (protocol.md §5), newest first: the new bundle first, then the bundles
+// of the stored head's chain (cur, nil if none) and the publisher's own
+// bundles this node holds that it does not list (a head signed elsewhere,
+// a thief's say, may have left some out), newest first, less those the
+// newest document no longer authorizes. In the usual case, nothing to
+// add or leave out, that is one page (node.NextCatalog: at most
+// CatalogPage bundles, earlier pages untouched); otherwise the chain is
+// laid out anew (node.BuildCatalog).
+func (s *Service) nextCatalog(ctx context.Context, cur *node.Head, root cid.Cid) ([]node.CatalogBlock, error) {
 	auth := s.authority(cur)
 	held := map[cid.Cid]bundle.Info{}
-	var listed []cid.Cid
 	for _, in := range s.n.HeldBundles() {
 		if in.Publisher == s.id && in.Root != root {
 			held[in.Root] = in
-			listed = append(listed, in.Root)
 		}
 	}
+	var chain []node.CatalogBlock
+	var old []cid.Cid
 	if cur != nil {
-		old, _, err := s.catalog(ctx, cur)
-		if err != nil {
+		var err error
+		if chain, err = s.chain(ctx, cur); err != nil {
 			return nil, fmt.Errorf("current catalog: %w", err)
 		}
-		for _, c := range old.Bundles {
-			if _, ok := held[c]; !ok && c != root {
-				listed = append(listed, c) // not held here: kept, after the held ones
-			}
+		old = node.ChainBundles(chain)
+	}
+	if cur != nil && appendable(old, held, root, auth) {
+		next := node.NextCatalog(s.id, root, chain[0].Catalog, cur.Catalog)
+		c, data, err := next.Encode()
+		return []node.CatalogBlock{{CID: c, Data: data, Catalog: next}}, err
+	}
+	listed := slices.Collect(maps.Keys(held))
+	for _, c := range old {
+		if _, ok := held[c]; !ok && c != root {
+			listed = append(listed, c) // not held here: kept, after the held ones
 		}
 	}
 	slices.SortStableFunc(listed, func(a, b cid.Cid) int { return cmp.Compare(held[b].Seq, held[a].Seq) })
-	cat := &node.Catalog{Publisher: s.id, Bundles: []cid.Cid{root}}
+	bundles := []cid.Cid{root}
 	for _, c := range listed {
 		in, ok := held[c]
 		if ok && auth != nil && auth.AuthorizeBundle(in.Signer, in.Seq) != nil {
 			continue // revoked: left out
 		}
-		cat.Bundles = append(cat.Bundles, c)
+		bundles = append(bundles, c)
 	}
-	return cat, nil
+	pages, err := node.BuildCatalog(s.id, bundles)
+	slices.Reverse(pages) // newest first
+	return pages, err
+}
+
+// appendable says whether the next catalog can be the current chain (its
+// bundles old) with root put in front: root is new to it, it lists every
+// held bundle, and the document authorizes every held bundle it lists.
+func appendable(old []cid.Cid, held map[cid.Cid]bundle.Info, root cid.Cid, auth *bundle.Authority) bool {
+	listed := make(map[cid.Cid]bool, len(old))
+	for _, c := range old {
+		listed[c] = true
+		if in, ok := held[c]; ok && auth != nil && auth.AuthorizeBundle(in.Signer, in.Seq) != nil {
+			return false
+		}
+	}
+	if listed[root] {
+		return false
+	}
+	for c := range held {
+		if !listed[c] {
+			return false
+		}
+	}
+	return true
 }
 
 // nextSeq is the sequence number of the publisher's next head: 1 when
@@ -315,15 +347,14 @@ func (s *Service) Renew(ctx context.Context) (*node.Head, error) {
 		// head. Publishing replaces it.
 		return nil, fmt.Errorf("%w: the stored head's key is revoked; publish to replace the head", ErrNotRenewable)
 	}
+	if _, err := s.chain(ctx, cur); err != nil {
+		return nil, fmt.Errorf("current catalog: %w", err)
+	}
 	h, err := s.sign(cur.Catalog, cur.Seq, cur)
 	if err != nil {
 		return nil, err
 	}
-	data, err := s.n.GetBlock(ctx, cur.Catalog)
-	if err != nil {
-		return nil, fmt.Errorf("current catalog: %w", err)
-	}
-	if _, err := s.adopt(ctx, h, data, fromHere); err != nil {
+	if _, err := s.adopt(ctx, h, nil, fromHere); err != nil { // its catalog is held
 		return nil, err
 	}
 	return h, nil
@@ -406,9 +437,13 @@ const (
 // returned as the rule's error, and the bundles stay. A head that replaced
 // the stored one and came from here is announced by a serving node, and
 // a serving node advertises what it holds in the DHT.
-func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from origin) (dropped []cid.Cid, err error) {
-	if err := s.n.AdmitBlock(ctx, h.Catalog, catalog); err != nil {
-		return nil, err
+func (s *Service) adopt(ctx context.Context, h *node.Head, pages []node.CatalogBlock, from origin) (dropped []cid.Cid, err error) {
+	// The oldest page first: a held page means every page before it is
+	// held too, which is where a sync stops walking the chain.
+	for i := len(pages) - 1; i >= 0; i-- {
+		if err := s.n.AdmitBlock(ctx, pages[i].CID, pages[i].Data); err != nil {
+			return nil, err
+		}
 	}
 	if h.Authority != nil { // served beside the head, for IPFS tools
 		if err := s.n.AdmitBlock(ctx, h.Authority.CID(), h.Authority.Bytes()); err != nil {
@@ -435,7 +470,7 @@ func (s *Service) adopt(ctx context.Context, h *node.Head, catalog []byte, from 
 		s.announce(ctx, h)
 	}
 	if s.n.Serves() {
-		if cat, err := node.ParseCatalog(h.Publisher, h.Catalog, catalog); err == nil {
+		if cat, _, err := s.catalog(ctx, h); err == nil {
 			s.advertise(ctx, h, cat.Bundles)
 		}
 	}
@@ -481,15 +516,47 @@ func (s *Service) announce(ctx context.Context, h *node.Head) {
 	}
 }
 
-// catalog returns the held catalog h names, parsed, and its block.
-func (s *Service) catalog(ctx context.Context, h *node.Head) (*node.Catalog, []byte, error) {
-	data, err := s.n.GetBlock(ctx, h.Catalog)
+// catalog returns the catalog h names as the node holds it: every bundle
+// of its chain, newest first, as Bundles; and the chain's pages, newest
+// first.
+func (s *Service) catalog(ctx context.Context, h *node.Head) (*node.Catalog, []node.CatalogBlock, error) {
+	pages, err := s.chain(ctx, h)
 	if err != nil {
 		return nil, nil, err
 	}
-	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	return &node.Catalog{Publisher: h.Publisher, Bundles: node.ChainBundles(pages)}, pages, nil
+}
+
+// chain reads h's catalog chain from the node's store, newest page first.
+func (s *Service) chain(ctx context.Context, h *node.Head) ([]node.CatalogBlock, error) {
+	return node.WalkCatalog(h.Publisher, h.Catalog, func(c cid.Cid) ([]byte, error) { return s.n.GetBlock(ctx, c) }, nil)
+}
+
+// fetchChain reads h's catalog chain: with get, from the newest page on,
+// the pages the node lacks (a held page means every earlier one is held:
+// adopt stores them oldest first); the held rest from the store. It
+// returns the pages read with get, newest first, for adopt to store, and
+// every bundle of the chain, newest first. An update of a reader that
+// holds the previous head so costs one page, however long the history.
+func (s *Service) fetchChain(ctx context.Context, h *node.Head, get func(cid.Cid) ([]byte, error)) (fresh []node.CatalogBlock, bundles []cid.Cid, err error) {
+	var from *cid.Cid
+	fresh, err = node.WalkCatalog(h.Publisher, h.Catalog, get, func(c cid.Cid) bool {
+		if s.n.HasBlock(ctx, c) {
+			from = &c
+			return true
+		}
+		return false
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return cat, data, nil
+	all := fresh
+	if from != nil {
+		local, err := node.WalkCatalog(h.Publisher, *from, func(c cid.Cid) ([]byte, error) { return s.n.GetBlock(ctx, c) }, nil)
+		if err != nil {
+			return nil, nil, fmt.Errorf("held catalog: %w", err)
+		}
+		all = append(all, local...)
+	}
+	return fresh, node.ChainBundles(all), nil
 }

@@ -58,7 +58,7 @@ func (s *Service) WriteStatic(ctx context.Context, dir string, publishers []stri
 }
 
 func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*StaticResult, error) {
-	h, data, cat, err := s.heldCatalog(ctx, pub)
+	h, pages, cat, err := s.heldCatalog(ctx, pub)
 	if err != nil {
 		return nil, err
 	}
@@ -76,8 +76,16 @@ func (s *Service) writeStaticPublisher(ctx context.Context, dir, pub string) (*S
 			r.Written++
 		}
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Catalog.String()), 0o644, data); err != nil {
-		return nil, err
+	// The catalog's pages, oldest first, so that a copy being written never
+	// names a page it lacks; a page written once never changes.
+	for i := len(pages) - 1; i >= 0; i-- {
+		p := filepath.Join(dir, "ipfs", pages[i].CID.String())
+		if _, err := os.Stat(p); err == nil && i > 0 {
+			continue
+		}
+		if err := atomicfile.WriteBytes(p, 0o644, pages[i].Data); err != nil {
+			return nil, err
+		}
 	}
 	if h.Authority != nil {
 		if err := atomicfile.WriteBytes(filepath.Join(dir, "ipfs", h.Authority.CID().String()), 0o644, h.Authority.Bytes()); err != nil {

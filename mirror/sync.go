@@ -78,27 +78,24 @@ func (s *Service) evidence(errs []error) {
 // syncHead is Sync for a head already chosen and verified.
 func (s *Service) syncHead(ctx context.Context, h *node.Head, from origin) (*SyncResult, error) {
 	s.discover(ctx, h.Publisher, h.Catalog)
-	data, err := s.n.GetBlockFor(ctx, h.Publisher, h.Catalog)
-	if err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
-	}
-	cat, err := node.ParseCatalog(h.Publisher, h.Catalog, data)
+	pages, bundles, err := s.fetchChain(ctx, h, func(c cid.Cid) ([]byte, error) { return s.n.GetBlockFor(ctx, h.Publisher, c) })
 	if err != nil {
 		return nil, err
 	}
-	res := &SyncResult{Head: h, Bundles: cat.Bundles}
+	res := &SyncResult{Head: h, Bundles: bundles}
 	ferr := s.fetchMissing(ctx, res, func(root cid.Cid) error {
 		s.discover(ctx, h.Publisher, root)
 		_, err := s.n.FetchBundle(ctx, root, bundle.OpenOptions{Publisher: h.Publisher, Authority: h.Authority}, io.Discard)
 		return err
 	})
-	return s.finishSync(ctx, res, data, from, ferr)
+	return s.finishSync(ctx, res, pages, from, ferr)
 }
 
-// finishSync stores res.Head once the newest bundle its catalog lists is
-// held (protocol.md §4: older ones a mirror may lack), and returns the
+// finishSync stores res.Head, and the catalog pages the node lacked, once
+// the newest bundle its catalog lists is held (protocol.md §4: older ones
+// a mirror may lack), and returns the
 // fetches that failed, ferr, with what storing returns.
-func (s *Service) finishSync(ctx context.Context, res *SyncResult, catalog []byte, from origin, ferr error) (*SyncResult, error) {
+func (s *Service) finishSync(ctx context.Context, res *SyncResult, pages []node.CatalogBlock, from origin, ferr error) (*SyncResult, error) {
 	if len(res.Bundles) > 0 && !s.n.HasBundle(ctx, res.Bundles[0]) {
 		if ferr == nil {
 			ferr = fmt.Errorf("%w: the newest bundle %s", bundle.ErrNotFound, res.Bundles[0])
@@ -106,7 +103,7 @@ func (s *Service) finishSync(ctx context.Context, res *SyncResult, catalog []byt
 		return res, ferr
 	}
 	var err error
-	res.Dropped, err = s.adopt(ctx, res.Head, catalog, from)
+	res.Dropped, err = s.adopt(ctx, res.Head, pages, from)
 	return res, errors.Join(ferr, err)
 }
 

@@ -60,6 +60,13 @@ const (
 	maxCatalogSize    = 1 << 20
 	maxCatalogBundles = 16384
 
+	// maxCatalogChain bounds the pages of a catalog chain a node follows,
+	// and maxCatalogTotal the bundles they list together: 4096 pages of
+	// CatalogPage bundles is 262,144 updates, thirty years of hourly ones;
+	// a legacy page of up to maxCatalogBundles may end the chain.
+	maxCatalogChain = 4096
+	maxCatalogTotal = 1 << 20
+
 	// gateTimeout bounds how long a node holds an announcement while it
 	// fetches the content the head names, before dropping it unrelayed.
 	gateTimeout = 2 * time.Minute
