@@ -247,6 +247,7 @@ type catalogVector struct {
 	Publisher string   `json:"publisher"`
 	Want      string   `json:"want"`
 	Bundles   []string `json:"bundles,omitempty"`
+	Prev      string   `json:"prev,omitempty"` // hex of the binary CID
 }
 
 // vectorSet collects files and JSON tables.
@@ -1146,6 +1147,24 @@ func browserCatalogs(t *testing.T, s *vectorSet) []catalogVector {
 	add("missing-field", d, c, P, "ErrMalformed")
 	d, c = catalog(func(m map[string]any) { m["publisher"] = k51(t, root) })
 	add("publisher-k51", d, c, P, "ErrWrongPublisher")
+	// Pages of a chain (protocol.md §5): prev links the page before.
+	pc, pdata, err := (&Catalog{Publisher: P, Bundles: []cid.Cid{b2}, Prev: &rc}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("prev", pdata, pc, P, "ok")
+	d, c = catalog(func(m map[string]any) { m["prev"] = sum(bundle.PrefixRaw, rdata) })
+	add("prev-raw-cid", d, c, P, "ErrWrongType")
+	d, c = catalog(func(m map[string]any) {
+		m["prev"] = sum(cid.Prefix{Version: 1, Codec: cid.DagCBOR, MhType: mh.SHA2_512, MhLength: -1}, rdata)
+	})
+	add("prev-sha512-cid", d, c, P, "ErrWrongType")
+	d, c = catalog(func(m map[string]any) { m["prev"] = rc.Bytes() })
+	add("prev-bytes-not-link", d, c, P, "ErrMalformed")
+	d, c = catalog(func(m map[string]any) { m["prev"] = nil })
+	add("prev-null", d, c, P, "ErrMalformed")
+	d, c = catalog(func(m map[string]any) { m["prev"] = []any{rc} })
+	add("prev-list", d, c, P, "ErrMalformed")
 
 	// Catalogs too large to keep as files: patterns of one link repeated.
 	link := hex.EncodeToString(cborEnc(b1))
@@ -1183,6 +1202,9 @@ func browserCatalogs(t *testing.T, s *vectorSet) []catalogVector {
 			}
 			if len(v.Bundles) > 2 {
 				v.Bundles = nil // the patterns: one link repeated
+			}
+			if cat.Prev != nil {
+				v.Prev = hex.EncodeToString(cat.Prev.Bytes())
 			}
 		}
 		out = append(out, v)

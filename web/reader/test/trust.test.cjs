@@ -170,6 +170,7 @@ test('catalogs: every verdict is node.ParseCatalog\'s', async () => {
     const got = await verdict(() => trust.parseCatalog(hex(v.cid), vectorBytes(v), v.publisher));
     assert.equal(got.kind, v.want, `${v.name}: ${got.error ? got.error.message : 'accepted'}`);
     if (got.kind === 'ok' && v.bundles) assert.deepEqual(got.value.bundles.map(toHex), v.bundles, v.name);
+    if (got.kind === 'ok') assert.equal(got.value.prev ? toHex(got.value.prev) : undefined, v.prev, v.name);
   }
 });
 

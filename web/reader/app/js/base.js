@@ -62,6 +62,10 @@
     MaxRecordSize: 10 << 10,
     MaxCatalogSize: 1 << 20,
     MaxCatalogBundles: 16384,
+    // A catalog chain (protocol.md §5): pages a reader follows, and the
+    // bundles they list together (node's maxCatalogChain, maxCatalogTotal).
+    MaxCatalogChain: 4096,
+    MaxCatalogTotal: 1 << 20,
   });
 
   // utf8 decodes strict UTF-8 (invalid bytes: ErrMalformed).

@@ -761,15 +761,10 @@
       }
       const { head, mirror } = found;
       say('catalog');
-      const catData = await this.block(head.catalog, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize, undefined, pub);
-      const catalog = await S.trust.parseCatalog(head.catalog, catData, pub).catch((e) => {
-        if (e instanceof S.VerifyError) e.mirror ??= mirror.url;
-        throw e;
-      });
-      await this.keep(head.catalog, catData);
+      const listed = await this.newestBundles(pub, head.catalog, mirror);
       const bundles = [];
       let authority = head.document || null;
-      for (const root of catalog.bundles.slice(0, MAX_BUNDLES)) {
+      for (const root of listed) {
         say('bundle', bundles.length + 1);
         try {
           const b = await this.openBundle(pub, root, authority);
@@ -794,6 +789,35 @@
         }
       }
       return { head, mirror: mirror.url, bundles, articles, stale: head.expired, offline: false };
+    }
+
+    // newestBundles returns the newest MAX_BUNDLES bundles a catalog chain
+    // lists (protocol.md §5), newest first, each once: it reads pages from
+    // the head's on, each checked and kept, until it has that many or the
+    // chain ends (at most L.MaxCatalogChain pages). The head's page is
+    // usually enough: it lists up to 64.
+    async newestBundles(pub, first, mirror) {
+      const out = [];
+      const seen = new Set();
+      let next = first;
+      for (let pages = 0; next && out.length < MAX_BUNDLES; pages++) {
+        if (pages === L.MaxCatalogChain) S.fail('ErrTooLarge', 'a catalog chain of more than ' + L.MaxCatalogChain + ' pages');
+        const data = await this.block(next, S.mf.CODEC.DAG_CBOR, L.MaxCatalogSize, undefined, pub);
+        const page = await S.trust.parseCatalog(next, data, pub).catch((e) => {
+          if (e instanceof S.VerifyError) e.mirror ??= mirror.url;
+          throw e;
+        });
+        await this.keep(next, data);
+        for (const root of page.bundles) {
+          const key = root.join(',');
+          if (out.length < MAX_BUNDLES && !seen.has(key)) {
+            seen.add(key);
+            out.push(root);
+          }
+        }
+        next = page.prev;
+      }
+      return out;
     }
 
     // body and attachment return verified content: S.bundle fetches each

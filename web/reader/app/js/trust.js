@@ -546,7 +546,7 @@
 
   // ---- Catalogs (protocol.md §5) ----
 
-  const CATALOG_SCHEMA = { v: 'int', type: 'string', publisher: 'string', bundles: ['list', 'link'] };
+  const CATALOG_SCHEMA = { v: 'int', type: 'string', publisher: 'string', bundles: ['list', 'link'], prev: { opt: 'link' } };
 
   // parseCatalog checks a catalog block a verified head names, in the
   // order of protocol.md §5: size, CID (codec, form, hash), strict
@@ -562,7 +562,14 @@
     if (c.type !== CATALOG_TYPE) fail('ErrWrongType', JSON.stringify(c.type.slice(0, 40)) + ' where a catalog belongs');
     if (c.bundles.length > L.MaxCatalogBundles) fail('ErrTooLarge', 'catalog of ' + c.bundles.length + ' bundles');
     if (c.publisher !== publisher) fail('ErrWrongPublisher', 'catalog of another publisher');
-    return { publisher: c.publisher, bundles: c.bundles.map((l) => l.cid) };
+    let prev = null;
+    if (c.prev !== undefined) {
+      // The page before, in a chain: it must be able to name a catalog.
+      const p = mf.parseCID(c.prev.cid);
+      if (p.codec !== mf.CODEC.DAG_CBOR) fail('ErrWrongType', "a catalog's prev is not a dag-cbor CID");
+      prev = c.prev.cid;
+    }
+    return { publisher: c.publisher, bundles: c.bundles.map((l) => l.cid), prev };
   }
 
   S.trust = {
