@@ -2,6 +2,9 @@ package bundle
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -78,18 +81,30 @@ func BenchmarkPack(b *testing.B) {
 	}
 }
 
-// BenchmarkReadArticle reads articles at random from an open bundle.
-func BenchmarkReadArticle(b *testing.B) {
+var (
+	benchBundleOnce sync.Once
+	benchBundle     []byte
+)
+
+// benchDefaultBundle is the corpus packed with the default options, once
+// for all the benchmarks that read it.
+func benchDefaultBundle(b *testing.B) []byte {
+	benchBundleOnce.Do(func() {
+		arts, _ := benchCorpus()
+		benchBundle = packBytes(b, PackOptions{Key: testKey(1), Seq: 1, Created: time.Unix(1e9, 0)}, arts)
+	})
+	return benchBundle
+}
+
+// benchReads reads articles of bb at random (a fixed stride through the
+// corpus, so every run reads the same ones) and reports articles/s.
+func benchReads(b *testing.B, bb *Bundle) {
 	arts, _ := benchCorpus()
-	data := packBytes(b, PackOptions{Key: testKey(1), Seq: 1, Created: time.Unix(1e9, 0)}, arts)
-	bb, err := openBytes(data, OpenOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
 	ids := make([]string, 0, len(arts))
 	for _, a := range arts {
 		ids = append(ids, a.ID)
 	}
+	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
 		if _, err := bb.Body(ids[(i*7919)%len(ids)]); err != nil {
@@ -98,4 +113,97 @@ func BenchmarkReadArticle(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkReadArticle reads articles at random from an open bundle held
+// in memory.
+func BenchmarkReadArticle(b *testing.B) {
+	bb, err := openBytes(benchDefaultBundle(b), OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bb.Close()
+	benchReads(b, bb)
+}
+
+// BenchmarkReadArticleRealText is BenchmarkReadArticle on the real-text
+// corpus (internal/corpus.RealText: prose from the machine's manual pages
+// and docs, about 4 KiB an article), packed with the default options.
+func BenchmarkReadArticleRealText(b *testing.B) {
+	docs, err := corpus.RealText(corpus.RealTextOptions{})
+	if errors.Is(err, corpus.ErrNoRealText) {
+		b.Skip(err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	var arts []*Article
+	var in int64
+	for _, d := range docs {
+		arts = append(arts, &Article{ID: d.ID, Title: d.Title, Lang: d.Lang, Published: d.Published, Updated: d.Updated,
+			URL: d.URL, Authors: d.Authors, Summary: d.Summary, ContentType: "text/plain", Body: []byte(d.Body)})
+		in += int64(len(d.Body))
+	}
+	bb, err := openBytes(packBytes(b, PackOptions{Key: testKey(1), Seq: 1, Created: time.Unix(1e9, 0)}, arts), OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bb.Close()
+	b.ReportAllocs()
+	b.SetBytes(in / int64(len(arts)))
+	i := 0
+	for b.Loop() {
+		if _, err := bb.Body(arts[(i*7919)%len(arts)].ID); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkReadArticleFile is BenchmarkReadArticle from a bundle file, as
+// a mirror reads: one ReadAt per block.
+func BenchmarkReadArticleFile(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "bench.bundle")
+	if err := os.WriteFile(path, benchDefaultBundle(b), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bb, err := Open(path, OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bb.Close()
+	benchReads(b, bb)
+}
+
+// BenchmarkOpen opens the 10,000-article default bundle: every check of
+// steps 1-14 of bundle-format.md section 9 (the index, the signature, every
+// page decoded and every entry checked), from memory and from a file.
+func BenchmarkOpen(b *testing.B) {
+	data := benchDefaultBundle(b)
+	path := filepath.Join(b.TempDir(), "bench.bundle")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		open func() (*Bundle, error)
+	}{
+		{"reader", func() (*Bundle, error) { return openBytes(data, OpenOptions{}) }},
+		{"file", func() (*Bundle, error) { return Open(path, OpenOptions{}) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bb, err := tc.open()
+				if err != nil {
+					b.Fatal(err)
+				}
+				if bb.Articles != 10000 {
+					b.Fatalf("Articles = %d, want 10000", bb.Articles)
+				}
+				bb.Close()
+			}
+		})
+	}
 }

@@ -42,7 +42,7 @@ func TestDAGComplete(t *testing.T) {
 			continue
 		}
 		reached[c] = true
-		data, err := car.get(c, MaxBlockSize)
+		data, err := car.get(c, MaxBlockSize, nil)
 		if err != nil {
 			t.Fatalf("link to %s does not resolve in the file: %v", c, err)
 		}

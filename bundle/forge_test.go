@@ -44,7 +44,7 @@ func takeApart(t testing.TB, data []byte, key ed25519.PrivateKey) *forged {
 	f := &forged{key: key, content: map[cid.Cid][]byte{}, extra: map[cid.Cid][]byte{}, omit: map[cid.Cid]bool{}}
 	car := b.src.(*carSource)
 	get := func(c cid.Cid) []byte {
-		buf, err := car.get(c, MaxBlockSize)
+		buf, err := car.get(c, MaxBlockSize, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

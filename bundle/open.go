@@ -158,8 +158,10 @@ func (b *Bundle) verify(root cid.Cid, opts OpenOptions) error {
 // blockSource is where a Bundle's blocks come from.
 type blockSource interface {
 	// get returns a block's bytes, at most limit of them; the caller
-	// checks them against c.
-	get(c cid.Cid, limit int) ([]byte, error)
+	// checks them against c. A source that copies blocks out of
+	// somewhere (a file) copies them into *buf, if buf is not nil, and
+	// grows it if it must; others allocate, or return bytes they own.
+	get(c cid.Cid, limit int, buf *[]byte) ([]byte, error)
 	// size returns a block's size: n < 0 if it is not known without
 	// fetching the block, ok false if the block is known to be missing.
 	size(c cid.Cid) (n int, ok bool)
@@ -172,7 +174,7 @@ type carSource struct {
 	order  []cid.Cid
 }
 
-func (s *carSource) get(c cid.Cid, limit int) ([]byte, error) {
+func (s *carSource) get(c cid.Cid, limit int, buf *[]byte) ([]byte, error) {
 	loc, ok := s.blocks[c]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrMissingBlock, c)
@@ -180,7 +182,16 @@ func (s *carSource) get(c cid.Cid, limit int) ([]byte, error) {
 	if loc.n > limit {
 		return nil, fmt.Errorf("%w: block %s of %d bytes, limit %d", ErrTooLarge, c, loc.n, limit)
 	}
-	data := make([]byte, loc.n)
+	var data []byte
+	switch {
+	case buf == nil:
+		data = make([]byte, loc.n)
+	case cap(*buf) < loc.n:
+		*buf = make([]byte, loc.n)
+		data = *buf
+	default:
+		data = (*buf)[:loc.n]
+	}
 	if _, err := s.r.ReadAt(data, loc.off); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
 	}
@@ -201,7 +212,7 @@ type prefetchSource struct {
 	prefetch func([]cid.Cid)
 }
 
-func (g getterSource) get(c cid.Cid, limit int) ([]byte, error) {
+func (g getterSource) get(c cid.Cid, limit int, _ *[]byte) ([]byte, error) {
 	data, err := g(c)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrMissingBlock, c, err)
@@ -277,7 +288,12 @@ func carError(err error) error {
 // readBlock reads a block's bytes, refusing blocks over limit, and checks
 // them against their CID.
 func (b *Bundle) readBlock(c cid.Cid, limit int, codec uint64) ([]byte, error) {
-	data, err := b.src.get(c, limit)
+	return b.readBlockBuf(c, limit, codec, nil)
+}
+
+// readBlockBuf is readBlock into *buf, as blockSource.get says.
+func (b *Bundle) readBlockBuf(c cid.Cid, limit int, codec uint64, buf *[]byte) ([]byte, error) {
+	data, err := b.src.get(c, limit, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -573,6 +589,26 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 // not nil, keeps the last decoded block for a caller walking a cluster;
 // either way a block named by consecutive spans is decoded once.
 func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *blockCache) ([]byte, error) {
+	if cache == nil && len(spans) == 1 && spans[0].Off == 0 && spans[0].Len == spans[0].Raw {
+		// A body in a block of its own, as the packer stores every body
+		// by default: decoded straight into the slice returned.
+		out, err := b.decodeBlock(spans[0], make([]byte, 0, spans[0].Raw))
+		if err != nil {
+			return nil, err
+		}
+		if err := checkContent(content, out); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	if cache == nil {
+		// Decoded blocks are copied out span by span: decode them into a
+		// pooled buffer.
+		buf := getBuf()
+		defer putBuf(buf)
+		cache = &blockCache{raw: *buf}
+		defer func() { *buf = cache.raw }()
+	}
 	r := b.newReader("", content, size, spans, cache)
 	// Grow as blocks arrive rather than trusting size for the allocation.
 	out := make([]byte, 0, min(size, MaxBlockRaw))
@@ -588,6 +624,8 @@ func (b *Bundle) content(content cid.Cid, size int64, spans []span, cache *block
 	}
 }
 
+// blockCache is the last block a reader decoded: c, its CID, or cid.Undef
+// when raw holds no block (raw's capacity is reused).
 type blockCache struct {
 	c   cid.Cid
 	raw []byte
@@ -596,7 +634,17 @@ type blockCache struct {
 // blockContent reads a content block and decodes it, never producing more
 // than the span's declared size.
 func (b *Bundle) blockContent(s span) ([]byte, error) {
-	data, err := b.readBlock(s.Block, MaxBlockSize, cid.Raw)
+	return b.decodeBlock(s, nil)
+}
+
+// decodeBlock reads span s's block, checks it, decodes it (the whole
+// block, never more than the span's declared raw size) and appends the
+// bytes to dst. The stored bytes are read into a pooled buffer, and
+// decoded straight into dst if it has room.
+func (b *Bundle) decodeBlock(s span, dst []byte) ([]byte, error) {
+	buf := getBuf()
+	defer putBuf(buf)
+	data, err := b.readBlockBuf(s.Block, MaxBlockSize, cid.Raw, buf)
 	if err != nil {
 		return nil, err
 	}
@@ -604,7 +652,7 @@ func (b *Bundle) blockContent(s span) ([]byte, error) {
 		if int64(len(data)) != s.Raw {
 			return nil, fmt.Errorf("%w: stored block %s is %d bytes, manifest says %d", ErrSizeMismatch, s.Block, len(data), s.Raw)
 		}
-		return data, nil
+		return append(dst, data...), nil
 	}
 	var h zstd.Header
 	if err := h.Decode(data); err != nil || h.Skippable {
@@ -622,15 +670,19 @@ func (b *Bundle) blockContent(s span) ([]byte, error) {
 	if n, err := frameLen(data, &h); err != nil || n != len(data) {
 		return nil, fmt.Errorf("%w: block %s is not exactly one zstd frame", ErrMalformed, s.Block)
 	}
-	raw, err := b.dec.DecodeAll(data, make([]byte, 0, s.Raw))
+	// The decoder limits its output to dst's spare capacity, and the frame
+	// to its declared size, s.Raw; s.Raw is at most MaxBlockRaw.
+	start := len(dst)
+	dst = slices.Grow(dst, int(s.Raw))
+	raw, err := b.dec.DecodeAll(data, dst)
 	if err != nil {
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrFrameSizeExceeded) {
 			return nil, fmt.Errorf("%w: zstd frame expands past %d bytes", ErrSizeMismatch, s.Raw)
 		}
 		return nil, fmt.Errorf("%w: zstd: %v", ErrMalformed, err)
 	}
-	if int64(len(raw)) != s.Raw {
-		return nil, fmt.Errorf("%w: zstd frame holds %d bytes, manifest %d", ErrSizeMismatch, len(raw), s.Raw)
+	if int64(len(raw)-start) != s.Raw {
+		return nil, fmt.Errorf("%w: zstd frame holds %d bytes, manifest %d", ErrSizeMismatch, len(raw)-start, s.Raw)
 	}
 	return raw, nil
 }

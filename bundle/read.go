@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
-	mh "github.com/multiformats/go-multihash"
 )
 
 // ArticleInfo is an article's metadata as the manifest lists it.
@@ -205,15 +203,17 @@ func (r *Reader) nextSpan() ([]byte, error) {
 	for r.next < len(r.spans) {
 		s := r.spans[r.next]
 		r.next++
-		raw := r.cache.raw
 		if r.cache.c != s.Block {
-			var err error
-			if raw, err = r.b.blockContent(s); err != nil {
+			// The cached block's bytes were all returned or copied
+			// out: decode over them.
+			r.cache.c = cid.Undef
+			raw, err := r.b.decodeBlock(s, r.cache.raw[:0])
+			if err != nil {
 				return nil, err
 			}
 			r.cache.c, r.cache.raw = s.Block, raw
 		}
-		chunk := raw[s.Off : s.Off+s.Len]
+		chunk := r.cache.raw[s.Off : s.Off+s.Len]
 		r.h.Write(chunk)
 		if r.next-1 == r.last {
 			if err := r.check(); err != nil {
@@ -236,12 +236,26 @@ func (r *Reader) check() error {
 		return nil
 	}
 	r.checked = true
-	want, err := mh.Decode(r.content.Hash())
-	if err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	var sum [sha256.Size]byte
+	return checkDigest(r.content, r.h.Sum(sum[:0]))
+}
+
+// checkContent checks that content, all of an article's body or
+// attachment, hashes to its content CID.
+func checkContent(c cid.Cid, content []byte) error {
+	sum := sha256.Sum256(content)
+	return checkDigest(c, sum[:])
+}
+
+// checkDigest compares a sha2-256 digest with the one content CID c
+// names. Open accepts only raw sha2-256 content CIDs.
+func checkDigest(c cid.Cid, sum []byte) error {
+	want, ok := sha256Digest(c)
+	if !ok {
+		return fmt.Errorf("%w: content cid %s is not a sha2-256 cid", ErrMalformed, c)
 	}
-	if !bytes.Equal(r.h.Sum(nil), want.Digest) {
-		return fmt.Errorf("%w: %s", ErrHashMismatch, r.content)
+	if string(sum) != want {
+		return fmt.Errorf("%w: %s", ErrHashMismatch, c)
 	}
 	return nil
 }
