@@ -47,8 +47,17 @@ type Attachment struct {
 // attachments together. The spans themselves, and what else only a
 // manifest has, the reader checks separately.
 func checkEntry(e *entry, spans int) error {
+	return checkEntryText(e, spans, false)
+}
+
+// checkEntryText is checkEntry, which skips checking that the text fields
+// are UTF-8 if utf8Checked: the reader's page decoder refuses the whole
+// page before any entry is checked if one is not (bundle-format.md section
+// 9, step 13), so the check could not fail there.
+func checkEntryText(e *entry, spans int, utf8Checked bool) error {
+	utf8OK := func(ss ...string) bool { return utf8Checked || validUTF8(ss...) }
 	switch {
-	case e.Id == "" || len(e.Id) > MaxIDLen || !utf8.ValidString(e.Id):
+	case e.Id == "" || len(e.Id) > MaxIDLen || !utf8OK(e.Id):
 		return fmt.Errorf("%w: article id empty, over %d bytes or not UTF-8", ErrMalformed, MaxIDLen)
 	case len(e.Title) > MaxTitleLen || len(e.Lang) > MaxLangLen || len(e.Url) > MaxURLLen ||
 		len(e.Summary) > MaxSummaryLen || len(e.ContentType) > MaxContentTypeLen || len(e.Authors) > MaxAuthors:
@@ -61,7 +70,7 @@ func checkEntry(e *entry, spans int) error {
 			return fmt.Errorf("%w: author name over %d bytes", ErrTooLarge, MaxAuthorLen)
 		}
 	}
-	if !validUTF8(e.Title, e.Lang, e.Url, e.Summary, e.ContentType) || !validUTF8(e.Authors...) {
+	if !utf8OK(e.Title, e.Lang, e.Url, e.Summary, e.ContentType) || !utf8OK(e.Authors...) {
 		return fmt.Errorf("%w: article metadata is not valid UTF-8", ErrMalformed)
 	}
 	if spans > MaxSpans {
@@ -79,7 +88,7 @@ func checkEntry(e *entry, spans int) error {
 			return fmt.Errorf("%w: attachment %.80q twice", ErrMalformed, a.Name)
 		}
 		names[a.Name] = true
-		if !utf8.ValidString(a.ContentType) {
+		if !utf8OK(a.ContentType) {
 			return fmt.Errorf("%w: attachment content type is not valid UTF-8", ErrMalformed)
 		}
 		if len(a.ContentType) > MaxContentTypeLen {

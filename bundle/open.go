@@ -416,10 +416,7 @@ func (b *Bundle) loadManifest() error {
 		return err
 	}
 
-	// Sized as entries arrive, not by the envelope's count: that is the
-	// signer's claim, checked only once the pages are read.
-	b.byID = make(map[string]int)
-	spanInfo := make(map[cid.Cid][2]int64) // enc, raw: one block, one meaning
+	var spanInfo map[cid.Cid][2]int64 // enc, raw: one block, one meaning
 	var total int64
 	var manifestRaw, bundleSpans int
 	pageDec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecoderMaxWindow(MaxPageRaw),
@@ -428,7 +425,7 @@ func (b *Bundle) loadManifest() error {
 		return err
 	}
 	defer pageDec.Close()
-	for _, pc := range m.Pages {
+	for i, pc := range m.Pages {
 		pdata, err := b.readBlock(pc, MaxBlockSize, cid.DagCBOR)
 		if err != nil {
 			return err
@@ -436,6 +433,16 @@ func (b *Bundle) loadManifest() error {
 		entries, n, err := decodePageSize(pdata, pageDec, pageBudget{raw: MaxManifestRaw - manifestRaw, spans: MaxBundleSpans - bundleSpans})
 		if err != nil {
 			return err
+		}
+		if i == 0 {
+			// Sized for as many entries as the envelope claims, but never
+			// by the claim alone (the signer's count is checked only once
+			// the pages are read): at most the first page's entries for
+			// each page, and at most maxPresize; larger bundles grow.
+			room := min(b.Articles, len(entries)*len(m.Pages), maxPresize)
+			b.byID = make(map[string]int, room)
+			b.entries = make([]entry, 0, room)
+			spanInfo = make(map[cid.Cid][2]int64, room)
 		}
 		manifestRaw += n
 		b.meta = append(b.meta, pc)
@@ -454,6 +461,10 @@ func (b *Bundle) loadManifest() error {
 	}
 	return nil
 }
+
+// maxPresize bounds the entries Open makes room for before they are read:
+// 32,768 entries' metadata take a few MiB.
+const maxPresize = 1 << 15
 
 // loadDict reads the dictionary the manifest names (dict, nil: none) and
 // makes the bundle's body decoder with it.
@@ -498,7 +509,7 @@ func (b *Bundle) admit(e *entry, spanInfo map[cid.Cid][2]int64) (spans int, size
 		spans += len(a.Body)
 		size += a.Size
 	}
-	if err := checkEntry(e, spans); err != nil {
+	if err := checkEntryText(e, spans, true); err != nil {
 		return 0, 0, &Error{Object: e.Id, Err: err}
 	}
 	if err := b.checkEntrySpans(e, spanInfo); err != nil {
