@@ -1,10 +1,12 @@
 // Command packbench prints the bundle format's comparison table: bundle
 // size against zstd -19 of one tar and against per-file zstd -3 (using the
-// zstd command when present), pack throughput on one core, open and
-// random-read times, and optionally the peak memory of packing a large
-// corpus with the samizdat binary.
+// zstd command when present) and pack throughput on one core, for a
+// generated corpus and for real text found on the machine (English, and
+// every language: internal/corpus.RealText); open and random-read times;
+// and optionally the peak memory of packing a large corpus with the
+// samizdat binary.
 //
-//	go run ./internal/cmd/packbench            # 10,000 articles
+//	go run ./internal/cmd/packbench            # 10,000 generated, 1,500 real articles
 //	go run ./internal/cmd/packbench -mem-gb 1  # also: peak RSS packing 1 GB
 package main
 
@@ -31,7 +33,8 @@ import (
 )
 
 func main() {
-	n := flag.Int("n", 10000, "articles in the corpus")
+	n := flag.Int("n", 10000, "articles in the generated corpus")
+	real := flag.Int("real", 1500, "articles in each real-text corpus (0: none)")
 	memGB := flag.Float64("mem-gb", 0, "if > 0, also measure peak memory of `samizdat pack` on a corpus of this many GB")
 	keep := flag.String("dir", "", "work directory (default: temporary, removed after)")
 	flag.Parse()
@@ -45,44 +48,47 @@ func main() {
 		}
 		defer os.RemoveAll(work)
 	}
-	src := filepath.Join(work, "corpus")
 	docs := corpus.Generate(42, *n, 2<<10, 20<<10)
+	gen := sizeTable(work, "generated", fmt.Sprintf("%d generated articles of 2-20 KB, %d languages", len(docs), countLangs(docs)), docs)
+	fmt.Println("\ntargets (issue 12): on real text, default <= 0.80x per-file zstd -3, best per article <= 1.25x\n" +
+		"tar zstd -19, best with clusters <= 1.10x tar zstd -19, best packs >= 5 MB/s on one core")
+	if *real > 0 {
+		for _, c := range []struct {
+			name  string
+			langs []string
+		}{{"real-en", []string{"en"}}, {"real-all", nil}} {
+			rd, err := corpus.RealText(corpus.RealTextOptions{Docs: *real, Langs: c.langs})
+			if err != nil {
+				fmt.Printf("\n%s: %v\n", c.name, err)
+				continue
+			}
+			sizeTable(work, c.name, fmt.Sprintf("%d articles of real text (%s: manual pages and /usr/share/doc of this machine), %d languages", len(rd), c.name, countLangs(rd)), rd)
+		}
+	}
+	randomAccess(gen)
+	if *memGB > 0 {
+		measureMemory(work, *memGB)
+	}
+}
+
+// sizeTable writes docs as markdown files under work/name, packs them
+// each way, and prints their sizes against zstd -19 of one tar and
+// per-file zstd -3, and pack speed on one core. It returns the default
+// bundle's path.
+func sizeTable(work, name, about string, docs []corpus.Doc) string {
+	src := filepath.Join(work, name)
 	in, err := corpus.WriteDir(src, docs)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("corpus: %d generated articles of 2-20 KB, %d languages, %.1f MB of markdown files\n\n", len(docs), countLangs(docs), mb(in))
-
-	tarPath := filepath.Join(work, "corpus.tar")
+	fmt.Printf("\n%s corpus: %s, %.1f MB of markdown files\n\n", name, about, mb(in))
+	tarPath := filepath.Join(work, name+".tar")
 	if err := writeTar(tarPath, src); err != nil {
 		log.Fatal(err)
 	}
 	tarZstd19, how19 := zstdCLI(work, "-19", tarPath)
 	perFile3, how3 := perFileZstd3(work, src)
-
 	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
-	type result struct {
-		name       string
-		size       int64
-		mbps       float64
-		arts       []*bundle.Article
-		bundlePath string
-	}
-	var results []result
-	for _, s := range []struct {
-		name string
-		opts bundle.PackOptions
-	}{
-		{"bundle, default (fastest + dictionary)", bundle.PackOptions{}},
-		{"bundle, level default + dictionary", bundle.PackOptions{Level: bundle.LevelDefault}},
-		{"bundle, best (level best, 1 MiB clusters)", bundle.PackOptions{Level: bundle.LevelBest, Cluster: 1 << 20}},
-	} {
-		s.opts.Key, s.opts.Seq = key, 1
-		out := filepath.Join(work, fmt.Sprintf("b%d.bundle", len(results)))
-		size, elapsed := pack(s.opts, src, out)
-		results = append(results, result{name: s.name, size: size, mbps: mb(in) / elapsed.Seconds(), bundlePath: out})
-	}
-
 	fmt.Printf("%-44s %12s %8s %10s %10s\n", "", "bytes", "ratio", "vs tar-19", "vs file-3")
 	row := func(name string, size int64, extra string) {
 		vs := func(ref int64) string {
@@ -96,15 +102,30 @@ func main() {
 	row("markdown files", in, "")
 	row("one tar, zstd -19 ("+how19+")", tarZstd19, "")
 	row("per-file zstd -3 ("+how3+")", perFile3, "")
-	for _, r := range results {
-		row(r.name, r.size, fmt.Sprintf(" pack %.1f MB/s on one core", r.mbps))
+	var first string
+	for i, v := range []struct {
+		name string
+		opts bundle.PackOptions
+	}{
+		{"bundle, default (fastest + dictionary)", bundle.PackOptions{}},
+		{"bundle, level default + dictionary", bundle.PackOptions{Level: bundle.LevelDefault}},
+		{"bundle, best, one block per article", bundle.PackOptions{Level: bundle.LevelBest}},
+		{"bundle, best, 1 MiB clusters", bundle.PackOptions{Level: bundle.LevelBest, Cluster: 1 << 20}},
+	} {
+		v.opts.Key, v.opts.Seq = key, 1
+		out := filepath.Join(work, fmt.Sprintf("%s-%d.bundle", name, i))
+		size, elapsed := pack(v.opts, src, out)
+		row(v.name, size, fmt.Sprintf(" pack %.1f MB/s on one core", mb(in)/elapsed.Seconds()))
+		if i == 0 {
+			first = out
+		}
 	}
-	fmt.Println("\ntargets: best <= 1.15x tar zstd -19 and <= 0.67x per-file zstd -3; default packs >= 50 MB/s")
+	return first
+}
 
-	// Random access on the default bundle.
-	path := results[0].bundlePath
+// randomAccess prints open and random-read times of the bundle at path.
+func randomAccess(path string) {
 	var opens []time.Duration
-	var id string
 	for i := 0; i < 21; i++ {
 		t0 := time.Now()
 		b, err := bundle.Open(path, bundle.OpenOptions{})
@@ -112,8 +133,7 @@ func main() {
 			log.Fatal(err)
 		}
 		list := b.List()
-		id = list[(i*7919)%len(list)].ID
-		if _, err := b.Body(id); err != nil {
+		if _, err := b.Body(list[(i*7919)%len(list)].ID); err != nil {
 			log.Fatal(err)
 		}
 		opens = append(opens, time.Since(t0))
@@ -134,12 +154,8 @@ func main() {
 	}
 	el := time.Since(t0)
 	b.Close()
-	fmt.Printf("\nrandom access (default bundle, one core):\n  open + read one article, median of 21: %v\n  reads from an open bundle: %.0f articles/s (%v each; target 50,000/s)\n",
+	fmt.Printf("\nrandom access (the generated corpus's default bundle, one core):\n  open + read one article, median of 21: %v\n  reads from an open bundle: %.0f articles/s (%v each; target 50,000/s)\n",
 		opens[len(opens)/2].Round(time.Microsecond), reads/el.Seconds(), (el / reads).Round(100*time.Nanosecond))
-
-	if *memGB > 0 {
-		measureMemory(work, *memGB)
-	}
 }
 
 func pack(opts bundle.PackOptions, src, out string) (int64, time.Duration) {
@@ -213,7 +229,7 @@ func perFileZstd3(work, dir string) (int64, string) {
 	if _, err := exec.LookPath("zstd"); err != nil {
 		return 0, "zstd command not found"
 	}
-	out := filepath.Join(work, "perfile")
+	out := filepath.Join(work, "perfile-"+filepath.Base(dir)) // one per corpus
 	if b, err := exec.Command("zstd", "-3", "-q", "-r", dir, "--output-dir-mirror", out).CombinedOutput(); err != nil {
 		log.Fatalf("zstd: %v: %s", err, b)
 	}
