@@ -532,31 +532,30 @@ func (s *Service) chain(ctx context.Context, h *node.Head) ([]node.CatalogBlock,
 	return node.WalkCatalog(h.Publisher, h.Catalog, func(c cid.Cid) ([]byte, error) { return s.n.GetBlock(ctx, c) }, nil)
 }
 
-// fetchChain reads h's catalog chain: with get, from the newest page on,
-// the pages the node lacks (a held page means every earlier one is held:
-// adopt stores them oldest first); the held rest from the store. It
+// fetchChain reads h's catalog chain, each page from the node's store if
+// it holds it, else with get (checked as every page is: WalkCatalog). It
 // returns the pages read with get, newest first, for adopt to store, and
-// every bundle of the chain, newest first. An update of a reader that
-// holds the previous head so costs one page, however long the history.
+// every bundle of the chain, newest first. A reader that holds the
+// previous head so fetches one page per update however long the history,
+// and a page lost from the store (deleted as damaged) is fetched again.
 func (s *Service) fetchChain(ctx context.Context, h *node.Head, get func(cid.Cid) ([]byte, error)) (fresh []node.CatalogBlock, bundles []cid.Cid, err error) {
-	var from *cid.Cid
-	fresh, err = node.WalkCatalog(h.Publisher, h.Catalog, get, func(c cid.Cid) bool {
+	fetched := map[cid.Cid]bool{}
+	pages, err := node.WalkCatalog(h.Publisher, h.Catalog, func(c cid.Cid) ([]byte, error) {
 		if s.n.HasBlock(ctx, c) {
-			from = &c
-			return true
+			if data, err := s.n.GetBlock(ctx, c); err == nil {
+				return data, nil
+			}
 		}
-		return false
-	})
+		fetched[c] = true
+		return get(c)
+	}, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	all := fresh
-	if from != nil {
-		local, err := node.WalkCatalog(h.Publisher, *from, func(c cid.Cid) ([]byte, error) { return s.n.GetBlock(ctx, c) }, nil)
-		if err != nil {
-			return nil, nil, fmt.Errorf("held catalog: %w", err)
+	for _, p := range pages {
+		if fetched[p.CID] {
+			fresh = append(fresh, p)
 		}
-		all = append(all, local...)
 	}
-	return fresh, node.ChainBundles(all), nil
+	return fresh, node.ChainBundles(pages), nil
 }
