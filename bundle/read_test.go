@@ -1,7 +1,11 @@
 package bundle
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
+	"sync"
 	"testing"
 )
 
@@ -36,5 +40,64 @@ func TestNotFound(t *testing.T) {
 				t.Errorf("%s() = %v, want ErrNotFound and not ErrInvalid", tc.name, err)
 			}
 		})
+	}
+}
+
+// TestConcurrentReads: a Bundle is safe for concurrent use, pooled read
+// buffers included: goroutines reading articles at once, whole, through
+// a Reader and by Verify, each get exactly the bytes packed.
+func TestConcurrentReads(t *testing.T) {
+	arts := testArticles(40)
+	arts[3].Attachments = []Attachment{{Name: "a.png", ContentType: "image/png", Data: bytes.Repeat([]byte{9}, 5000)}}
+	for _, opts := range []PackOptions{
+		{Key: testKey(1), Seq: 1, Created: testTime},
+		{Key: testKey(1), Seq: 1, Created: testTime, Cluster: 1 << 10},
+	} {
+		b, err := openBytes(packBytes(t, opts, arts), OpenOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		var wg sync.WaitGroup
+		errs := make(chan error, 64)
+		for g := range 6 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 3 * len(arts) {
+					a := arts[(i*7+g)%len(arts)]
+					var got []byte
+					var err error
+					switch i % 3 {
+					case 0:
+						got, err = b.Body(a.ID)
+					case 1:
+						var r *Reader
+						if r, err = b.BodyReader(a.ID); err == nil {
+							got, err = io.ReadAll(r)
+						}
+					default:
+						err = b.Verify()
+						got = a.Body
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+					if !bytes.Equal(got, a.Body) {
+						errs <- fmt.Errorf("article %s: read %d bytes, not the %d packed", a.ID, len(got), len(a.Body))
+						return
+					}
+				}
+				if got, err := b.Attachment(arts[3].ID, "a.png"); err != nil || !bytes.Equal(got, arts[3].Attachments[0].Data) {
+					errs <- fmt.Errorf("attachment: %d bytes, %v", len(got), err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("Cluster %d: %v", opts.Cluster, err)
+		}
 	}
 }
