@@ -106,3 +106,65 @@ func TestCheckBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestCIDForms: the byte-level tests of a CID's form (sha256Digest,
+// isRawSHA256, the fast path of CheckBlock) agree with the same tests
+// made on the parsed prefix, for CIDs of every form.
+func TestCIDForms(t *testing.T) {
+	data := []byte("block")
+	sum := func(p cid.Prefix) cid.Cid {
+		c, err := p.Sum(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for name, c := range map[string]cid.Cid{
+		"raw sha2-256":            sum(PrefixRaw),
+		"dag-cbor sha2-256":       sum(PrefixDAGCBOR),
+		"v0":                      sum(cid.Prefix{Version: 0, Codec: cid.DagProtobuf, MhType: mh.SHA2_256, MhLength: -1}),
+		"dag-json (2-byte codec)": sum(cid.Prefix{Version: 1, Codec: cid.DagJSON, MhType: mh.SHA2_256, MhLength: -1}),
+		"sha2-256 cut to 20":      sum(cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_256, MhLength: 20}),
+		"sha2-512":                sum(cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_512, MhLength: -1}),
+		"blake2b-256":             sum(cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.BLAKE2B_MIN + 31, MhLength: -1}),
+		"identity of 32 bytes":    cid.NewCidV1(cid.Raw, append([]byte{mh.IDENTITY, 32}, bytes.Repeat([]byte{1}, 32)...)),
+		"undefined":               cid.Undef,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var p cid.Prefix
+			if c.Defined() {
+				p = c.Prefix()
+			}
+			sha := c.Defined() && p.Version == 1 && p.MhType == mh.SHA2_256 && p.MhLength == 32
+			digest, ok := sha256Digest(c)
+			if ok != (sha && p.Codec < 0x80) {
+				t.Errorf("sha256Digest() ok = %v, prefix %+v", ok, p)
+			}
+			if ok {
+				if dm, _ := mh.Decode(c.Hash()); digest != string(dm.Digest) {
+					t.Errorf("sha256Digest() = %x, want %x", digest, dm.Digest)
+				}
+			}
+			if got, want := isRawSHA256(c), sha && p.Codec == cid.Raw; got != want {
+				t.Errorf("isRawSHA256() = %v, want %v", got, want)
+			}
+			if sha {
+				if err := CheckBlock(c, data); err != nil {
+					t.Errorf("CheckBlock(its block) = %v", err)
+				}
+				if err := CheckBlock(c, []byte("other")); !errors.Is(err, ErrHashMismatch) {
+					t.Errorf("CheckBlock(other bytes) = %v, want ErrHashMismatch", err)
+				}
+			}
+			for _, codec := range []uint64{cid.Raw, cid.DagCBOR} {
+				err := checkBlockOf(c, data, codec)
+				if c.Defined() && p.Codec != codec && !errors.Is(err, ErrWrongType) {
+					t.Errorf("checkBlockOf(codec 0x%x) = %v, want ErrWrongType", codec, err)
+				}
+				if sha && p.Codec == codec && err != nil {
+					t.Errorf("checkBlockOf(codec 0x%x) = %v", codec, err)
+				}
+			}
+		})
+	}
+}

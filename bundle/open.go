@@ -311,7 +311,13 @@ func nextSection(w *windowReader) (cid.Cid, int64, error) {
 	if err != nil {
 		return cid.Undef, 0, carError(err)
 	}
-	n, c, err := cid.CidFromReader(bytes.NewReader(region))
+	n, c, err := cid.CidFromBytes(region)
+	if err != nil {
+		// CidFromBytes parses what CidFromReader, go-car's decoder, does,
+		// without allocating a reader; but only the latter's errors tell
+		// a CID cut short from a malformed one.
+		n, c, err = cid.CidFromReader(bytes.NewReader(region))
+	}
 	if err != nil && len(region) < k && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)) {
 		// A CID longer than cidPeek: give it the whole section.
 		if region, err = w.peek(k); err != nil {
@@ -575,10 +581,13 @@ func (b *Bundle) admit(e *entry, spanInfo map[cid.Cid][2]int64) (spans int, size
 	if err := b.checkEntrySpans(e, spanInfo); err != nil {
 		return 0, 0, &Error{Object: e.Id, Err: err}
 	}
-	if _, dup := b.byID[e.Id]; dup {
+	// One map operation, not a lookup and an insertion: an id seen
+	// before does not grow the map. The index it overwrites does not
+	// matter, as the bundle is refused.
+	before := len(b.byID)
+	if b.byID[e.Id] = len(b.entries); len(b.byID) == before {
 		return 0, 0, &Error{Object: e.Id, Err: ErrDuplicateID}
 	}
-	b.byID[e.Id] = len(b.entries)
 	b.entries = append(b.entries, *e)
 	return spans, size, nil
 }
@@ -644,10 +653,11 @@ func (b *Bundle) checkSpans(content cid.Cid, size int64, spans []span, spanInfo 
 		default:
 			return fmt.Errorf("%w: unknown encoding %d", ErrUnsupportedVersion, s.Enc)
 		}
-		if prev, ok := spanInfo[s.Block]; ok && prev != [2]int64{s.Enc, s.Raw} {
+		if prev, ok := spanInfo[s.Block]; !ok {
+			spanInfo[s.Block] = [2]int64{s.Enc, s.Raw}
+		} else if prev != [2]int64{s.Enc, s.Raw} {
 			return fmt.Errorf("%w: block %s declared with two sizes", ErrSizeMismatch, s.Block)
 		}
-		spanInfo[s.Block] = [2]int64{s.Enc, s.Raw}
 		sum += s.Len
 	}
 	if sum != size || size < 0 {
@@ -758,12 +768,11 @@ func (b *Bundle) decodeBlock(s span, dst []byte) ([]byte, error) {
 	return raw, nil
 }
 
+// isRawSHA256 reports whether c is a CIDv1 of the raw codec with a full
+// sha2-256 digest: 01 55 12 20 and the digest.
 func isRawSHA256(c cid.Cid) bool {
-	if !c.Defined() {
-		return false
-	}
-	p := c.Prefix()
-	return p.Version == 1 && p.Codec == cid.Raw && p.MhType == PrefixRaw.MhType && p.MhLength == 32
+	_, ok := sha256Digest(c)
+	return ok && c.KeyString()[1] == cid.Raw
 }
 
 // carHeader returns the canonical CARv1 header for a single root.

@@ -226,7 +226,10 @@ const (
 // the number of spans, body and attachment spans together.
 func checkEntriesShape(raw []byte) (spans int, err error) {
 	s := shapeScanner{b: raw}
-	err = s.list(minEntryBytes, s.entry)
+	n, err := s.listHead(minEntryBytes)
+	for i := uint64(0); err == nil && i < n; i++ {
+		err = s.entry()
+	}
 	if err == nil && s.off != len(s.b) {
 		err = errors.New("bytes after the entries")
 	}
@@ -268,36 +271,27 @@ func (s *shapeScanner) head(major byte) (uint64, error) {
 	return v, nil
 }
 
-// list reads an array whose elements each take at least min bytes.
-func (s *shapeScanner) list(min int, elem func() error) error {
+// listHead reads the head of an array whose elements each take at least
+// min bytes, and returns its length.
+func (s *shapeScanner) listHead(min int) (uint64, error) {
 	n, err := s.head(4)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if n > uint64((len(s.b)-s.off)/min) {
-		return fmt.Errorf("list of %d elements in %d bytes", n, len(s.b)-s.off)
+		return 0, fmt.Errorf("list of %d elements in %d bytes", n, len(s.b)-s.off)
 	}
-	for range n {
-		if err := elem(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return n, nil
 }
 
-// tuple reads an array of exactly the given fields.
-func (s *shapeScanner) tuple(fields ...func() error) error {
-	n, err := s.head(4)
+// tupleHead reads the head of an array of exactly n fields.
+func (s *shapeScanner) tupleHead(n uint64) error {
+	m, err := s.head(4)
 	if err != nil {
 		return err
 	}
-	if n != uint64(len(fields)) {
-		return fmt.Errorf("tuple of %d fields, want %d", n, len(fields))
-	}
-	for _, f := range fields {
-		if err := f(); err != nil {
-			return err
-		}
+	if m != n {
+		return fmt.Errorf("tuple of %d fields, want %d", m, n)
 	}
 	return nil
 }
@@ -314,37 +308,108 @@ func (s *shapeScanner) bytesOf(major byte) error {
 	return nil
 }
 
-func (s *shapeScanner) text() error  { return s.bytesOf(3) }
-func (s *shapeScanner) bytes() error { return s.bytesOf(2) }
+// texts reads n text strings.
+func (s *shapeScanner) texts(n uint64) error {
+	for range n {
+		if err := s.bytesOf(3); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-func (s *shapeScanner) int() error {
-	if s.off < len(s.b) && s.b[s.off]>>5 == 1 {
-		_, err := s.head(1)
+// ints reads n integers.
+func (s *shapeScanner) ints(n int) error {
+	for range n {
+		major := byte(0)
+		if s.off < len(s.b) && s.b[s.off]>>5 == 1 {
+			major = 1
+		}
+		if _, err := s.head(major); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// entry reads an Entry: id, title, lang, published, updated, url,
+// authors, summary, contentType, size, cid, body, attachments.
+func (s *shapeScanner) entry() error {
+	if err := s.tupleHead(13); err != nil {
 		return err
 	}
-	_, err := s.head(0)
-	return err
+	if err := s.texts(3); err != nil {
+		return err
+	}
+	if err := s.ints(2); err != nil {
+		return err
+	}
+	if err := s.texts(1); err != nil {
+		return err
+	}
+	authors, err := s.listHead(minStringBytes)
+	if err != nil {
+		return err
+	}
+	if err := s.texts(authors + 2); err != nil {
+		return err
+	}
+	if err := s.ints(1); err != nil {
+		return err
+	}
+	if err := s.bytesOf(2); err != nil {
+		return err
+	}
+	if err := s.spanList(); err != nil {
+		return err
+	}
+	attachments, err := s.listHead(minAttachmentBytes)
+	if err != nil {
+		return err
+	}
+	for range attachments {
+		if err := s.attachment(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (s *shapeScanner) entry() error {
-	t, i := s.text, s.int
-	return s.tuple(t, t, t, i, i, t,
-		func() error { return s.list(minStringBytes, t) }, // authors
-		t, t, i, s.bytes,
-		func() error { return s.list(minSpanBytes, s.span) },             // body
-		func() error { return s.list(minAttachmentBytes, s.attachment) }, // attachments
-	)
-}
-
+// attachment reads an AttachmentEntry: name, contentType, size, cid,
+// body.
 func (s *shapeScanner) attachment() error {
-	t := s.text
-	return s.tuple(t, t, s.int, s.bytes, func() error { return s.list(minSpanBytes, s.span) })
+	if err := s.tupleHead(5); err != nil {
+		return err
+	}
+	if err := s.texts(2); err != nil {
+		return err
+	}
+	if err := s.ints(1); err != nil {
+		return err
+	}
+	if err := s.bytesOf(2); err != nil {
+		return err
+	}
+	return s.spanList()
 }
 
-func (s *shapeScanner) span() error {
-	s.spans++
-	i := s.int
-	return s.tuple(i, i, i, i, i)
+// spanList reads a list of spans, each a tuple of five integers, and
+// counts them.
+func (s *shapeScanner) spanList() error {
+	n, err := s.listHead(minSpanBytes)
+	if err != nil {
+		return err
+	}
+	for range n {
+		s.spans++
+		if err := s.tupleHead(5); err != nil {
+			return err
+		}
+		if err := s.ints(5); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // decodePageBlock decodes a manifest page block, {"blocks": [links],
