@@ -483,6 +483,7 @@ func (b *Bundle) loadManifest() error {
 	}
 
 	var spanInfo map[cid.Cid][2]int64 // enc, raw: one block, one meaning
+	var pageRaw []byte                // decompressed entries, page after page
 	var total int64
 	var manifestRaw, bundleSpans int
 	pageDec, err := zstd.NewReader(nil, zstd.WithDecoderMaxMemory(MaxPageRaw), zstd.WithDecoderMaxWindow(MaxPageRaw),
@@ -496,7 +497,7 @@ func (b *Bundle) loadManifest() error {
 		if err != nil {
 			return err
 		}
-		entries, n, err := decodePageSize(pdata, pageDec, pageBudget{raw: MaxManifestRaw - manifestRaw, spans: MaxBundleSpans - bundleSpans})
+		entries, n, err := decodePageSize(pdata, pageDec, pageBudget{raw: MaxManifestRaw - manifestRaw, spans: MaxBundleSpans - bundleSpans}, &pageRaw)
 		if err != nil {
 			return err
 		}

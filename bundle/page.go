@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
@@ -83,7 +84,7 @@ func encodePage(entries []entry, enc *zstd.Encoder) (cid.Cid, []byte, error) {
 // decodePage decodes a manifest page block whose size and hash the caller
 // has checked. Decompression is bounded by MaxPageRaw.
 func decodePage(data []byte, dec *zstd.Decoder) ([]entry, error) {
-	entries, _, err := decodePageSize(data, dec, pageBudget{raw: MaxPageRaw, spans: MaxBundleSpans})
+	entries, _, err := decodePageSize(data, dec, pageBudget{raw: MaxPageRaw, spans: MaxBundleSpans}, nil)
 	return entries, err
 }
 
@@ -94,8 +95,11 @@ type pageBudget struct {
 }
 
 // decodePageSize is decodePage that also returns the entries' decoded
-// size, refusing pages whose entries would exceed the budget.
-func decodePageSize(data []byte, dec *zstd.Decoder, budget pageBudget) ([]entry, int, error) {
+// size, refusing pages whose entries would exceed the budget. The
+// decompressed entries go into *scratch, if not nil (grown as needed),
+// which the caller may reuse for the next page: nothing decoded refers
+// to it.
+func decodePageSize(data []byte, dec *zstd.Decoder, budget pageBudget, scratch *[]byte) ([]entry, int, error) {
 	pg, err := decodePageBlock(data)
 	if err != nil {
 		return nil, 0, err
@@ -113,7 +117,11 @@ func decodePageSize(data []byte, dec *zstd.Decoder, budget pageBudget) ([]entry,
 	if n, err := frameLen(pg.Entries, &h); err != nil || n != len(pg.Entries) {
 		return nil, 0, fmt.Errorf("%w: page entries are not exactly one zstd frame", ErrMalformed)
 	}
-	raw, err := dec.DecodeAll(pg.Entries, make([]byte, 0, h.FrameContentSize))
+	if scratch == nil {
+		scratch = new([]byte)
+	}
+	*scratch = slices.Grow((*scratch)[:0], int(h.FrameContentSize))
+	raw, err := dec.DecodeAll(pg.Entries, (*scratch)[:0])
 	if err != nil || uint64(len(raw)) != h.FrameContentSize {
 		if errors.Is(err, zstd.ErrDecoderSizeExceeded) || errors.Is(err, zstd.ErrFrameSizeExceeded) {
 			return nil, 0, fmt.Errorf("%w: page entries expand past their declared size", ErrSizeMismatch)
