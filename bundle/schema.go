@@ -183,12 +183,13 @@ type page struct {
 	Entries []byte
 }
 
-// The entries of a page are decoded with fxamacker/cbor rather than
-// bindnode: they are the bulk of a manifest (10,000 entries took about
-// 120 ms with bindnode's reflection, 22 ms here), and being a byte string
-// inside the page, not part of the IPLD DAG, they need no IPLD node. The
-// bytes are the same dag-cbor the schema describes: arrays ("tuple"),
-// strings, integers and byte strings only.
+// The entries of a page are encoded with fxamacker/cbor rather than
+// bindnode, and read by the canonical-only parsers of page.go (fxamacker
+// is the reference decoder their tests compare with): they are the bulk
+// of a manifest, and being a byte string inside the page, not part of the
+// IPLD DAG, they need no IPLD node. The bytes are the same dag-cbor the
+// schema describes: arrays ("tuple"), strings, integers and byte strings
+// only.
 type wireEntry struct {
 	_           struct{} `cbor:",toarray"`
 	Id          string
