@@ -31,8 +31,11 @@
 // from 1, for the N-th article of a multi-article file, skipped ones
 // included); the same bytes always give the same id. Titles are valid
 // UTF-8 and trimmed, and fall back to the file's base name. Lang is a
-// canonical BCP 47 tag, "und" when missing or unparseable. Dates are RFC
-// 3339 or YYYY-MM-DD, kept in UTC with second precision.
+// canonical BCP 47 tag; when the source names none (or one that does not
+// parse), it is detected in the title and text, and stays "und" for a text
+// too short or too mixed to tell (see detectLang); a feed item too short
+// to tell takes its feed's language. Dates are RFC 3339 or YYYY-MM-DD,
+// kept in UTC with second precision.
 //
 // Markdown and HTML articles get attachments: each relative reference to
 // an image or media file (see [References]) is resolved against the

@@ -14,6 +14,11 @@ const (
 	// streaming tokenizer, not built into a tree.
 	maxArticleFileSize = 256 << 20
 
+	// maxLangSample bounds the text handed to the language detector,
+	// whose cost grows with it; a few paragraphs tell the language as
+	// well as a whole book.
+	maxLangSample = 16 << 10
+
 	// maxParsedFileSize bounds .json, .jsonl and feed files, which are
 	// decoded into in-memory values (JSON values, parsed feed items) costing
 	// several times their size.

@@ -28,7 +28,7 @@ func TestParseText(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "en/harbour-reopens.txt",
 				Title:       "Harbour reopens after winter storm repairs",
-				Lang:        "und",
+				Lang:        "en", // detected
 				ContentType: "text/plain",
 				Body:        harbour,
 			},
@@ -102,7 +102,7 @@ func TestParseMarkdown(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "es/sequia.md",
 				Title:       "La sequía obliga a restringir el riego en el valle",
-				Lang:        "und",
+				Lang:        "es", // detected
 				ContentType: "text/markdown",
 				Body:        sequia,
 			},
@@ -115,7 +115,7 @@ func TestParseMarkdown(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "42",
 				Title:       "Мост открыт для пешеходов",
-				Lang:        "und",
+				Lang:        "ru", // the tag does not parse: detected
 				URL:         "https://example.ru/42",
 				Authors:     []string{"Пётр Иванов"},
 				ContentType: "text/markdown",
@@ -298,7 +298,7 @@ func TestParseJSON(t *testing.T) {
 				{
 					ID:          "uk/novyny.json#3",
 					Title:       "Прогноз погоди на вихідні",
-					Lang:        "und",
+					Lang:        "uk", // detected: 49 letters
 					ContentType: "text/plain",
 					Body:        []byte("У суботу без опадів, у неділю дощ."),
 				},

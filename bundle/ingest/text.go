@@ -20,7 +20,8 @@ func parseText(name string, data []byte, r *report) (*bundle.Article, error) {
 		return nil, tooLarge(name, len(data), maxArticleFileSize)
 	}
 	title, line := firstLine(data)
-	d := draft{title: title, contentType: typeText, body: data, line: line}
+	// The body holds the title: the language is detected on it alone.
+	d := draft{title: title, contentType: typeText, body: data, line: line, text: string(data[:min(len(data), maxLangSample)])}
 	a, err := d.article(name, 0, r)
 	if err != nil {
 		return nil, &FileError{Path: name, Line: line, Err: err}
