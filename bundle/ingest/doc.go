@@ -6,7 +6,10 @@
 // other files are skipped with a warning, images and media silently:
 //
 //   - .txt: title is the first non-empty line; body is the whole file;
-//     text/plain.
+//     text/plain. A text that starts like a web page saved as text (lines
+//     of site navigation) is the exception: its title is the headline
+//     below them, its body starts there, and the dateline and byline under
+//     the headline give its date and authors (see ParseText).
 //   - .md, .markdown: optional YAML front matter between "---" lines at
 //     the very start (keys id, title, lang, published, updated, url,
 //     authors as a list or one string, summary; other keys ignored); title

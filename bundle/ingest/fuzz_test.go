@@ -198,7 +198,9 @@ func checkLenient(t *testing.T, name, wantType string, data []byte, strictErr er
 }
 
 func FuzzParseText(f *testing.F) {
-	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF", strings.Repeat("word ", 300), strings.Repeat("市议会", 400))
+	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF", strings.Repeat("word ", 300), strings.Repeat("市议会", 400),
+		"Home\nNews\nSport\nA headline of six words here\nBy Ann Lee\nPublished 2 May 2024\n"+
+			strings.Repeat("A paragraph that runs on long enough to count as body text of the page.\n", 3))
 	fuzzOne(f, "fuzz/input.txt", typeText, ParseText, parseText)
 }
 
