@@ -27,11 +27,6 @@ type Options struct {
 	// files, and images and media (which articles attach), are skipped
 	// without a warning.
 	Warn func(Warning)
-
-	// KeepPage keeps each HTML page whole as its article's body, site
-	// navigation, comments and footer included, instead of extracting the
-	// article from it (see ParsePage).
-	KeepPage bool
 }
 
 // Walk ingests every input (file or directory, directories recursively, in
@@ -240,7 +235,6 @@ type format struct {
 	limit  int // file size limit
 	parse  parseFunc
 	attach bool // resolve References into attachments
-	page   bool // an HTML page: maxPageSize bounds it unless kept whole
 }
 
 func one(parse func(string, []byte, *report) (*bundle.Article, error)) parseFunc {
@@ -258,17 +252,17 @@ func one(parse func(string, []byte, *report) (*bundle.Article, error)) parseFunc
 func formatOf(name string) (format, bool) {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".txt":
-		return format{limit: maxArticleFileSize, parse: one(parseText)}, true
+		return format{maxArticleFileSize, one(parseText), false}, true
 	case ".md", ".markdown":
-		return format{limit: maxMarkdownFileSize, parse: one(parseMarkdown), attach: true}, true
+		return format{maxMarkdownFileSize, one(parseMarkdown), true}, true
 	case ".html", ".htm":
-		return format{limit: maxArticleFileSize, parse: one(parseHTML), attach: true, page: true}, true
+		return format{maxArticleFileSize, one(parseHTML), true}, true
 	case ".json":
-		return format{limit: maxParsedFileSize, parse: parseJSON}, true
+		return format{maxParsedFileSize, parseJSON, false}, true
 	case ".jsonl":
-		return format{limit: maxParsedFileSize, parse: parseJSONL}, true
+		return format{maxParsedFileSize, parseJSONL, false}, true
 	case ".rss", ".atom", ".xml":
-		return format{limit: maxParsedFileSize, parse: parseFeed}, true
+		return format{maxParsedFileSize, parseFeed, false}, true
 	}
 	return format{}, false
 }
@@ -281,18 +275,14 @@ func (w *walker) file(root *os.Root, osPath, name string, open func() (*os.File,
 		w.skipUnknown(osPath, name)
 		return nil
 	}
-	limit := fm.limit
-	if fm.page && !w.opts.KeepPage {
-		limit = maxPageSize
-	}
-	data, err := readFile(open, limit)
+	data, err := readFile(open, fm.limit)
 	if err != nil {
 		return w.skip(osPath, err)
 	}
 	// Warnings about items pass through as the parser finds them: a
 	// hostile file can hold many, and they are not kept. Strict parsers
 	// fail instead.
-	r := &report{strict: w.opts.Strict, keepPage: w.opts.KeepPage, warn: func(wn Warning) {
+	r := &report{strict: w.opts.Strict, warn: func(wn Warning) {
 		wn.Path = osPath
 		w.warn(wn)
 	}}
