@@ -213,7 +213,7 @@ var roffEscape = regexp.MustCompile(`\\(f(\[[^\]]*\]|\(..|.)|s[-+]?\d+|\(..|\[[^
 
 // renderMan turns a manual page's roff source into plain paragraphs: the
 // text lines, with escapes resolved or dropped and requests (lines that
-// start with '.' or '\”) giving paragraph breaks (.PP, .SH, …) or
+// start with a dot or an apostrophe) giving paragraph breaks (.PP, .SH, …) or
 // nothing; a section heading (.SH NAME) becomes a line of its own. It is
 // no typesetter: enough to give the prose a reader would see.
 func renderMan(src string) string {
