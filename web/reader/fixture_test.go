@@ -47,12 +47,17 @@ const (
 	titleNewer   = "A newer story"
 )
 
+// headKeyUntil is when the fixture's head key lapses. It is fixed once per
+// run: sites built from separate document calls must get the same document,
+// since two documents of one sequence number are an equivocation.
+var headKeyUntil = time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second)
+
 func document(t testing.TB, mirrors ...string) *bundle.Authority {
 	t.Helper()
 	doc, err := bundle.NewAuthority(rootKey, bundle.AuthorityParams{Seq: 1, Name: newsName,
 		Created:  time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 		Keys:     []ed25519.PublicKey{pubKey(bundleKey)},
-		HeadKeys: []bundle.HeadKey{{Key: pubKey(headKey), Until: time.Now().Add(30 * 24 * time.Hour)}},
+		HeadKeys: []bundle.HeadKey{{Key: pubKey(headKey), Until: headKeyUntil}},
 		Mirrors:  mirrors})
 	if err != nil {
 		t.Fatal(err)
