@@ -33,6 +33,13 @@ type draft struct {
 	moreAuthors                                int // authors beyond maxAuthors+1 that a parser did not keep
 	body                                       []byte
 	line                                       int // where the article (or its title) starts, for warnings; 0 if not known
+
+	// text is what the language is detected on when the source names
+	// none, if not the title, summary and body (see langText). fallback,
+	// if set, is a guess for the whole file (a feed's), taken when the
+	// text alone is too short to tell and is in the same script.
+	text     string
+	fallback *langGuess
 }
 
 // article applies the id and title fallbacks, canonicalizes the language
@@ -113,7 +120,7 @@ func (d *draft) article(name string, index int, r *report) (*bundle.Article, err
 	return &bundle.Article{
 		ID:          id,
 		Title:       title,
-		Lang:        canonicalLang(d.lang),
+		Lang:        d.language(),
 		Published:   d.published,
 		Updated:     d.updated,
 		URL:         u,
@@ -122,6 +129,25 @@ func (d *draft) article(name string, index int, r *report) (*bundle.Article, err
 		ContentType: d.contentType,
 		Body:        d.body,
 	}, nil
+}
+
+// language returns the article's language: the one its source names, if
+// it is a well-formed tag other than "und", else the one detected in
+// d.text, else the fallback's when the text is in the fallback's script,
+// else "und".
+func (d *draft) language() string {
+	if l := canonicalLang(d.lang); l != "und" {
+		return l
+	}
+	text := d.text
+	if text == "" {
+		text = langText(d.contentType, d.body, d.title, d.summary)
+	}
+	g := detectLang(text)
+	if g.lang == "und" && d.fallback != nil && d.fallback.script == g.script {
+		return d.fallback.lang
+	}
+	return g.lang
 }
 
 // checkField rejects ids and urls that are too long, not UTF-8 or contain

@@ -61,7 +61,9 @@ func TestWalkAttachments(t *testing.T) {
 		}
 	}
 
-	arts, ws, err := walk(t, in)
+	// The page is all media and no text: kept whole, as extraction would
+	// skip it (extracted pages: TestWalkPages).
+	arts, ws, err := walkWith(t, ingest.Options{KeepPage: true}, in)
 	if err != nil {
 		t.Fatalf("Walk() error = %v", err)
 	}
@@ -113,7 +115,7 @@ func TestWalkAttachments(t *testing.T) {
 func TestWalkFileInput(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		"site/news/today.html":  `<h1>Today</h1><img src="photo.png"><img src="../logo.png">`,
+		"site/news/today.html":  `<article><h1>Today</h1><p>The river rose overnight.</p><figure><img src="photo.png"></figure><p><img src="../logo.png"> The town's logo.</p></article>`,
 		"site/news/photo.png":   "photo",
 		"site/logo.png":         "logo",
 		"site/news/ignored.txt": "not an input",
@@ -125,9 +127,9 @@ func TestWalkFileInput(t *testing.T) {
 	want := []*bundle.Article{{
 		ID:          "today.html",
 		Title:       "Today",
-		Lang:        "und",
+		Lang:        "en",
 		ContentType: "text/html",
-		Body:        []byte(`<h1>Today</h1><img src="photo.png"><img src="../logo.png">`),
+		Body:        []byte(`<p>The river rose overnight.</p><figure><img src="photo.png"/></figure><p><img src="../logo.png"/> The town&#39;s logo.</p>`),
 		Attachments: []bundle.Attachment{{Name: "photo.png", ContentType: "image/png", Data: []byte("photo")}},
 	}}
 	if diff := cmp.Diff(want, arts); diff != "" {

@@ -6,17 +6,24 @@
 // other files are skipped with a warning, images and media silently:
 //
 //   - .txt: title is the first non-empty line; body is the whole file;
-//     text/plain.
+//     text/plain. A text that starts like a web page saved as text (lines
+//     of site navigation) is the exception: its title is the headline
+//     below them, its body starts there, and the dateline and byline under
+//     the headline give its date and authors (see ParseText).
 //   - .md, .markdown: optional YAML front matter between "---" lines at
 //     the very start (keys id, title, lang, published, updated, url,
 //     authors as a list or one string, summary; other keys ignored); title
 //     falls back to the first level 1 heading; body is exactly the bytes
 //     after the front matter; text/markdown.
-//   - .html, .htm: title from og:title, else <title>, else the first <h1>;
-//     lang from <html lang>; published and updated from
-//     article:published_time and article:modified_time; url from
-//     <link rel=canonical>; authors from <meta name=author>; summary from
-//     <meta name=description>; body is the whole file; text/html.
+//   - .html, .htm: the body is the article the page holds, as HTML,
+//     without the site's navigation, cookie banners, advertisements,
+//     related links, comments and footer, and without its headline, byline
+//     and dateline, found by go-readability; the metadata come from the
+//     head (og:title, <html lang>, article:published_time and
+//     article:modified_time, <link rel=canonical>, <meta name=author>,
+//     <meta name=description>) and the page's JSON-LD, else from the page
+//     (see ParsePage); text/html. With Options.KeepPage the body is the
+//     whole file instead.
 //   - .json (an object or an array of objects) and .jsonl (one object per
 //     line, blank lines ignored): keys id, title, lang, published, updated,
 //     url, authors, summary, content_type (default text/plain) and body, a
@@ -31,24 +38,29 @@
 // from 1, for the N-th article of a multi-article file, skipped ones
 // included); the same bytes always give the same id. Titles are valid
 // UTF-8 and trimmed, and fall back to the file's base name. Lang is a
-// canonical BCP 47 tag, "und" when missing or unparseable. Dates are RFC
-// 3339 or YYYY-MM-DD, kept in UTC with second precision.
+// canonical BCP 47 tag; when the source names none (or one that does not
+// parse), it is detected in the title and text, and stays "und" for a text
+// too short or too mixed to tell (see detectLang); a feed item too short
+// to tell takes its feed's language. Dates are RFC 3339 or YYYY-MM-DD,
+// kept in UTC with second precision.
 //
 // Markdown and HTML articles get attachments: each relative reference to
-// an image or media file (see [References]) is resolved against the
-// article's directory and attached under its cleaned path. Remote URLs are
-// never fetched. A reference that leaves the article's directory, escapes
-// the input root (also through a symbolic link), is missing, is not a
-// regular file or exceeds a size limit is not attached. A duplicate
-// reference is attached once.
+// an image or media file (see [References]) in the body (for a page, the
+// extracted body) is resolved against the article's directory and
+// attached under its cleaned path. Remote URLs are never fetched;
+// [ParsePage] extracts a page its caller fetched, and leaves the images to
+// it. A reference that leaves the article's directory, escapes the input
+// root (also through a symbolic link), is missing, is not a regular file
+// or exceeds a size limit is not attached. A duplicate reference is
+// attached once.
 //
 // One bad article never fails a walk. Walk hands each problem to
 // [Options.Warn] as a [Warning] and goes on: a file that does not parse
 // (bad JSON, YAML or XML, XML that is not a feed), is too large or cannot
-// be read is skipped; so is one article of a feed, JSON or JSON Lines file
-// with a bad date, a missing JSON body, or an id or url over its limit or
-// not valid (an id names the article across bundles, so it is never
-// rewritten); a title, summary or author name over its limit is cut at a
+// be read, or a page in which no article text is found, is skipped; so is
+// one article of a feed, JSON or JSON Lines file with a bad date, a
+// missing JSON body, or an id or url over its limit or not valid (an id
+// names the article across bundles, so it is never rewritten); a title, summary or author name over its limit is cut at a
 // word boundary and ends in "…", and authors beyond their limit are
 // dropped; a reference that cannot be attached is left out; files of
 // unknown type and symbolic links that are not followed are passed over.
@@ -56,8 +68,9 @@
 // [*FileError] naming the file and, when known, the line, as the exported
 // Parse functions always do. A named input that is missing, or finding no
 // article at all, fails the walk either way. Limits on all sizes are in
-// limits.go; besides sizes, they bound the XML nesting of feeds and the
-// nesting and link density of markdown, where the parsers would otherwise
-// overflow the stack or take time quadratic in the input. Nothing is cut
+// limits.go; besides sizes, they bound the XML nesting of feeds, the
+// nesting and link density of markdown, and the elements of a page to
+// extract, where the parsers would otherwise overflow the stack or take
+// time quadratic in the input, or memory many times it. Nothing is cut
 // or skipped without a warning.
 package ingest

@@ -145,8 +145,8 @@ func TestIDs(t *testing.T) {
 		{"markdown id", "markdown", "a.md", "---\nid: m-1\nurl: https://e.org/m\n---\n", []string{"m-1"}},
 		{"markdown url", "markdown", "a.md", "---\nurl: https://e.org/m\n---\n", []string{"https://e.org/m"}},
 		{"markdown name", "markdown", "x/a.md", "# A\n", []string{"x/a.md"}},
-		{"html canonical", "html", "a.html", `<link rel=canonical href="https://e.org/h">`, []string{"https://e.org/h"}},
-		{"html name", "html", "a.html", `<title>T</title>`, []string{"a.html"}},
+		{"html canonical", "html", "a.html", `<link rel=canonical href="https://e.org/h"><p>Text.</p>`, []string{"https://e.org/h"}},
+		{"html name", "html", "a.html", `<title>T</title><p>Text.</p>`, []string{"a.html"}},
 		{"text name", "text", "t/a.txt", "T\n", []string{"t/a.txt"}},
 		{"rss guid, link, name#N", "feed", "f.rss", `<rss version="2.0"><channel><item><guid>g</guid><link>https://e.org/1</link></item><item><link>https://e.org/2</link></item><item><title>t</title></item></channel></rss>`, []string{"g", "https://e.org/2", "f.rss#3"}},
 	}

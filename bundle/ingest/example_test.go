@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/bundle/ingest"
@@ -29,6 +30,30 @@ The town council voted 9 to 4 on Monday.
 	// Council approves new footbridge
 	// en-GB 2024-03-11 16:30:00 +0000 UTC
 	// text/markdown "The town council voted 9 to 4 on Monday.\n"
+}
+
+func ExampleParsePage() {
+	page := []byte(`<html lang="en"><head><title>Harbour reopens | Ellis Gazette</title></head><body>
+<nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>Harbour reopens</h1>
+<p>The northern harbour reopened to fishing boats on Tuesday, <a href="/2024/01/storm">six weeks after the storm</a>.</p>
+<figure><img src="img/boats.jpg" alt="Boats leaving"><figcaption>The first boats left before dawn.</figcaption></figure>
+</article>
+<footer>© Ellis Gazette</footer></body></html>`)
+	u, _ := url.Parse("https://gazette.example.org/2024/03/harbour")
+	a, err := ingest.ParsePage(page, u, "text/html; charset=utf-8", ingest.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.ID)
+	fmt.Println(a.Title, a.Lang)
+	fmt.Println(string(a.Body))
+	// Output:
+	// https://gazette.example.org/2024/03/harbour
+	// Harbour reopens en
+	// <p>The northern harbour reopened to fishing boats on Tuesday, <a href="https://gazette.example.org/2024/01/storm">six weeks after the storm</a>.</p>
+	// <figure><img src="img/boats.jpg" alt="Boats leaving"/><figcaption>The first boats left before dawn.</figcaption></figure>
 }
 
 func ExampleParseJSON_error() {

@@ -56,12 +56,16 @@ func parseFeed(name string, data []byte, r *report) ([]*bundle.Article, error) {
 	if len(feed.Items) > maxArticlesPerFile {
 		return nil, &FileError{Path: name, Err: fmt.Errorf("%w: %d items, limit %d", ErrTooLarge, len(feed.Items), maxArticlesPerFile)}
 	}
+	var fallback *langGuess
+	if canonicalLang(feed.Language) == "und" {
+		fallback = feedLang(feed)
+	}
 	out := make([]*bundle.Article, 0, len(feed.Items))
 	for i, it := range feed.Items {
 		if it == nil {
 			continue
 		}
-		a, err := feedArticle(name, i+1, feed, it, r)
+		a, err := feedArticle(name, i+1, feed, it, fallback, r)
 		if err != nil {
 			if r.strict {
 				return nil, &FileError{Path: name, Err: fmt.Errorf("item %d: %w", i+1, err)}
@@ -74,14 +78,40 @@ func parseFeed(name string, data []byte, r *report) ([]*bundle.Article, error) {
 	return out, nil
 }
 
-// feedArticle converts the index-th (1-based) item of feed.
-func feedArticle(name string, index int, feed *gofeed.Feed, it *gofeed.Item, r *report) (*bundle.Article, error) {
+// feedLang guesses the language of a feed that names none from the titles
+// and descriptions of its items: an item too short to tell alone takes it
+// (see draft.language). It returns nil if the feed does not tell either.
+func feedLang(feed *gofeed.Feed) *langGuess {
+	var b strings.Builder
+	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
+		if b.Len() >= maxLangSample {
+			break
+		}
+		b.WriteString(it.Title)
+		b.WriteByte('\n')
+		htmlText(&b, []byte(it.Description), maxLangSample)
+		b.WriteByte('\n')
+	}
+	g := detectLang(b.String())
+	if g.lang == "und" {
+		return nil
+	}
+	return &g
+}
+
+// feedArticle converts the index-th (1-based) item of feed; fallback is
+// the feed's language guess, if any.
+func feedArticle(name string, index int, feed *gofeed.Feed, it *gofeed.Item, fallback *langGuess, r *report) (*bundle.Article, error) {
 	d := draft{
 		id:          it.GUID,
 		title:       it.Title,
 		lang:        feed.Language,
 		url:         it.Link,
 		contentType: typeHTML,
+		fallback:    fallback,
 	}
 	if strings.TrimSpace(it.Content) != "" {
 		d.body = []byte(it.Content)

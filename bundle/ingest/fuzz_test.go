@@ -3,14 +3,18 @@ package ingest
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 
 	"github.com/samizdat/samizdat/bundle"
 )
@@ -91,10 +95,9 @@ func checkError(t *testing.T, name string, err error) {
 }
 
 // fuzzOne fuzzes a single-article parser: on success the article keeps
-// its invariants, its body is a suffix of the input, and parsing again
-// gives the same article; the lenient parser Walk uses agrees (see
-// checkLenient).
-func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*bundle.Article, error), lenient func(string, []byte, *report) (*bundle.Article, error)) {
+// its invariants, its body passes checkBody, and parsing again gives the
+// same article; the lenient parser Walk uses agrees (see checkLenient).
+func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*bundle.Article, error), lenient func(string, []byte, *report) (*bundle.Article, error), checkBody func(t *testing.T, data, body []byte)) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		orig := bytes.Clone(data)
 		a, err := parse(name, data)
@@ -113,9 +116,7 @@ func fuzzOne(f *testing.F, name, wantType string, parse func(string, []byte) (*b
 			return
 		}
 		checkArticle(t, a, wantType)
-		if !bytes.HasSuffix(data, a.Body) {
-			t.Errorf("Body is not a suffix of the input")
-		}
+		checkBody(t, data, a.Body)
 		again, err := parse(name, data)
 		if err != nil {
 			t.Fatalf("second parse error = %v", err)
@@ -178,6 +179,9 @@ func checkLenient(t *testing.T, name, wantType string, data []byte, strictErr er
 		t.Fatalf("lenient parse gave %d warnings (%v) or other articles than the strict one", len(ws), ws)
 	case err != nil:
 		checkError(t, name, err)
+		if errors.Is(err, errExtractorPanic) {
+			t.Fatalf("the extractor panicked: %v", err)
+		}
 		return
 	case strictErr != nil && len(ws) == 0:
 		t.Fatalf("lenient parse gave no warning where the strict one failed with %v", strictErr)
@@ -197,9 +201,48 @@ func checkLenient(t *testing.T, name, wantType string, data []byte, strictErr er
 	}
 }
 
+// bodySuffix checks that a body is a suffix of the input: text and
+// markdown bodies are the file, or its end.
+func bodySuffix(t *testing.T, data, body []byte) {
+	t.Helper()
+	if !bytes.HasSuffix(data, body) {
+		t.Errorf("Body is not a suffix of the input")
+	}
+}
+
+// bodySafe checks that an extracted HTML body holds only the elements and
+// attributes cleanBody keeps, with safe URLs, and that it parses back
+// into the same HTML.
+func bodySafe(t *testing.T, _, body []byte) {
+	t.Helper()
+	err := scanHTML(body, func(tok *htmlToken) error {
+		if tok.typ != html.StartTagToken && tok.typ != html.SelfClosingTagToken {
+			return nil
+		}
+		keep, ok := bodyElements[atom.Lookup([]byte(tok.name))]
+		if !ok {
+			t.Errorf("body has a <%s> element", tok.name)
+		}
+		for _, a := range tok.attrs {
+			if a.Key != "lang" && a.Key != "dir" && !slices.Contains(keep, a.Key) {
+				t.Errorf("body has <%s %s=%q>", tok.name, a.Key, a.Val)
+			}
+			if (a.Key == "href" || a.Key == "src") && !safeURL(a.Val) {
+				t.Errorf("body has <%s %s=%q>, an unsafe URL", tok.name, a.Key, a.Val)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Errorf("body does not tokenize: %v", err)
+	}
+}
+
 func FuzzParseText(f *testing.F) {
-	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF", strings.Repeat("word ", 300), strings.Repeat("市议会", 400))
-	fuzzOne(f, "fuzz/input.txt", typeText, ParseText, parseText)
+	seed(f, []string{".txt"}, "", "\n\n", "\xff\xfe title", "\uFEFF", strings.Repeat("word ", 300), strings.Repeat("市议会", 400),
+		"Home\nNews\nSport\nA headline of six words here\nBy Ann Lee\nPublished 2 May 2024\n"+
+			strings.Repeat("A paragraph that runs on long enough to count as body text of the page.\n", 3))
+	fuzzOne(f, "fuzz/input.txt", typeText, ParseText, parseText, bodySuffix)
 }
 
 func FuzzParseMarkdown(f *testing.F) {
@@ -207,15 +250,88 @@ func FuzzParseMarkdown(f *testing.F) {
 		"---\n---\n", "---", "---\ntitle: [\n---\n", "---\nauthors: &a x\nid: *a\n---\n# h\n",
 		"# *a* `b` <i>c</i>\n", "---\r\npublished: 2024-01-01\r\n---\r\n", "Setext\n===\n",
 		"---\nsummary: "+strings.Repeat("s ", 2100)+"\n---\n# "+strings.Repeat("t ", 600)+"\n")
-	fuzzOne(f, "fuzz/input.md", typeMarkdown, ParseMarkdown, parseMarkdown)
+	fuzzOne(f, "fuzz/input.md", typeMarkdown, ParseMarkdown, parseMarkdown, bodySuffix)
 }
 
+// FuzzParseHTML fuzzes the extraction of articles from pages.
 func FuzzParseHTML(f *testing.F) {
+	seedPages(f)
 	seed(f, []string{".html"},
 		`<title>a</title><h1>b</h1>`, `<svg><title>x</title></svg><h1><script>y</script>z</h1>`,
 		`<meta property="article:published_time" content="2024-01-01T00:00:00.5+14:00">`, `<title>`, `<html lang="x-klingon-">`,
 		`<title>`+strings.Repeat("t ", 600)+`</title>`+strings.Repeat(`<meta name="author" content="a">`, 40))
-	fuzzOne(f, "fuzz/input.html", typeHTML, ParseHTML, parseHTML)
+	fuzzOne(f, "fuzz/input.html", typeHTML, ParseHTML, parseHTML, bodySafe)
+}
+
+// seedPages adds the pages of testdata/pages to the fuzz corpus.
+func seedPages(f *testing.F) {
+	f.Helper()
+	pages, err := filepath.Glob("testdata/pages/*.html")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}
+
+// FuzzParsePage fuzzes ParsePage, as a fetcher calls it: a page from a
+// URL, with the charset of its Content-Type, kept whole or extracted.
+// The article keeps its invariants, its url is absolute, and an extracted
+// body is safe (see bodySafe).
+func FuzzParsePage(f *testing.F) {
+	for _, ct := range []string{"", "text/html; charset=windows-1251", "text/html; charset=utf-16le", "text/html; charset=x-nonsense"} {
+		f.Add([]byte(`<link rel=canonical href="/a/b?c"><p>Привет, <a href="../x">мир</a>.</p>`), ct, false)
+		f.Add([]byte("<meta charset=gbk><title>\xc4\xe3\xba\xc3</title><p>\xc4\xe3\xba\xc3</p>"), ct, true)
+	}
+	pages, err := filepath.Glob("testdata/pages/*.html")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, "", false)
+	}
+	base, err := url.Parse("https://news.example.org/2024/05/page.html")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, contentType string, keep bool) {
+		orig := bytes.Clone(data)
+		a, err := ParsePage(data, base, contentType, Options{Strict: true, KeepPage: keep})
+		if !bytes.Equal(orig, data) {
+			t.Fatal("ParsePage modified its input")
+		}
+		if err != nil {
+			checkError(t, base.String(), err)
+			if errors.Is(err, errExtractorPanic) {
+				t.Fatalf("the extractor panicked: %v", err)
+			}
+			return
+		}
+		checkArticle(t, a, typeHTML)
+		if u, err := url.Parse(a.URL); err != nil || !u.IsAbs() {
+			t.Errorf("URL = %q, want an absolute URL", a.URL)
+		}
+		if keep {
+			if !bytes.Equal(a.Body, data) {
+				t.Errorf("kept page's Body differs from the page")
+			}
+		} else {
+			bodySafe(t, data, a.Body)
+		}
+		again, err := ParsePage(data, base, contentType, Options{Strict: true, KeepPage: keep})
+		if err != nil || !cmp.Equal(a, again) {
+			t.Errorf("second parse differs (error %v):\n%s", err, cmp.Diff(a, again))
+		}
+	})
 }
 
 func FuzzParseJSON(f *testing.F) {

@@ -5,37 +5,222 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 
 	"github.com/samizdat/samizdat/bundle"
 )
 
-// ParseHTML parses an HTML article. Metadata comes from the document head:
-// og:title, else <title>, else the first <h1>; <html lang>;
-// article:published_time and article:modified_time; <link rel=canonical>;
-// <meta name=author> (one author per tag); <meta name=description>. The
-// body is all of data.
+// ParseHTML parses an HTML page read from a file: the body is the article
+// the page holds, without the site around it (see ParsePage); relative
+// links and images stay relative to the file.
 func ParseHTML(name string, data []byte) (*bundle.Article, error) {
-	return parseHTML(name, data, &report{strict: true})
+	return parsePage(name, data, nil, "", &report{strict: true})
 }
 
 // parseHTML is ParseHTML, cutting long fields with a warning to r unless r
-// is strict.
+// is strict, and keeping the page whole if r says so.
 func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
-	if len(data) > maxArticleFileSize {
-		return nil, tooLarge(name, len(data), maxArticleFileSize)
+	return parsePage(name, data, nil, "", r)
+}
+
+// ParsePage parses an HTML page fetched from pageURL, whose HTTP
+// Content-Type was contentType ("" if unknown; its charset, if any, wins
+// over the page's own <meta charset>). pageURL names the page in errors
+// and warnings, links in the body are made absolute against it, and it is
+// the article's url, and so its id, when the page names no canonical URL.
+// Images stay as the page writes them: fetching them, and making them
+// attachments, is the caller's. A nil pageURL is a page read from a file,
+// as ParseHTML reads it, but with an empty name.
+//
+// The body is the article's main content as HTML, found by go-readability
+// (the Go port of Firefox's Reader View): headings, paragraphs, quotes,
+// lists, tables, figures with their captions, images and links, without
+// the navigation, cookie banners, advertisements, share buttons, related
+// links, comments and footer around it, and without the headline, which
+// is the title, or the byline and dateline, which are the authors and the
+// date (see extract for what is done besides go-readability). Only a small
+// set of elements and attributes is kept (see cleanBody), so the body
+// holds no script, style, frame, form, event handler or tracking pixel.
+// With opts.KeepPage the body is the page as it came instead.
+//
+// Metadata comes from the page's head where it has it, else from the page:
+//
+//   - title: og:title, else the first <h1> if <title> holds it, else the
+//     title go-readability finds (<title> without the site's name), else
+//     <title>, else the first <h1>;
+//   - lang: <html lang>, else the JSON-LD article's inLanguage, else the
+//     language detected in the title and body (see detectLang);
+//   - published and updated: article:published_time and
+//     article:modified_time, else the JSON-LD article's datePublished and
+//     dateModified; else, for the published date, the first <time
+//     datetime> in the <article>, else the day of a dateline that opens
+//     the extracted body ("2024-06-21 18:40 Source: …");
+//   - url: <link rel=canonical>, made absolute against pageURL, else
+//     pageURL;
+//   - authors: <meta name=author>, one author per tag, else the byline
+//     go-readability finds (JSON-LD, bylines in the page);
+//   - summary: <meta name=description>, else og:description;
+//   - the lead image (og:image, JSON-LD image) opens the body when the
+//     extracted body has no image.
+//
+// With opts.KeepPage nothing is extracted: the title is og:title, else
+// <title>, else the first <h1>; the rest is as above, the language
+// detected on the page's text. A page over maxPageSize bytes (256 MiB
+// with KeepPage), or in which no text but the title is found, is an
+// error; so is a date in the head that does not parse.
+//
+// opts.Strict and opts.Warn apply as in Walk: without Strict, an over-long
+// title, summary or author is cut with a Warning to opts.Warn, whose Path
+// is pageURL.
+func ParsePage(data []byte, pageURL *url.URL, contentType string, opts Options) (*bundle.Article, error) {
+	name := ""
+	if pageURL != nil {
+		name = pageURL.String()
 	}
+	r := &report{strict: opts.Strict, keepPage: opts.KeepPage, warn: func(w Warning) {
+		if opts.Warn != nil {
+			w.Path = name
+			opts.Warn(w)
+		}
+	}}
+	return parsePage(name, data, pageURL, contentType, r)
+}
+
+// parsePage is ParsePage for a page named name (a path below the input
+// root, or a URL), fetched from base (nil for a file), reporting cut
+// fields to r unless r is strict.
+func parsePage(name string, data []byte, base *url.URL, contentType string, r *report) (*bundle.Article, error) {
+	limit := maxPageSize
+	if r.keepPage {
+		limit = maxArticleFileSize
+	}
+	if len(data) > limit {
+		return nil, tooLarge(name, len(data), limit)
+	}
+	page := decodePage(data, contentType)
+	m, err := scanPage(page, r.strict)
+	if err != nil {
+		return nil, withPath(name, err)
+	}
+	d := draft{
+		lang:        m.lang,
+		url:         m.canonical,
+		authors:     m.authors,
+		moreAuthors: m.moreAuthors,
+		summary:     m.description,
+		published:   m.published,
+		updated:     m.updated,
+		contentType: typeHTML,
+	}
+	if base != nil {
+		if d.url != "" {
+			if u, err := base.Parse(strings.TrimSpace(d.url)); err == nil {
+				d.url = u.String()
+			}
+		} else {
+			d.url = base.String()
+		}
+	}
+	ld := m.jsonLD()
+	if d.lang == "" {
+		d.lang = ld.lang
+	}
+	if d.published.IsZero() {
+		d.published = ld.published
+	}
+	if d.updated.IsZero() {
+		d.updated = ld.updated
+	}
+	if d.published.IsZero() {
+		d.published = m.timeDate
+	}
+	if d.summary == "" {
+		d.summary = m.ogDescription
+	}
+
+	if r.keepPage {
+		d.body = data
+		d.title = firstNonEmpty(m.ogTitle, m.titleTag, m.h1)
+		d.text = d.title + "\n" + m.text.String()
+	} else {
+		if m.elements > maxPageElements {
+			return nil, &FileError{Path: name, Err: fmt.Errorf("%w: more than %d html elements to extract the article from", ErrTooLarge, maxPageElements)}
+		}
+		linkBase := base
+		if u, err := url.Parse(strings.TrimSpace(d.url)); linkBase == nil && err == nil && u.IsAbs() {
+			linkBase = u
+		}
+		x, err := extract(page, linkBase)
+		if err != nil {
+			return nil, &FileError{Path: name, Err: err}
+		}
+		d.title = firstNonEmpty(m.ogTitle, m.headline(), x.title, m.titleTag, m.h1)
+		if d.body, err = x.render(d.title, firstNonEmpty(m.ogImage, ld.image)); err != nil {
+			return nil, &FileError{Path: name, Err: err}
+		}
+		d.text = d.title + "\n" + x.text
+		if len(d.authors) == 0 {
+			d.authors = x.authors
+		}
+		if d.published.IsZero() {
+			d.published = x.date
+		}
+	}
+	a, err := d.article(name, 0, r)
+	if err != nil {
+		return nil, &FileError{Path: name, Err: err}
+	}
+	return a, nil
+}
+
+// firstNonEmpty returns the first of ss that is not empty once its white
+// space is collapsed, collapsed.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = collapseSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// pageMeta is what the head of a page (and its first <h1>) says about
+// the article, as scanPage finds it.
+type pageMeta struct {
+	lang, canonical, description, ogDescription string
+	ogTitle, titleTag, h1, ogImage              string
+	published, updated                          time.Time
+	timeDate                                    time.Time // of the first <time datetime> in an <article>, before its first long paragraph
+	authors                                     []string
+	moreAuthors                                 int
+	elements                                    int             // start tags
+	ldScripts                                   [][]byte        // JSON-LD blocks, at most maxJSONLDSize bytes in all
+	text                                        strings.Builder // visible text, at most maxLangSample bytes
+}
+
+// scanPage reads the metadata of an HTML page with a streaming tokenizer,
+// without building a tree. A date in the head that does not parse is an
+// error, with its line; so, if strict, are authors beyond maxAuthors.
+func scanPage(data []byte, strict bool) (*pageMeta, error) {
 	var (
-		d                          = draft{contentType: typeHTML, body: data}
-		ogTitle, titleTag, h1      string
+		m                          pageMeta
 		haveLang, haveURL, haveSum bool
 		havePub, haveUpd           bool
 		inTitle, inH1, h1Done      bool
 		titleDone                  bool
-		foreign                    int // depth inside <svg> or <math>, whose <title> is not the document's
-		inRaw                      bool
+		foreign                    int    // depth inside <svg> or <math>, whose <title> is not the document's
+		raw                        string // the raw text element we are in: script, style, template, textarea
+		inLD                       bool   // in a JSON-LD script
+		ldSize                     int
+		inArticle                  int  // depth inside <article>
+		inP                        bool // in a <p>, whose text paraChars counts
+		paraChars                  int
+		pastLead                   bool // past the first long paragraph: a <time> there is in a sentence
 		title, heading             strings.Builder
 	)
 	err := scanHTML(data, func(t *htmlToken) error {
@@ -44,15 +229,29 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 			switch {
 			case inTitle:
 				title.Write(t.text)
-			case inH1 && !inRaw:
-				heading.Write(t.text)
+			case inLD:
+				if ldSize += len(t.text); ldSize <= maxJSONLDSize {
+					m.ldScripts[len(m.ldScripts)-1] = append(m.ldScripts[len(m.ldScripts)-1], t.text...)
+				}
+			case raw != "":
+			default:
+				if inP {
+					paraChars += utf8.RuneCount(bytes.TrimSpace(t.text))
+				}
+				if inH1 {
+					heading.Write(t.text)
+				}
+				if m.text.Len() < maxLangSample {
+					m.text.Write(t.text[:min(len(t.text), maxLangSample-m.text.Len())])
+				}
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
+			m.elements++
 			selfClosing := t.typ == html.SelfClosingTagToken
 			switch t.name {
 			case "html":
 				if !haveLang {
-					d.lang, haveLang = t.attr("lang"), true
+					m.lang, haveLang = t.attr("lang"), true
 				}
 			case "svg", "math":
 				if !selfClosing {
@@ -66,14 +265,38 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 				if !h1Done && !selfClosing {
 					inH1 = true
 				}
+			case "article":
+				if !selfClosing {
+					inArticle++
+				}
+			case "time":
+				if inArticle > 0 && !pastLead && m.timeDate.IsZero() {
+					m.timeDate = ldDate(t.attr("datetime"))
+				}
+			case "p":
+				inP, paraChars = !selfClosing, 0
 			case "script", "style", "template", "textarea":
-				inRaw = !selfClosing
+				if !selfClosing {
+					raw = t.name
+					if t.name == "script" && strings.EqualFold(strings.TrimSpace(t.attr("type")), "application/ld+json") && ldSize <= maxJSONLDSize {
+						inLD = true
+						m.ldScripts = append(m.ldScripts, nil)
+					}
+				}
 			case "meta":
 				content := t.attr("content")
 				switch strings.ToLower(t.attr("property")) {
 				case "og:title":
-					if ogTitle == "" {
-						ogTitle = content
+					if m.ogTitle == "" {
+						m.ogTitle = content
+					}
+				case "og:image":
+					if m.ogImage == "" {
+						m.ogImage = strings.TrimSpace(content)
+					}
+				case "og:description":
+					if m.ogDescription == "" {
+						m.ogDescription = content
 					}
 				case "article:published_time":
 					if !havePub {
@@ -82,7 +305,7 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 						if err != nil {
 							return &FileError{Line: t.line, Err: err}
 						}
-						d.published = p
+						m.published = p
 					}
 				case "article:modified_time":
 					if !haveUpd {
@@ -91,28 +314,31 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 						if err != nil {
 							return &FileError{Line: t.line, Err: err}
 						}
-						d.updated = u
+						m.updated = u
 					}
 				}
 				switch strings.ToLower(t.attr("name")) {
 				case "author":
-					if len(d.authors) <= maxAuthors {
-						d.authors = append(d.authors, content)
+					if len(m.authors) <= maxAuthors {
+						m.authors = append(m.authors, content)
 					} else {
-						d.moreAuthors++ // counted, not held: a page may have millions
+						m.moreAuthors++ // counted, not held: a page may have millions
 					}
-					if r.strict && len(d.authors) > maxAuthors {
+					if strict && len(m.authors) > maxAuthors {
 						return &FileError{Line: t.line, Err: fmt.Errorf("%w: more than %d authors", ErrTooLarge, maxAuthors)}
 					}
 				case "description":
 					if !haveSum {
-						d.summary, haveSum = content, true
+						m.description, haveSum = content, true
 					}
 				}
 			case "link":
 				if !haveURL && hasToken(t.attr("rel"), "canonical") {
-					d.url, haveURL = t.attr("href"), true
+					m.canonical, haveURL = t.attr("href"), true
 				}
+			}
+			if isBlock[t.name] && m.text.Len() < maxLangSample {
+				m.text.WriteByte('\n')
 			}
 		case html.EndTagToken:
 			switch t.name {
@@ -123,39 +349,48 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 			case "title":
 				if inTitle {
 					inTitle, titleDone = false, true
-					titleTag = collapseSpace(title.String())
+					m.titleTag = collapseSpace(title.String())
 				}
 			case "h1":
 				if inH1 {
 					inH1, h1Done = false, true
-					h1 = collapseSpace(heading.String())
+					m.h1 = collapseSpace(heading.String())
 				}
-			case "script", "style", "template", "textarea":
-				inRaw = false
+			case "article":
+				if inArticle > 0 {
+					inArticle--
+				}
+			case "p":
+				if inP && paraChars >= bylineChars {
+					pastLead = true
+				}
+				inP = false
+			case raw:
+				raw, inLD = "", false
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, withPath(name, err)
+		return nil, err
 	}
 	if inTitle { // unclosed <title>: take what there is
-		titleTag = collapseSpace(title.String())
+		m.titleTag = collapseSpace(title.String())
 	}
 	if inH1 {
-		h1 = collapseSpace(heading.String())
+		m.h1 = collapseSpace(heading.String())
 	}
-	for _, t := range []string{ogTitle, titleTag, h1} {
-		if t = collapseSpace(t); t != "" {
-			d.title = t
-			break
-		}
+	return &m, nil
+}
+
+// headline returns the first <h1> if <title> holds it, as in "Headline |
+// Site", else "": then it is the headline without the site's name, which
+// go-readability does not always take off ("Headline_News_Site").
+func (m *pageMeta) headline() string {
+	if m.h1 != "" && strings.Contains(collapseSpace(m.titleTag), m.h1) {
+		return m.h1
 	}
-	a, err := d.article(name, 0, r)
-	if err != nil {
-		return nil, &FileError{Path: name, Err: err}
-	}
-	return a, nil
+	return ""
 }
 
 // htmlToken is one token of an HTML document with what scanHTML callers

@@ -108,7 +108,11 @@ func TestParseTooLarge(t *testing.T) {
 		parse func() error
 	}{
 		{"text", func() error { _, err := ParseText("a.txt", big); return err }},
-		{"html", func() error { _, err := ParseHTML("a.html", big); return err }},
+		{"html", func() error { _, err := ParseHTML("a.html", big[:maxPageSize+1]); return err }},
+		{"html kept whole", func() error {
+			_, err := ParsePage(big, nil, "", Options{KeepPage: true})
+			return err
+		}},
 		{"markdown", func() error { _, err := ParseMarkdown("a.md", big[:maxMarkdownFileSize+1]); return err }},
 		{"json", func() error { _, err := ParseJSON("a.json", parsed); return err }},
 		{"jsonl", func() error { _, err := ParseJSONL("a.jsonl", parsed); return err }},

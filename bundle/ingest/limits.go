@@ -9,10 +9,33 @@ import "github.com/samizdat/samizdat/bundle"
 // author name is cut at a word boundary, an attachment is left out, each
 // with a warning; Walk with Strict, and the Parse functions, fail instead.
 const (
-	// maxArticleFileSize bounds .txt and .html files. Their body is the
-	// whole file and is held in memory once; HTML is scanned with a
-	// streaming tokenizer, not built into a tree.
+	// maxArticleFileSize bounds .txt files, and .html files kept whole
+	// (Options.KeepPage). Their body is the whole file and is held in
+	// memory once; HTML is then scanned with a streaming tokenizer, not
+	// built into a tree.
 	maxArticleFileSize = 256 << 20
+
+	// maxPageSize bounds HTML pages whose article is extracted: the page
+	// is decoded, scanned and built into a tree. News pages weigh 50 KB to
+	// a few MB, most of it scripts and styles.
+	maxPageSize = 16 << 20
+
+	// maxPageElements bounds the elements of a page whose article is
+	// extracted, counted while the page is scanned, before its tree is
+	// built: the extractor's time and memory grow with them (go-readability
+	// copies the tree for each of its up to four attempts); a page of
+	// 100,000 links took 1.3 s and some 150 MB here, of 8 MB of links 5 s
+	// and 500 MB. News pages have a few thousand elements.
+	maxPageElements = 100_000
+
+	// maxJSONLDSize bounds the JSON-LD of a page that is decoded for its
+	// article's dates and language; real pages have a few kilobytes.
+	maxJSONLDSize = 1 << 20
+
+	// maxLangSample bounds the text handed to the language detector,
+	// whose cost grows with it; a few paragraphs tell the language as
+	// well as a whole book.
+	maxLangSample = 16 << 10
 
 	// maxParsedFileSize bounds .json, .jsonl and feed files, which are
 	// decoded into in-memory values (JSON values, parsed feed items) costing

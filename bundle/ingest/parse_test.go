@@ -1,6 +1,7 @@
 package ingest_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func TestParseText(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "en/harbour-reopens.txt",
 				Title:       "Harbour reopens after winter storm repairs",
-				Lang:        "und",
+				Lang:        "en", // detected
 				ContentType: "text/plain",
 				Body:        harbour,
 			},
@@ -102,7 +103,7 @@ func TestParseMarkdown(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "es/sequia.md",
 				Title:       "La sequía obliga a restringir el riego en el valle",
-				Lang:        "und",
+				Lang:        "es", // detected
 				ContentType: "text/markdown",
 				Body:        sequia,
 			},
@@ -115,7 +116,7 @@ func TestParseMarkdown(t *testing.T) {
 			want: &bundle.Article{
 				ID:          "42",
 				Title:       "Мост открыт для пешеходов",
-				Lang:        "und",
+				Lang:        "ru", // the tag does not parse: detected
 				URL:         "https://example.ru/42",
 				Authors:     []string{"Пётр Иванов"},
 				ContentType: "text/markdown",
@@ -184,8 +185,124 @@ func TestParseHTML(t *testing.T) {
 		want  *bundle.Article
 	}{
 		{
-			desc:  "og:title, canonical, dates, authors, description",
+			desc:  "og:title, canonical, dates, authors, description; caption kept",
 			name:  "ru/vybory.html",
+			input: vybory,
+			want: &bundle.Article{
+				ID:          "https://vestnik.example.ru/2024/09/vybory",
+				Title:       "Явка на выборах в городской совет превысила 60 процентов",
+				Lang:        "ru",
+				Published:   utc(2024, 9, 9, 4, 15, 0),
+				Updated:     utc(2024, 9, 9, 9, 40, 30),
+				URL:         "https://vestnik.example.ru/2024/09/vybory",
+				Authors:     []string{"Анна Белова", "Игорь Седов"},
+				Summary:     "Избирательная комиссия опубликовала предварительные итоги голосования.",
+				ContentType: "text/html",
+				// The subheading went with the title it repeats, the picture's
+				// second source (srcset) with the markup cleanBody drops.
+				Body: []byte("<p>Городская избирательная комиссия сообщила, что к закрытию участков\nпроголосовали 61,4 % избирателей — больше, чем на прошлых выборах.</p>\n" +
+					"<figure>\n<img src=\"img/uchastok.jpg\" alt=\"Избирательный участок в школе № 3\"/>\n<figcaption>Участок в школе № 3 утром в воскресенье.</figcaption>\n</figure>\n\n\n" +
+					"<img src=\"https://cdn.example.ru/uchastok-large.jpg\" alt=\"\"/>\n\n<p>Окончательные итоги объявят в среду.</p>"),
+			},
+		},
+		{
+			desc:  "title element, right to left, svg title ignored; the h1, another headline, stays",
+			name:  "fa/baran.html",
+			input: baran,
+			want: &bundle.Article{
+				ID:          "fa/baran.html",
+				Title:       "باران سیل\u200cآسا جاده\u200cهای شمال را بست",
+				Lang:        "fa-IR",
+				Published:   utc(2024, 11, 2, 0, 0, 0),
+				Authors:     []string{"مریم رضایی"},
+				ContentType: "text/html",
+				Body:        []byte("<h2>جاده\u200cهای شمال بسته شد</h2>\n<p>پلیس راه اعلام کرد که به دلیل بارش شدید باران، دو جاده اصلی شمال\nتا اطلاع ثانوی بسته است و از رانندگان خواست از سفرهای غیرضروری خودداری کنند.</p>"),
+			},
+		},
+		{
+			desc:  "h1 headline keeps the ideographic space, and leaves the body",
+			name:  "ja/jishin.html",
+			input: jishin,
+			want: &bundle.Article{
+				ID:          "ja/jishin.html",
+				Title:       "沿岸部で震度4の地震\u3000津波の心配なし",
+				Lang:        "ja-JP",
+				Published:   utc(2024, 1, 2, 0, 0, 0),
+				ContentType: "text/html",
+				Body:        []byte("<p>気象庁によると、二日午前六時ごろ、沿岸部で震度4の揺れを観測した。\nこの地震による津波の心配はないという。</p>\n<p>鉄道各社は点検のため一時運転を見合わせたが、午前八時までに全線で再開した。</p>"),
+			},
+		},
+		{
+			desc:  "no title at all, rel list, no lang, script left out",
+			name:  "misc/bare.html",
+			input: []byte(`<p>Text only.</p><link rel="alternate Canonical" href=" https://example.org/bare "><script>var h1 = "<h1>no</h1>";</script>`),
+			want: &bundle.Article{
+				ID:          "https://example.org/bare",
+				Title:       "bare.html",
+				Lang:        "und",
+				URL:         "https://example.org/bare",
+				ContentType: "text/html",
+				Body:        []byte(`<p>Text only.</p>`),
+			},
+		},
+		{
+			desc:  "empty og:title falls back to title, entities decoded",
+			name:  "misc/og.html",
+			input: []byte("<html lang=\"iw\"><head><meta property=\"og:title\" content=\"  \"><title>Tom &amp; Jerry\n  return</title></head><body><p>The cat and the mouse are back.</p></body></html>"),
+			want: &bundle.Article{
+				ID:          "misc/og.html",
+				Title:       "Tom & Jerry return",
+				Lang:        "he",
+				ContentType: "text/html",
+				Body:        []byte("<p>The cat and the mouse are back.</p>"),
+			},
+		},
+		{
+			desc: "JSON-LD dates and language, lead image, unsafe markup dropped",
+			name: "misc/ld.html",
+			input: []byte(`<html><head><meta property="og:image" content="lead.jpg">` +
+				`<script type="application/ld+json">{"@graph":[{"@type":"WebSite"},{"@type":["NewsArticle"],"inLanguage":"pt-BR",` +
+				`"datePublished":"2024-05-01T10:00:00-0300","dateModified":"2024-05-01"}]}</script></head>` +
+				`<body><article><h1>Chuva forte no Recife</h1><p onclick="x()">A chuva <a href="javascript:alert(1)">alagou</a> ruas <a href="https://e.org/m">do centro</a>.</p>` +
+				`<iframe src="https://ads.example/"></iframe><p style="color:red">Outro parágrafo.</p></article></body></html>`),
+			want: &bundle.Article{
+				ID:          "misc/ld.html",
+				Title:       "Chuva forte no Recife",
+				Lang:        "pt-BR",
+				Published:   utc(2024, 5, 1, 13, 0, 0),
+				Updated:     utc(2024, 5, 1, 0, 0, 0),
+				ContentType: "text/html",
+				Body:        []byte(`<figure><img src="lead.jpg" alt=""/></figure><p>A chuva alagou ruas <a href="https://e.org/m">do centro</a>.</p><p>Outro parágrafo.</p>`),
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			got, err := ingest.ParseHTML(tt.name, tt.input)
+			if err != nil {
+				t.Fatalf("ParseHTML() error = %v, want nil", err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("ParseHTML() mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestParseHTMLKeepPage: a page kept whole is the body as it came, with
+// the head's metadata, and a language detected on its text when it names
+// none.
+func TestParseHTMLKeepPage(t *testing.T) {
+	vybory := fixture(t, "ru/vybory.html")
+	page := []byte("<html><head><title>Harbour reopens</title></head><body><nav>Home News</nav>" +
+		"<p>The northern harbour reopened to fishing boats on Tuesday after six weeks of repairs to the breakwater.</p></body></html>")
+	tests := []struct {
+		desc  string
+		input []byte
+		want  *bundle.Article
+	}{
+		{
+			desc:  "head metadata",
 			input: vybory,
 			want: &bundle.Article{
 				ID:          "https://vestnik.example.ru/2024/09/vybory",
@@ -201,66 +318,27 @@ func TestParseHTML(t *testing.T) {
 			},
 		},
 		{
-			desc:  "title element, right to left, svg title ignored",
-			name:  "fa/baran.html",
-			input: baran,
+			desc:  "language detected, page URL as url and id",
+			input: page,
 			want: &bundle.Article{
-				ID:          "fa/baran.html",
-				Title:       "باران سیل\u200cآسا جاده\u200cهای شمال را بست",
-				Lang:        "fa-IR",
-				Published:   utc(2024, 11, 2, 0, 0, 0),
-				Authors:     []string{"مریم رضایی"},
+				ID:          "https://harbour.example/reopens",
+				URL:         "https://harbour.example/reopens",
+				Title:       "Harbour reopens",
+				Lang:        "en",
 				ContentType: "text/html",
-				Body:        baran,
-			},
-		},
-		{
-			desc:  "h1 fallback keeps the ideographic space",
-			name:  "ja/jishin.html",
-			input: jishin,
-			want: &bundle.Article{
-				ID:          "ja/jishin.html",
-				Title:       "沿岸部で震度4の地震\u3000津波の心配なし",
-				Lang:        "ja-JP",
-				Published:   utc(2024, 1, 2, 0, 0, 0),
-				ContentType: "text/html",
-				Body:        jishin,
-			},
-		},
-		{
-			desc:  "no title at all, rel list, no lang",
-			name:  "misc/bare.html",
-			input: []byte(`<p>Text only.</p><link rel="alternate Canonical" href=" https://example.org/bare "><script>var h1 = "<h1>no</h1>";</script>`),
-			want: &bundle.Article{
-				ID:          "https://example.org/bare",
-				Title:       "bare.html",
-				Lang:        "und",
-				URL:         "https://example.org/bare",
-				ContentType: "text/html",
-				Body:        []byte(`<p>Text only.</p><link rel="alternate Canonical" href=" https://example.org/bare "><script>var h1 = "<h1>no</h1>";</script>`),
-			},
-		},
-		{
-			desc:  "empty og:title falls back to title, entities decoded",
-			name:  "misc/og.html",
-			input: []byte("<html lang=\"iw\"><head><meta property=\"og:title\" content=\"  \"><title>Tom &amp; Jerry\n  return</title></head></html>"),
-			want: &bundle.Article{
-				ID:          "misc/og.html",
-				Title:       "Tom & Jerry return",
-				Lang:        "he",
-				ContentType: "text/html",
-				Body:        []byte("<html lang=\"iw\"><head><meta property=\"og:title\" content=\"  \"><title>Tom &amp; Jerry\n  return</title></head></html>"),
+				Body:        page,
 			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			got, err := ingest.ParseHTML(tt.name, tt.input)
+			u, _ := url.Parse("https://harbour.example/reopens")
+			got, err := ingest.ParsePage(tt.input, u, "", ingest.Options{KeepPage: true, Strict: true})
 			if err != nil {
-				t.Fatalf("ParseHTML() error = %v, want nil", err)
+				t.Fatalf("ParsePage(KeepPage) error = %v, want nil", err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseHTML() mismatch (-want +got):\n%s", diff)
+				t.Errorf("ParsePage(KeepPage) mismatch (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -298,7 +376,7 @@ func TestParseJSON(t *testing.T) {
 				{
 					ID:          "uk/novyny.json#3",
 					Title:       "Прогноз погоди на вихідні",
-					Lang:        "und",
+					Lang:        "uk", // detected: 49 letters
 					ContentType: "text/plain",
 					Body:        []byte("У суботу без опадів, у неділю дощ."),
 				},

@@ -1,14 +1,17 @@
 package ingest
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/samizdat/samizdat/bundle"
 )
 
 // ParseText parses a plain text article: the title is the first non-empty
-// line, the body is all of data.
+// line, the body is all of data. A text that starts like a web page saved
+// as text (a few short lines of site navigation) is the exception: its
+// title is the headline below them, its body starts there, and a dateline
+// and byline under the headline give its published date and authors (see
+// textHead).
 func ParseText(name string, data []byte) (*bundle.Article, error) {
 	return parseText(name, data, &report{strict: true})
 }
@@ -19,26 +22,22 @@ func parseText(name string, data []byte, r *report) (*bundle.Article, error) {
 	if len(data) > maxArticleFileSize {
 		return nil, tooLarge(name, len(data), maxArticleFileSize)
 	}
-	title, line := firstLine(data)
-	d := draft{title: title, contentType: typeText, body: data, line: line}
+	h := textHead(data)
+	body := data[h.start:]
+	d := draft{
+		title:       h.title,
+		published:   h.published,
+		authors:     h.authors,
+		contentType: typeText,
+		body:        body,
+		line:        h.line,
+		text:        string(body[:min(len(body), maxLangSample)]),
+	}
 	a, err := d.article(name, 0, r)
 	if err != nil {
-		return nil, &FileError{Path: name, Line: line, Err: err}
+		return nil, &FileError{Path: name, Line: h.line, Err: err}
 	}
 	return a, nil
-}
-
-// firstLine returns the first line of data that is not blank, trimmed, and
-// its 1-based line number (0 if there is none).
-func firstLine(data []byte) (string, int) {
-	for n := 1; len(data) > 0; n++ {
-		line, rest, _ := bytes.Cut(data, []byte("\n"))
-		if t := cleanText(string(line)); t != "" {
-			return t, n
-		}
-		data = rest
-	}
-	return "", 0
 }
 
 // tooLarge is the error for input of size bytes beyond limit.

@@ -27,6 +27,11 @@ type Options struct {
 	// files, and images and media (which articles attach), are skipped
 	// without a warning.
 	Warn func(Warning)
+
+	// KeepPage keeps each HTML page whole as its article's body, site
+	// navigation, comments and footer included, instead of extracting the
+	// article from it (see ParsePage).
+	KeepPage bool
 }
 
 // Walk ingests every input (file or directory, directories recursively, in
@@ -235,6 +240,7 @@ type format struct {
 	limit  int // file size limit
 	parse  parseFunc
 	attach bool // resolve References into attachments
+	page   bool // an HTML page: maxPageSize bounds it unless kept whole
 }
 
 func one(parse func(string, []byte, *report) (*bundle.Article, error)) parseFunc {
@@ -252,17 +258,17 @@ func one(parse func(string, []byte, *report) (*bundle.Article, error)) parseFunc
 func formatOf(name string) (format, bool) {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".txt":
-		return format{maxArticleFileSize, one(parseText), false}, true
+		return format{limit: maxArticleFileSize, parse: one(parseText)}, true
 	case ".md", ".markdown":
-		return format{maxMarkdownFileSize, one(parseMarkdown), true}, true
+		return format{limit: maxMarkdownFileSize, parse: one(parseMarkdown), attach: true}, true
 	case ".html", ".htm":
-		return format{maxArticleFileSize, one(parseHTML), true}, true
+		return format{limit: maxArticleFileSize, parse: one(parseHTML), attach: true, page: true}, true
 	case ".json":
-		return format{maxParsedFileSize, parseJSON, false}, true
+		return format{limit: maxParsedFileSize, parse: parseJSON}, true
 	case ".jsonl":
-		return format{maxParsedFileSize, parseJSONL, false}, true
+		return format{limit: maxParsedFileSize, parse: parseJSONL}, true
 	case ".rss", ".atom", ".xml":
-		return format{maxParsedFileSize, parseFeed, false}, true
+		return format{limit: maxParsedFileSize, parse: parseFeed}, true
 	}
 	return format{}, false
 }
@@ -275,14 +281,18 @@ func (w *walker) file(root *os.Root, osPath, name string, open func() (*os.File,
 		w.skipUnknown(osPath, name)
 		return nil
 	}
-	data, err := readFile(open, fm.limit)
+	limit := fm.limit
+	if fm.page && !w.opts.KeepPage {
+		limit = maxPageSize
+	}
+	data, err := readFile(open, limit)
 	if err != nil {
 		return w.skip(osPath, err)
 	}
 	// Warnings about items pass through as the parser finds them: a
 	// hostile file can hold many, and they are not kept. Strict parsers
 	// fail instead.
-	r := &report{strict: w.opts.Strict, warn: func(wn Warning) {
+	r := &report{strict: w.opts.Strict, keepPage: w.opts.KeepPage, warn: func(wn Warning) {
 		wn.Path = osPath
 		w.warn(wn)
 	}}

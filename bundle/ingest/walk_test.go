@@ -228,6 +228,21 @@ func TestWalkErrors(t *testing.T) {
 			lenient: outcome{errs: []error{ingest.ErrNoArticles, ingest.ErrTooLarge}, path: "huge.txt", skips: 1},
 		},
 		{
+			desc:    "oversized page, not read",
+			sparse:  map[string]int64{"in/big.html": 16<<20 + 1},
+			files:   map[string]string{"in/a.txt": "fine"},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrTooLarge}, path: "in/big.html"},
+			lenient: outcome{skips: 1},
+		},
+		{
+			desc:    "page without article text: rendered by a script",
+			files:   map[string]string{"in/a.txt": "fine", "in/empty.html": `<html><head><title>News</title></head><body><div id="root"></div><script src="app.js"></script></body></html>`},
+			inputs:  []string{"in"},
+			strict:  outcome{errs: []error{ingest.ErrMalformed}, path: "in/empty.html"},
+			lenient: outcome{skips: 1},
+		},
+		{
 			desc:    "malformed json below a directory",
 			files:   map[string]string{"in/a.txt": "ok", "in/sub/bad.json": "[\n{\"body\": \"a\"},\n{\"body\": }\n]"},
 			inputs:  []string{"in"},

@@ -110,6 +110,10 @@ func (w Warning) fileError() *FileError {
 type report struct {
 	strict bool
 	warn   func(Warning) // lenient only; Path is the caller's to fill in
+
+	// keepPage is Options.KeepPage: HTML pages are kept whole, not
+	// extracted.
+	keepPage bool
 }
 
 // skip hands on that the item-th article (0: the only one) was left out

@@ -27,6 +27,7 @@ type packOptions struct {
 	cluster   int
 	noDict    bool
 	strict    bool
+	wholePage bool
 	inputs    []string
 }
 
@@ -41,6 +42,7 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 	fs.StringVar(&o.level, "level", "fastest", "compression: fastest, default, better or best (best: also use --cluster 1048576 for the smallest bundle)")
 	fs.IntVar(&o.cluster, "cluster", 0, "pack articles into shared blocks of about this many bytes (0: one block per article)")
 	fs.BoolVar(&o.noDict, "no-dict", false, "do not train a zstd dictionary")
+	fs.BoolVar(&o.wholePage, "whole-page", false, "keep each HTML page whole as its article, site navigation, comments and footer included, instead of extracting the article from it")
 	fs.BoolVar(&o.strict, "strict", false, "fail, writing nothing, on the first article or file that would be skipped, field cut or reference not attached; without it, each is a warning and a pack with warnings exits 3")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
@@ -171,7 +173,7 @@ func pack(ctx context.Context, e *env, o packOptions, warn func(ingest.Warning))
 	stop := startProgress(e, "reading", func() (int64, int64, string) {
 		return read.Load(), -1, fmt.Sprintf("%d articles", articles.Load())
 	})
-	err = ingest.Walk(o.inputs, ingest.Options{Strict: o.strict, Warn: warn}, func(a *bundle.Article) error {
+	err = ingest.Walk(o.inputs, ingest.Options{Strict: o.strict, KeepPage: o.wholePage, Warn: warn}, func(a *bundle.Article) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
