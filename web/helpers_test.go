@@ -102,7 +102,7 @@ func newFixture(t testing.TB) *fixture {
 		{ID: idPlain, Title: "Harbour reopens", Lang: "en", Published: day(10), ContentType: "text/plain",
 			URL: "https://news.example/harbour", Authors: []string{"A. Reporter"},
 			Body: []byte("The harbour reopened on Monday.\n\nShips <b>returned</b> & waited.\nSecond line.")},
-		{ID: idMarkdown, Title: "Выборы в Москве", Lang: "ru", Published: day(11), ContentType: "text/markdown",
+		{ID: idMarkdown, Title: "Выборы в Москве", Lang: "ru", Published: day(11), Updated: day(14), ContentType: "text/markdown",
 			Body:        []byte("# Заголовок\n\nВ Москве прошли **выборы**.\n\n![карта](img/map.png)\n\n<script>alert(1)</script><img src=\"https://tracker.example/md.png\">\n\n[remote](https://elsewhere.example/)"),
 			Attachments: []bundle.Attachment{{Name: "img/map.png", ContentType: "image/png", Data: f.png}}},
 		{ID: idHTML, Title: "دانشگاه‌ها باز شدند", Lang: "fa", Published: day(12), ContentType: "text/html",

@@ -736,7 +736,8 @@ func (s *Server) articlePage(w http.ResponseWriter, in bundle.Info, id, key stri
 		Publisher, Signer         string
 		PublisherLabel            pubLabel
 		Authors                   []string
-		Published, Created        time.Time
+		Published, Updated        time.Time
+		Created                   time.Time
 		Seq                       uint64
 		Fresh                     freshness
 		Body                      template.HTML
@@ -744,7 +745,8 @@ func (s *Server) articlePage(w http.ResponseWriter, in bundle.Info, id, key stri
 	}{
 		Title: heading, Heading: heading, Lang: ai.Lang, Publisher: in.Publisher, Signer: in.Signer,
 		PublisherLabel: p.label(in.Publisher), Authors: ai.Authors, Published: ai.Published, Created: in.Created,
-		Seq: in.Seq, Fresh: fresh, Body: template.HTML(body), Truncated: truncated,
+		Updated: ai.Updated,
+		Seq:     in.Seq, Fresh: fresh, Body: template.HTML(body), Truncated: truncated,
 	}
 	if u, err := url.Parse(ai.URL); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
 		data.URL = ai.URL

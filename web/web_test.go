@@ -48,7 +48,8 @@ func TestPages(t *testing.T) {
 		not       []string
 	}{
 		{"list newest first", "/", 200, "text/html; charset=utf-8",
-			[]string{"北京交通计划", "دانشگاه‌ها باز شدند", "Выборы в Москве", "Harbour reopens", "Evil page", "Sequía en el sur"}, nil},
+			[]string{"Выборы в Москве", "北京交通计划", "دانشگاه‌ها باز شدند", "Harbour reopens", "Evil page", "Sequía en el sur"}, nil},
+		{"list puts an update by its date", "/", 200, "", []string{"Выборы в Москве</a><br><span class=\"meta\">2026-11-14 09:00 UTC"}, nil},
 		{"list names publishers", "/", 200, "", []string{newsName}, nil},
 		{"list says stale publisher is possibly blocked", "/", 200, "", []string{"no update since 2026-11-02 09:00 UTC, possibly blocked"}, nil},
 		{"list rtl markup", "/", 200, "", []string{`lang="fa" dir="auto"`}, nil},
@@ -60,9 +61,9 @@ func TestPages(t *testing.T) {
 		{"plain article", articleHref(news, idPlain), 200, "text/html; charset=utf-8",
 			[]string{"Harbour reopens", newsName, f.newsID, "published 2026-11-10 09:00 UTC", "head 7, valid until",
 				"<p>The harbour reopened on Monday.</p>", "Ships &lt;b&gt;returned&lt;/b&gt; &amp; waited.<br>\nSecond line.",
-				`href="https://news.example/harbour" rel="noreferrer noopener nofollow"`}, []string{"<b>returned"}},
+				`href="https://news.example/harbour" rel="noreferrer noopener nofollow"`}, []string{"<b>returned", "updated "}},
 		{"markdown article", articleHref(news, idMarkdown), 200, "",
-			[]string{`<article lang="ru" dir="auto">`, "<strong>выборы</strong>", `<img src="` + attachmentHref(news, idMarkdown, "img/map.png") + `" alt="карта"`,
+			[]string{`<article lang="ru" dir="auto">`, "published 2026-11-11 09:00 UTC · updated 2026-11-14 09:00 UTC", "<strong>выборы</strong>", `<img src="` + attachmentHref(news, idMarkdown, "img/map.png") + `" alt="карта"`,
 				`href="https://elsewhere.example/" rel="noreferrer noopener nofollow"`},
 			[]string{"<script", "tracker.example"}},
 		{"html article rtl", articleHref(news, idHTML), 200, "",
