@@ -1,0 +1,61 @@
+package crawl
+
+import "time"
+
+// Defaults of Options, and fixed bounds on what a site sends. A site may
+// be slow, broken or hostile (a compromised CMS, a proxy in between), so
+// every size, count and wait is bounded, and going over a bound costs one
+// article, with a warning, never the run.
+const (
+	// DefaultUserAgent names the tool and where its operator can be
+	// reached; publishers replace the placeholder with --user-agent.
+	DefaultUserAgent = "samizdat-pack/1 (+https://github.com/samizdat/samizdat; contact: publisher@example.org)"
+
+	// DefaultRate is requests per second to one host: a publisher
+	// fetching its own site should not show up as load on it.
+	DefaultRate = 4
+
+	// DefaultConcurrency bounds the requests in flight at once, over all
+	// hosts.
+	DefaultConcurrency = 4
+
+	// DefaultMaxPage bounds one HTML page: news pages weigh 50 KB to a few
+	// MB, mostly scripts; ingest's own page bound is 16 MiB.
+	DefaultMaxPage = 8 << 20
+
+	// DefaultMaxFeed bounds one feed: a feed of a few hundred items with
+	// full text is a few MB.
+	DefaultMaxFeed = 16 << 20
+
+	// DefaultMaxImage bounds one image: it travels in every copy of the
+	// bundle, to readers on slow and metered links.
+	DefaultMaxImage = 4 << 20
+
+	// DefaultMaxImages bounds the images fetched for one article.
+	DefaultMaxImages = 16
+
+	// DefaultMaxRedirects bounds the redirects of one request (browsers
+	// allow 20; a site that needs more than 5 is broken or looping).
+	DefaultMaxRedirects = 5
+
+	// DefaultTimeout bounds one response from request to last byte, so a
+	// server that drips a byte a second cannot hold a worker for long.
+	DefaultTimeout = 30 * time.Second
+
+	// DefaultMinFullText is the text length under which a feed item's
+	// body is a summary, not the article: teasers run one to three
+	// sentences.
+	DefaultMinFullText = 1000
+
+	// DefaultMaxCache bounds the HTTP cache directory.
+	DefaultMaxCache = 1 << 30
+
+	// connectTimeout and headerTimeout bound the TCP and TLS handshakes
+	// and the wait for response headers, within Timeout.
+	connectTimeout = 10 * time.Second
+	headerTimeout  = 15 * time.Second
+
+	// maxRobots bounds robots.txt, as Google does (500 KiB); rules past
+	// it are ignored.
+	maxRobots = 500 << 10
+)
