@@ -58,4 +58,8 @@ const (
 	// maxRobots bounds robots.txt, as Google does (500 KiB); rules past
 	// it are ignored.
 	maxRobots = 500 << 10
+
+	// maxFeedItems bounds the items of a JSON Feed, as ingest bounds an
+	// RSS or Atom feed's: each becomes an article held in memory.
+	maxFeedItems = 100_000
 )

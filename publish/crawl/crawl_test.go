@@ -1,0 +1,257 @@
+package crawl
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
+)
+
+// walk fetches in with f and returns the articles and warnings.
+func walk(t testing.TB, f *Fetcher, in string, io ingest.Options) ([]*bundle.Article, []ingest.Warning, error) {
+	t.Helper()
+	var arts []*bundle.Article
+	var warns []ingest.Warning
+	io.Warn = func(w ingest.Warning) { warns = append(warns, w) }
+	err := f.Walk(context.Background(), in, io, func(a *bundle.Article) error {
+		arts = append(arts, a)
+		return nil
+	})
+	return arts, warns, err
+}
+
+func newFetcher(t testing.TB, o Options) *Fetcher {
+	t.Helper()
+	f, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// chrome is text of the pages' navigation, cookie banners, related
+// links, comments and footers, none of which an article may keep.
+var chrome = []string{
+	"cookie", "Cookie", "Related stories", "Comments", "All rights reserved",
+	"查看更多评论", "Accept all",
+}
+
+func TestFeedOfSummaries(t *testing.T) {
+	s := newNewsroom(t)
+	f := newFetcher(t, s.options())
+	arts, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 0 {
+		t.Errorf("warnings: %v", warns)
+	}
+	want := []struct{ id, lang, url, text string }{
+		{"story-1", "en-GB", "http://news.example/news/en-seed", "Kirkwall"},
+		{"story-2", "ar", "http://news.example/news/ar", "محطة"},
+		{"story-3", "es", "http://news.example/news/es", "vivienda"},
+		{"story-4", "fa", "http://news.example/news/fa", "اصفهان"},
+		{"story-5", "zh", "http://news.example/news/zh", "武汉"},
+		{"story-6", "en", "http://news.example/news/changing", "version first"},
+	}
+	if len(arts) != len(want) {
+		t.Fatalf("got %d articles, want %d", len(arts), len(want))
+	}
+	for i, w := range want {
+		a := arts[i]
+		// The item's id, title, link and date win over the page's.
+		if a.ID != w.id || a.Title != fmt.Sprintf("Story %d", i+1) || a.URL != w.url || a.Published.Minute() != i {
+			t.Errorf("article %d = %q %q %q %v, want %q \"Story %d\" %q minute %d", i, a.ID, a.Title, a.URL, a.Published, w.id, i+1, w.url, i)
+		}
+		if a.Lang != w.lang {
+			t.Errorf("%s: lang = %q, want %q", a.ID, a.Lang, w.lang)
+		}
+		if !bytes.Contains(a.Body, []byte(w.text)) {
+			t.Errorf("%s: body lacks %q: the page's article", a.ID, w.text)
+		}
+		if bytes.Contains(a.Body, []byte("A short teaser")) {
+			t.Errorf("%s: body is the feed's teaser, not the page's article", a.ID)
+		}
+		for _, c := range chrome {
+			if bytes.Contains(a.Body, []byte(c)) {
+				t.Errorf("%s: body keeps site chrome %q", a.ID, c)
+			}
+		}
+		checkImages(t, a)
+	}
+	if n := len(arts[0].Attachments); n != 2 {
+		t.Errorf("en-seed: %d images attached, want 2 (harbour, shops; not the off-site pixel)", n)
+	}
+	if n := s.requests("news.example/robots.txt"); n != 1 {
+		t.Errorf("robots.txt fetched %d times, want once a run", n)
+	}
+}
+
+// checkImages checks that every <img> of a's body that names no URL names
+// one of its attachments, each an image by its bytes, and that every
+// attachment is used.
+func checkImages(t *testing.T, a *bundle.Article) {
+	t.Helper()
+	att := make(map[string]bool)
+	for _, at := range a.Attachments {
+		att[at.Name] = true
+		if got := http.DetectContentType(at.Data); got != at.ContentType || !strings.HasPrefix(got, "image/") {
+			t.Errorf("%s: attachment %s is %s, sniffed %s", a.ID, at.Name, at.ContentType, got)
+		}
+	}
+	used := make(map[string]bool)
+	for _, src := range imageSources(a.Body) {
+		if strings.Contains(src, "://") {
+			continue
+		}
+		if !att[src] {
+			t.Errorf("%s: <img src=%q> names no attachment", a.ID, src)
+		}
+		used[src] = true
+	}
+	for n := range att {
+		if !used[n] {
+			t.Errorf("%s: attachment %s is not used by the body", a.ID, n)
+		}
+	}
+}
+
+func TestPage(t *testing.T) {
+	s := newNewsroom(t)
+	f := newFetcher(t, s.options())
+	arts, warns, err := walk(t, f, "http://news.example/news/zh", ingest.Options{})
+	if err != nil || len(warns) != 0 || len(arts) != 1 {
+		t.Fatalf("Walk = %d articles, warnings %v, %v; want 1 article", len(arts), warns, err)
+	}
+	a := arts[0]
+	if a.Lang != "zh" || !strings.Contains(a.Title, "武汉") || len(a.Attachments) != 1 {
+		t.Errorf("article = %q %q, %d attachments; want zh, the headline, 1 image", a.Lang, a.Title, len(a.Attachments))
+	}
+	checkImages(t, a)
+}
+
+func TestCacheSecondRun(t *testing.T) {
+	s := newNewsroom(t)
+	o := s.options()
+	o.CacheDir = t.TempDir()
+	first := newFetcher(t, o)
+	arts1, _, err := walk(t, first, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := first.Stats(); st.NotModified != 0 || st.Fresh != 0 {
+		t.Errorf("cold run: %+v, want nothing from the cache", st)
+	}
+	s.setPage("/news/changing", changingPage("second"))
+	second := newFetcher(t, o)
+	arts2, warns, err := walk(t, second, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("second run: warnings %v, %v", warns, err)
+	}
+	st := second.Stats()
+	// The feed and the five unchanged pages are asked for conditionally
+	// and not sent again; the images are fresh for a day and not asked for.
+	if st.NotModified != 6 || s.notModified() != 6 {
+		t.Errorf("second run: %d 304s counted, %d sent; want 6", st.NotModified, s.notModified())
+	}
+	if want := int64(1 + 1 + 6); st.Requests != want { // robots.txt, feed, pages
+		t.Errorf("second run: %d requests, want %d", st.Requests, want)
+	}
+	if st.Fresh != 4 {
+		t.Errorf("second run: %d fresh cached images, want 4", st.Fresh)
+	}
+	if n := s.requests("news.example/news/img/harbour.jpg"); n != 1 {
+		t.Errorf("harbour.jpg fetched %d times in two runs, want 1", n)
+	}
+	if len(arts2) != len(arts1) {
+		t.Fatalf("second run: %d articles, first %d", len(arts2), len(arts1))
+	}
+	for i := range arts1 {
+		changed := !bytes.Equal(arts1[i].Body, arts2[i].Body)
+		if want := arts1[i].ID == "story-6"; changed != want {
+			t.Errorf("%s: body changed = %v, want %v", arts1[i].ID, changed, want)
+		}
+		if arts1[i].ID != arts2[i].ID {
+			t.Errorf("id %q became %q: corrections need stable ids", arts1[i].ID, arts2[i].ID)
+		}
+	}
+	if !bytes.Contains(arts2[5].Body, []byte("version second")) {
+		t.Errorf("changed page: body lacks its new text")
+	}
+}
+
+func TestHostileSite(t *testing.T) {
+	s := newNewsroom(t)
+	s.feed = rssFeed("http://news.example", []string{
+		"/hostile/huge", "/hostile/loop", "/hostile/drip", "/hostile/pdf", "/hostile/offsite",
+		"/private/secret", "/hostile/status", "/news/es", "/hostile/liar",
+	})
+	o := s.options()
+	o.Timeout = 500 * time.Millisecond // the drip; the others answer at once
+	f := newFetcher(t, o)
+	arts, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range arts {
+		ids = append(ids, a.ID)
+	}
+	if got := strings.Join(ids, " "); got != "story-8 story-9" {
+		t.Errorf("articles %s, want story-8 story-9: the good page, and the page whose image lies", got)
+	}
+	want := []struct {
+		kind ingest.WarningKind
+		path string
+		err  error
+	}{
+		{ingest.Skipped, "/hostile/huge", ingest.ErrTooLarge},
+		{ingest.Skipped, "/hostile/loop", ErrRedirects},
+		{ingest.Skipped, "/hostile/drip", ErrTimeout},
+		{ingest.Skipped, "/hostile/pdf", ErrNotHTML},
+		{ingest.Skipped, "/hostile/offsite", ErrOffSite},
+		{ingest.Skipped, "/private/secret", ErrDisallowed},
+		{ingest.Skipped, "/hostile/status", ErrStatus},
+		{ingest.Unattached, "/hostile/liar", ErrNotImage},
+	}
+	if len(warns) != len(want) {
+		t.Fatalf("%d warnings, want %d: %v", len(warns), len(want), warns)
+	}
+	for i, w := range want {
+		got := warns[i]
+		if got.Kind != w.kind || got.Path != "http://news.example"+w.path || !errors.Is(got.Err, w.err) {
+			t.Errorf("warning %d = %v (%v), want %v %s: %v", i, got, got.Kind, w.kind, w.path, w.err)
+		}
+	}
+	if n := s.requests("news.example/hostile/loop"); n != o.withDefaults().MaxRedirects+1 {
+		t.Errorf("redirect loop: %d requests, want %d", n, o.withDefaults().MaxRedirects+1)
+	}
+	if n := s.requests("evil.example/story"); n != 0 {
+		t.Errorf("off-site redirect followed: %d requests to evil.example", n)
+	}
+	if n := s.requests("news.example/private/secret"); n != 0 {
+		t.Errorf("robots.txt disallow: %d requests to /private/secret", n)
+	}
+}
+
+func TestStrictFails(t *testing.T) {
+	s := newNewsroom(t)
+	s.feed = rssFeed("http://news.example", []string{"/news/es", "/hostile/pdf", "/news/zh"})
+	f := newFetcher(t, s.options())
+	arts, _, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{Strict: true})
+	var fe *ingest.FileError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrNotHTML) || fe.Path != "http://news.example/hostile/pdf" {
+		t.Fatalf("strict Walk = %v, want a *FileError for /hostile/pdf wrapping ErrNotHTML", err)
+	}
+	if len(arts) != 1 {
+		t.Errorf("strict Walk handed on %d articles before failing, want 1", len(arts))
+	}
+}
