@@ -35,7 +35,7 @@ func commands() []command {
 		{"demo", "[--dir DIR]", "pack the generated sample corpus and read it back, verified", runDemoCmd},
 		{"keygen", "-o FILE", "write a new Ed25519 key and print its publisher ID", runKeygenCmd},
 		{"authorize", "-k ROOTKEY -o DOC [--from DOC] [--add KEY]... [--revoke KEY[@SEQ]]... [--mirror ADDR]...", "sign a publisher document: signing keys, head keys, mirrors", runAuthorizeCmd},
-		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] [--strict] [--whole-page] INPUT...", "turn articles, feeds and folders into a signed bundle (exit 3: packed with warnings)", runPackCmd},
+		{"pack", "-k KEY -o OUT [--authority DOC] [--base PREV] [--strict] [--whole-page] [--cache DIR] [--allow-host HOST]... INPUT|URL...", "turn articles, feeds, folders and web feeds or pages into a signed bundle (exit 3: packed with warnings)", runPackCmd},
 		{"verify", "[-p PUBLISHER] [--authority DOC] FILE", "check a bundle completely and summarize it", runVerifyCmd},
 		{"ls", "[--json] FILE", "list a bundle's articles", runLsCmd},
 		{"cat", "FILE ARTICLE_ID", "print one article's body", runCatCmd},

@@ -15,6 +15,8 @@ import (
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/bundle/ingest"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/publish"
+	"github.com/samizdat/samizdat/publish/crawl"
 )
 
 type packOptions struct {
@@ -28,6 +30,7 @@ type packOptions struct {
 	noDict    bool
 	strict    bool
 	wholePage bool
+	fetch     *crawl.Options // how http(s) inputs are fetched
 	inputs    []string
 }
 
@@ -43,6 +46,7 @@ func runPackCmd(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&o.cluster, "cluster", 0, "pack articles into shared blocks of about this many bytes (0: one block per article)")
 	fs.BoolVar(&o.noDict, "no-dict", false, "do not train a zstd dictionary")
 	fs.BoolVar(&o.wholePage, "whole-page", false, "keep each HTML page whole as its article, site navigation, comments and footer included, instead of extracting the article from it")
+	o.fetch = addFetchFlags(fs)
 	fs.BoolVar(&o.strict, "strict", false, "fail, writing nothing, on the first article or file that would be skipped, field cut or reference not attached; without it, each is a warning and a pack with warnings exits 3")
 	pos, err := parseFlags(fs, args, e.stdout)
 	if err != nil {
@@ -173,7 +177,10 @@ func pack(ctx context.Context, e *env, o packOptions, warn func(ingest.Warning))
 	stop := startProgress(e, "reading", func() (int64, int64, string) {
 		return read.Load(), -1, fmt.Sprintf("%d articles", articles.Load())
 	})
-	err = ingest.Walk(o.inputs, ingest.Options{Strict: o.strict, KeepPage: o.wholePage, Warn: warn}, func(a *bundle.Article) error {
+	fetch := *o.fetch
+	fetch.Logger = e.log
+	walk := publish.WalkOptions{Ingest: ingest.Options{Strict: o.strict, KeepPage: o.wholePage, Warn: warn}, Fetch: fetch}
+	err = publish.Walk(ctx, o.inputs, walk, func(a *bundle.Article) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -1,0 +1,86 @@
+package publish
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
+	"github.com/samizdat/samizdat/publish/crawl"
+)
+
+const page = `<!DOCTYPE html><html lang="en"><head><title>Harbour reopens</title></head><body>
+<nav><a href="/">Home</a></nav><article><h1>Harbour reopens</h1>
+<p>The harbour reopened to shipping on Monday after repairs to the north pier were finished ahead of time, the port authority said.</p>
+<p>Ferries resume their summer timetable at once, and freight follows next week once the cranes have been inspected.</p>
+</article><footer>All rights reserved.</footer></body></html>`
+
+func site(t *testing.T) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/news/harbour" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func writeFile(t *testing.T, p, s string) string {
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWalkMixed: local files and URLs come out in the order given, the
+// URL's article extracted from its page.
+func TestWalkMixed(t *testing.T) {
+	srv := site(t)
+	dir := t.TempDir()
+	a := writeFile(t, filepath.Join(dir, "a.md"), "---\nid: a\ntitle: First\n---\nText.\n")
+	b := writeFile(t, filepath.Join(dir, "b.md"), "---\nid: b\ntitle: Last\n---\nText.\n")
+	var ids []string
+	var warns []ingest.Warning
+	o := WalkOptions{Ingest: ingest.Options{Warn: func(w ingest.Warning) { warns = append(warns, w) }}, Fetch: crawl.Options{Rate: 1000}}
+	err := Walk(context.Background(), []string{a, srv.URL + "/news/harbour", b}, o, func(art *bundle.Article) error {
+		ids = append(ids, art.ID)
+		if art.ID == srv.URL+"/news/harbour" && (art.Title != "Harbour reopens" || strings.Contains(string(art.Body), "All rights reserved")) {
+			t.Errorf("web article = %q, body %q: want the page's article", art.Title, art.Body)
+		}
+		return nil
+	})
+	if err != nil || len(warns) != 0 {
+		t.Fatalf("Walk = %v, warnings %v", err, warns)
+	}
+	if got, want := strings.Join(ids, " "), "a "+srv.URL+"/news/harbour b"; got != want {
+		t.Errorf("articles %s, want %s", got, want)
+	}
+}
+
+// TestWalkNothing: a URL that fails is a warning, and finding nothing at
+// all is ErrNoArticles; with Strict the failure itself ends the walk.
+func TestWalkNothing(t *testing.T) {
+	srv := site(t)
+	var warns []ingest.Warning
+	o := WalkOptions{Ingest: ingest.Options{Warn: func(w ingest.Warning) { warns = append(warns, w) }}, Fetch: crawl.Options{Rate: 1000}}
+	fn := func(*bundle.Article) error { t.Error("an article from nowhere"); return nil }
+	err := Walk(context.Background(), []string{srv.URL + "/gone"}, o, fn)
+	if !errors.Is(err, ingest.ErrNoArticles) || len(warns) != 1 || !errors.Is(warns[0].Err, crawl.ErrStatus) {
+		t.Errorf("Walk = %v, warnings %v; want ErrNoArticles after one ErrStatus warning", err, warns)
+	}
+	o.Ingest.Strict = true
+	err = Walk(context.Background(), []string{srv.URL + "/gone"}, o, fn)
+	var fe *ingest.FileError
+	if !errors.As(err, &fe) || !errors.Is(err, crawl.ErrStatus) || fe.Path != srv.URL+"/gone" {
+		t.Errorf("strict Walk = %v, want a *FileError for the URL wrapping ErrStatus", err)
+	}
+}
