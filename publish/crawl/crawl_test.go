@@ -3,12 +3,17 @@ package crawl
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/bundle/ingest"
@@ -253,5 +258,87 @@ func TestStrictFails(t *testing.T) {
 	}
 	if len(arts) != 1 {
 		t.Errorf("strict Walk handed on %d articles before failing, want 1", len(arts))
+	}
+}
+
+// jsonFeed is a JSON Feed with one item carrying its full text, whose
+// image is on a CDN, and one carrying a summary.
+func jsonFeedDoc(fullText string) string {
+	b, _ := json.Marshal(map[string]any{
+		"version":  "https://jsonfeed.org/version/1.1",
+		"title":    "Island Times",
+		"language": "en",
+		"items": []map[string]any{
+			{"id": "full-1", "url": "http://news.example/news/full", "title": "Full text item",
+				"content_html":   "<p>" + fullText + `</p><img src="http://img.cdn.example/news/img/harbour.jpg" alt="harbour">`,
+				"date_published": "2024-03-20T10:00:00Z"},
+			{"id": "teaser-2", "url": "http://news.example/news/es", "title": "Teaser item", "summary": "Short."},
+		},
+	})
+	return string(b)
+}
+
+func TestJSONFeedAndAllowedHosts(t *testing.T) {
+	s := newNewsroom(t)
+	text := strings.Repeat("The ferry timetable changes on Monday as the harbour works begin. ", 20)
+	s.json = jsonFeedDoc(text)
+	for _, tt := range []struct {
+		allow    []string
+		attached int
+	}{{nil, 0}, {[]string{".cdn.example"}, 1}} {
+		o := s.options()
+		o.AllowHosts = tt.allow
+		f := newFetcher(t, o)
+		arts, warns, err := walk(t, f, "http://news.example/feed.json", ingest.Options{})
+		if err != nil || len(arts) != 2 {
+			t.Fatalf("allow %q: %d articles, %v; want 2", tt.allow, len(arts), err)
+		}
+		full, teaser := arts[0], arts[1]
+		if full.ID != "full-1" || !bytes.Contains(full.Body, []byte("ferry timetable")) || len(full.Attachments) != tt.attached {
+			t.Errorf("allow %q: full item = %s with %d attachments, want full-1 with %d", tt.allow, full.ID, len(full.Attachments), tt.attached)
+		}
+		if teaser.ID != "teaser-2" || teaser.Title != "Teaser item" || teaser.Lang != "es" || !bytes.Contains(teaser.Body, []byte("vivienda")) {
+			t.Errorf("allow %q: teaser = %s %q %s, want teaser-2 with the page's Spanish article", tt.allow, teaser.ID, teaser.Title, teaser.Lang)
+		}
+		if tt.allow == nil {
+			if len(warns) != 1 || warns[0].Kind != ingest.Unattached || !errors.Is(warns[0].Err, ErrOffSite) {
+				t.Errorf("no hosts allowed: warnings %v, want one Unattached ErrOffSite for the CDN image", warns)
+			}
+		} else if len(warns) != 0 {
+			t.Errorf("CDN allowed: warnings %v", warns)
+		}
+		checkImages(t, full)
+	}
+	if n := s.requests("news.example/news/full"); n != 0 {
+		t.Errorf("the page of a full-text item was fetched %d times", n)
+	}
+	if n := s.requests("img.cdn.example/news/img/harbour.jpg"); n != 1 {
+		t.Errorf("CDN image fetched %d times, want once, when allowed", n)
+	}
+}
+
+// TestRobotsCrawlDelay: a Crawl-delay slower than the rate asked for
+// slows the host's limiter down to it.
+func TestRobotsCrawlDelay(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			w.Write([]byte("User-agent: samizdat\nCrawl-delay: 20\nDisallow: /drafts/\n\nUser-agent: *\nDisallow: /\n"))
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("delay"))
+	}))
+	defer srv.Close()
+	f := newFetcher(t, Options{Rate: 1000})
+	u, _ := url.Parse(srv.URL + "/news/a")
+	if err := f.robotsAllow(context.Background(), u, siteOf(u.Hostname())); err != nil {
+		t.Fatalf("robotsAllow(/news/a) = %v, want allowed: our group allows it", err)
+	}
+	if got, want := f.limiter(u.Host).Limit(), rate.Every(20*time.Second); got != want {
+		t.Errorf("limit = %v, want %v from Crawl-delay", got, want)
+	}
+	d, _ := url.Parse(srv.URL + "/drafts/x")
+	if err := f.robotsAllow(context.Background(), d, siteOf(d.Hostname())); !errors.Is(err, ErrDisallowed) {
+		t.Errorf("robotsAllow(/drafts/x) = %v, want ErrDisallowed", err)
 	}
 }

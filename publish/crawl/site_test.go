@@ -31,6 +31,7 @@ type newsroom struct {
 	n304  int
 	pages map[string][]byte // path → page, changeable between runs
 	feed  string            // the feed at /feed.rss
+	json  string            // the JSON Feed at /feed.json
 	drips int
 }
 
@@ -112,6 +113,9 @@ func (s *newsroom) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/feed.rss":
 		w.Header().Set("Content-Type", "application/rss+xml")
 		s.conditional(w, r, []byte(s.feed))
+	case p == "/feed.json":
+		w.Header().Set("Content-Type", "application/feed+json")
+		w.Write([]byte(s.json))
 	case strings.HasSuffix(p, ".jpg"):
 		s.image(w, r, p)
 	case strings.HasPrefix(p, "/hostile/"):
