@@ -42,6 +42,7 @@ func commands() []command {
 		{"extract", "FILE -o DIR", "write a bundle's articles and attachments as files", runExtractCmd},
 		{"serve", "--repo DIR [--key KEY] [--follow ID]... [--listen ADDR]... [--peer ADDR]... [--http ADDR]", "run a node: publisher, mirror, or both", runServeCmd},
 		{"publish", "--repo DIR [--key KEY] FILE", "add a bundle to a publisher's repo and announce the new head", runPublishCmd},
+		{"daily", "--repo DIR -k KEY [--authority DOC] [--head-key KEY] [--state DIR] [--strict] [--dry-run] [--cache DIR] [--allow-host HOST]... INPUT|URL...", "pack what is new or changed since the last run and publish it: for a timer (exit 3: published with warnings)", runDailyCmd},
 		{"get", "--publisher ID|LINK [--peer ADDR... | --http URL...] [--repo DIR] -o DIR", "fetch and verify a publisher's bundles as a private reader", runGetCmd},
 		{"publish-static", "--repo DIR -o DIR [--publisher ID]...", "write the repo's publishers as files for a plain web host", runPublishStaticCmd},
 		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
