@@ -146,8 +146,12 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
 		f.stats.notModified.Add(1)
-		cached.Expires = freshUntil(resp.Header, time.Now())
-		_ = f.cache.store(cached) // a failed write costs a request next time
+		// Rewritten only when the answer makes it fresh for a while: an
+		// entry that is asked for every time has nothing new to store.
+		if now := time.Now(); freshUntil(resp.Header, now).After(now) {
+			cached.Expires = freshUntil(resp.Header, now)
+			_ = f.cache.store(cached) // a failed write costs a request next time
+		}
 		return &response{url: u, contentType: cached.ContentType, body: cached.Body}, nil, nil
 	case isRedirect(resp.StatusCode):
 		next, err := u.Parse(resp.Header.Get("Location"))
