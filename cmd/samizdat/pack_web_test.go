@@ -117,10 +117,10 @@ func TestPackFromWeb(t *testing.T) {
 		}
 	}
 
-	// In the first run, the second article's copy of the chart was
-	// already cached by the first's.
-	if n := notModified.Swap(0); n != 1 {
-		t.Errorf("first pack: %d answers 304, want 1 (the chart, for the second article)", n)
+	// In the first run, the second article's copy of the chart may have
+	// been cached by the first's already: the pages are fetched at once.
+	if n := notModified.Swap(0); n > 1 {
+		t.Errorf("first pack: %d answers 304, want at most 1 (the chart, for the second article)", n)
 	}
 	r = samizdat(t, "pack", "-k", key, "-o", filepath.Join(dir, "again.bundle"), "--rate", "1000", "--cache", cache, feed)
 	if r.code != exitWarnings {
