@@ -110,7 +110,7 @@ func runDaily(ctx context.Context, e *env, o dailyOptions) error {
 	res, err := publish.Daily(ctx, o.state, opts)
 	stop()
 	if errors.Is(err, context.Canceled) {
-		return errors.New("interrupted; nothing published")
+		return errors.New("interrupted; nothing recorded: the next run packs these articles again")
 	}
 	if err != nil {
 		return err
