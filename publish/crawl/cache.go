@@ -40,9 +40,6 @@ type entry struct {
 	Body         []byte    `json:"-"`
 }
 
-// maxEntryHeader bounds an entry's header line.
-const maxEntryHeader = 16 << 10
-
 func newCache(dir string, max int64) (*cache, error) {
 	if dir == "" {
 		return nil, nil

@@ -26,9 +26,6 @@ const (
 	feedJSON
 )
 
-// feedSniff is how much of a document is looked at to tell a feed.
-const feedSniff = 4096
-
 // feedKind tells an RSS or Atom feed, or a JSON Feed, from a page, by
 // its bytes: a JSON body that names the JSON Feed version, or XML whose
 // root is a feed's.

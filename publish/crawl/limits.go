@@ -62,4 +62,16 @@ const (
 	// maxFeedItems bounds the items of a JSON Feed, as ingest bounds an
 	// RSS or Atom feed's: each becomes an article held in memory.
 	maxFeedItems = 100_000
+
+	// feedSniff is how much of a document is looked at to tell a feed
+	// from a page; gofeed looks at as much.
+	feedSniff = 4096
+
+	// maxEntryHeader bounds the header line of a cache file: a URL and
+	// two validators.
+	maxEntryHeader = 16 << 10
+
+	// maxImageStem bounds the part of an image's attachment name taken
+	// from its URL's file name.
+	maxImageStem = 40
 )

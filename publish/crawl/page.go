@@ -237,9 +237,6 @@ func imageType(r *response) (string, error) {
 	return sniffed, nil
 }
 
-// maxImageStem bounds the readable part of an image's attachment name.
-const maxImageStem = 40
-
 // imageName returns the attachment name of the image at u of type ct:
 // "img/" + the URL's file name (letters, digits, "-" and "_" kept) + "-"
 // + 8 hex digits of the URL's SHA-256 + the type's extension. The same
