@@ -342,3 +342,24 @@ func TestRobotsCrawlDelay(t *testing.T) {
 		t.Errorf("robotsAllow(/drafts/x) = %v, want ErrDisallowed", err)
 	}
 }
+
+// TestRetryAfter: a 429 or 503 that asks for a short rest gets it and one
+// more try; one that asks for longer than maxRetryAfter costs the article.
+func TestRetryAfter(t *testing.T) {
+	s := newNewsroom(t)
+	s.feed = rssFeed("http://news.example", []string{"/hostile/busy", "/hostile/closed"})
+	f := newFetcher(t, s.options())
+	arts, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != 1 || !bytes.Contains(arts[0].Body, []byte("after a rest")) {
+		t.Errorf("got %d articles, want the busy page's, fetched on its second try", len(arts))
+	}
+	if len(warns) != 1 || statusOf(warns[0].Err) != http.StatusServiceUnavailable {
+		t.Errorf("warnings %v, want one for the closed page's 503", warns)
+	}
+	if b, c := s.requests("news.example/hostile/busy"), s.requests("news.example/hostile/closed"); b != 2 || c != 1 {
+		t.Errorf("requests: busy %d, closed %d; want 2 and 1", b, c)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,6 +98,12 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, k kind, site string) (*re
 			}
 		}
 		r, next, err := f.hop(ctx, u, k)
+		if wait, ok := retryAfter(err); ok {
+			if err := sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+			r, next, err = f.hop(ctx, u, k) // once: a site still busy costs the article
+		}
 		if err != nil || next == nil {
 			return r, err
 		}
@@ -160,7 +167,11 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		}
 		return nil, next, nil
 	case resp.StatusCode != http.StatusOK:
-		return nil, nil, fmt.Errorf("%w: %w", ingest.ErrUnreadable, &StatusError{Code: resp.StatusCode})
+		se := &StatusError{Code: resp.StatusCode, RetryAfter: -1}
+		if se.Code == http.StatusTooManyRequests || se.Code == http.StatusServiceUnavailable {
+			se.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		}
+		return nil, nil, fmt.Errorf("%w: %w", ingest.ErrUnreadable, se)
 	}
 	body, err := readCapped(resp.Body, limit, &f.stats.bytes)
 	if err != nil {
@@ -260,11 +271,51 @@ func (h *hostOnce) do(key string, fn func()) {
 }
 
 // StatusError is an HTTP status the fetcher does not take: it matches
-// ErrStatus.
-type StatusError struct{ Code int }
+// ErrStatus. RetryAfter is the wait a 429 or 503 answer asked for, or -1.
+type StatusError struct {
+	Code       int
+	RetryAfter time.Duration
+}
 
 func (e *StatusError) Error() string        { return fmt.Sprintf("http status %d", e.Code) }
 func (e *StatusError) Is(target error) bool { return target == ErrStatus }
+
+// parseRetryAfter returns the wait a Retry-After header asks for
+// (seconds, or an HTTP date), or -1 if it names none.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return -1
+	}
+	if s, err := strconv.ParseInt(v, 10, 64); err == nil && s >= 0 {
+		return time.Duration(min(s, int64(maxRetryAfter/time.Second)+1)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return -1
+}
+
+// retryAfter reports whether err is a 429 or 503 answer worth one more
+// try after the wait it asked for: at most maxRetryAfter.
+func retryAfter(err error) (time.Duration, bool) {
+	var se *StatusError
+	if errors.As(err, &se) && se.RetryAfter >= 0 && se.RetryAfter <= maxRetryAfter {
+		return se.RetryAfter, true
+	}
+	return 0, false
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
 
 // statusOf returns the status of a *StatusError in err, or 0.
 func statusOf(err error) int {

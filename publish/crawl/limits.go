@@ -55,6 +55,11 @@ const (
 	connectTimeout = 10 * time.Second
 	headerTimeout  = 15 * time.Second
 
+	// maxRetryAfter bounds the Retry-After of a 429 or 503 answer that
+	// is waited for and tried once more; a site that asks for longer is
+	// given its rest, and the article skipped.
+	maxRetryAfter = time.Minute
+
 	// maxRobots bounds robots.txt, as Google does (500 KiB); rules past
 	// it are ignored.
 	maxRobots = 500 << 10

@@ -202,6 +202,17 @@ func (s *newsroom) hostile(w http.ResponseWriter, r *http.Request, name string) 
 	case "liar.png":
 		w.Header().Set("Content-Type", "image/png")
 		w.Write([]byte("<!DOCTYPE html><html><body><script>alert(1)</script></body></html>"))
+	case "busy": // too many requests, the first time
+		if s.requests(r.Host+r.URL.Path) == 1 {
+			w.Header().Set("Retry-After", "0")
+			http.Error(w, "slow down", http.StatusTooManyRequests)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("after a rest"))
+	case "closed": // down for an hour
+		w.Header().Set("Retry-After", "3600")
+		http.Error(w, "maintenance", http.StatusServiceUnavailable)
 	case "status":
 		http.Error(w, "gone", http.StatusGone)
 	default:

@@ -165,3 +165,25 @@ func TestImageName(t *testing.T) {
 }
 
 func osChtimes(p string, t time.Time) error { return os.Chtimes(p, t, t) }
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		v    string
+		want time.Duration
+	}{
+		{"", -1},
+		{"soon", -1},
+		{"-5", -1},
+		{"0", 0},
+		{"30", 30 * time.Second},
+		{"99999999999999", maxRetryAfter + time.Second},
+		{"Thu, 03 Dec 2026 12:00:20 GMT", 20 * time.Second},
+		{"Thu, 03 Dec 2026 11:00:00 GMT", 0},
+	}
+	for _, tt := range tests {
+		if got := parseRetryAfter(tt.v, now); got != tt.want {
+			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
