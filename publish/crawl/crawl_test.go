@@ -363,3 +363,27 @@ func TestRetryAfter(t *testing.T) {
 		t.Errorf("requests: busy %d, closed %d; want 2 and 1", b, c)
 	}
 }
+
+// TestItemOffSite: a feed's item that links to another site is not
+// fetched unless that host is allowed.
+func TestItemOffSite(t *testing.T) {
+	s := newNewsroom(t)
+	s.feed = strings.Replace(rssFeed("http://news.example", []string{"/news/es", "/story"}), "http://news.example/story", "http://evil.example/story", 1)
+	for _, allow := range [][]string{nil, {"evil.example"}} {
+		o := s.options()
+		o.AllowHosts = allow
+		arts, warns, err := walk(t, newFetcher(t, o), "http://news.example/feed.rss", ingest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if allow == nil && (len(arts) != 1 || len(warns) != 1 || !errors.Is(warns[0].Err, ErrOffSite)) {
+			t.Errorf("no hosts allowed: %d articles, warnings %v; want 1 and one ErrOffSite", len(arts), warns)
+		}
+		if allow != nil && (len(arts) != 2 || len(warns) != 0) {
+			t.Errorf("evil.example allowed: %d articles, warnings %v; want 2", len(arts), warns)
+		}
+	}
+	if n := s.requests("evil.example/story"); n != 1 {
+		t.Errorf("evil.example/story fetched %d times, want once: only when allowed", n)
+	}
+}
