@@ -7,7 +7,7 @@ import (
 )
 
 // TestImportDirection keeps imports flowing one way: cmd → mirror → node →
-// bundle. bundle never imports libp2p and never logs; a third party can
+// bundle, and cmd → publish → bundle. bundle never imports libp2p and never logs; a third party can
 // verify a bundle with it alone.
 func TestImportDirection(t *testing.T) {
 	const mod = "github.com/samizdat/samizdat/"
@@ -25,6 +25,10 @@ func TestImportDirection(t *testing.T) {
 		// needs no node, and a static copy can be made without one.
 		"web/reader": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/"},
 		"web/search": {mod + "node", mod + "mirror", mod + "cmd", "github.com/libp2p/"},
+		// The publisher's side turns sites and folders into bundles; it
+		// hands a bundle to cmd to publish and needs no node of its own.
+		"publish":       {mod + "node", mod + "mirror", mod + "cmd", mod + "web", "github.com/libp2p/"},
+		"publish/crawl": {mod + "node", mod + "mirror", mod + "cmd", mod + "web", "github.com/libp2p/"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()
