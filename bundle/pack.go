@@ -19,9 +19,9 @@ import (
 	"github.com/ipfs/go-cid"
 	carv2 "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
-	"github.com/klauspost/compress/dict"
 	"github.com/klauspost/compress/zstd"
 	"github.com/samizdat/samizdat/internal/iocount"
+	"github.com/samizdat/samizdat/internal/zdict"
 )
 
 // Level is a compression setting.
@@ -475,13 +475,60 @@ func (p *Packer) dictionary() ([]byte, error) {
 	if p.total < dictMinInput {
 		return nil, nil
 	}
-	// An even sample across the corpus, in the order added (which for a
-	// given source tree is deterministic), capped at dictSampleBytes.
-	step := max(1, int(p.total/dictSampleBytes)+1)
+	samples, err := p.dictSamples()
+	if err != nil || len(samples) < 8 {
+		return nil, err
+	}
+	content, err := zdict.Train(samples, zdict.Options{Size: p.dictTrainSize()})
+	if err != nil {
+		// Training fails on inputs with too little repetition; packing
+		// without a dictionary is still correct.
+		return nil, nil
+	}
+	// The entropy tables are fitted to an even subset of the samples:
+	// fitting them means encoding those samples at the packing level, and
+	// more samples than this do not make the tables better.
+	step := len(samples)/dictTableSamples + 1
+	var tables [][]byte
+	for i := 0; i < len(samples); i += step {
+		tables = append(tables, samples[i])
+	}
+	// Dictionary IDs 0..32767 are reserved by the zstd format; the ID is
+	// set from the content below.
+	d, err := zdict.Build(content, tables, 32768, p.opts.Level.zstd())
+	if err != nil {
+		return nil, nil
+	}
+	// Name the dictionary by its content: equal IDs then mean equal
+	// dictionaries, whichever version of the trainer made them.
+	sum := sha256.Sum256(d[8:])
+	binary.LittleEndian.PutUint32(d[4:8], binary.BigEndian.Uint32(sum[:4])%(1<<31-32768)+32768)
+	return d, nil
+}
+
+// dictTrainSize is the content to train: dictContentSize for articles
+// alone or small clusters, less for large clusters, which find most of
+// their matches within themselves (on real text, 1 MiB clusters at level
+// best come out smallest with about 16 KiB, 256 KiB clusters with 32 to
+// 64 KiB; docs/bundle-format.md §13).
+func (p *Packer) dictTrainSize() int {
+	return int(int64(dictContentSize) * dictFullCluster / max(int64(p.opts.Cluster), dictFullCluster))
+}
+
+// dictSamples returns the first dictSampleHead bytes of an even sample of
+// the bodies, in the order added (which for a given source tree is
+// deterministic), about dictSampleBytes in all. Heads rather than whole
+// bodies keep a few long bodies from outweighing many articles.
+func (p *Packer) dictSamples() ([][]byte, error) {
+	var heads int64
+	for _, it := range p.items {
+		heads += int64(min(it.e.Size, dictSampleHead))
+	}
+	step := max(1, int(heads/dictSampleBytes)+1)
 	var samples [][]byte
 	for i := 0; i < len(p.items); i += step {
 		it := p.items[i]
-		b, err := p.spoolRead(it.off, min(it.e.Size, 64<<10))
+		b, err := p.spoolRead(it.off, min(it.e.Size, dictSampleHead))
 		if err != nil {
 			return nil, err
 		}
@@ -489,24 +536,7 @@ func (p *Packer) dictionary() ([]byte, error) {
 			samples = append(samples, b)
 		}
 	}
-	if len(samples) < 8 {
-		return nil, nil
-	}
-	// Dictionary IDs 0..32767 are reserved by the zstd format; the ID is
-	// set from the content below.
-	d, err := dict.BuildZstdDict(samples, dict.Options{
-		MaxDictSize: dictSize, HashBytes: 6, ZstdDictID: 32768, ZstdLevel: p.opts.Level.zstd(),
-	})
-	if err != nil || len(d) < 8 {
-		// Training fails on inputs with too little repetition; packing
-		// without a dictionary is still correct.
-		return nil, nil
-	}
-	// The trainer is not deterministic, so name the dictionary by its
-	// content: equal IDs then mean equal dictionaries.
-	sum := sha256.Sum256(d[8:])
-	binary.LittleEndian.PutUint32(d[4:8], binary.BigEndian.Uint32(sum[:4])%(1<<31-32768)+32768)
-	return d, nil
+	return samples, nil
 }
 
 // write lays out the CAR in Bundle.Blocks order: envelope, authority,
