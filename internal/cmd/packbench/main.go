@@ -8,6 +8,8 @@
 //
 //	go run ./internal/cmd/packbench            # 10,000 generated, 1,500 real articles
 //	go run ./internal/cmd/packbench -mem-gb 1  # also: peak RSS packing 1 GB
+//	go run ./internal/cmd/packbench -n 0 -curve # also: cluster size against
+//	                                            # bytes fetched per article
 package main
 
 import (
@@ -27,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/bundle/ingest"
 	"github.com/samizdat/samizdat/internal/corpus"
@@ -37,6 +40,7 @@ func main() {
 	real := flag.Int("real", 1500, "articles in each real-text corpus (0: none)")
 	memGB := flag.Float64("mem-gb", 0, "if > 0, also measure peak memory of `samizdat pack` on a corpus of this many GB")
 	keep := flag.String("dir", "", "work directory (default: temporary, removed after)")
+	curveFlag := flag.Bool("curve", false, "also print the cluster-size trade-off curve on the English real-text corpus")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -48,8 +52,11 @@ func main() {
 		}
 		defer os.RemoveAll(work)
 	}
-	docs := corpus.Generate(42, *n, 2<<10, 20<<10)
-	gen := sizeTable(work, "generated", fmt.Sprintf("%d generated articles of 2-20 KB, %d languages", len(docs), countLangs(docs)), docs)
+	var gen string
+	if *n > 0 {
+		docs := corpus.Generate(42, *n, 2<<10, 20<<10)
+		gen = sizeTable(work, "generated", fmt.Sprintf("%d generated articles of 2-20 KB, %d languages", len(docs), countLangs(docs)), docs).first
+	}
 	fmt.Println("\ntargets (issue 12): on real text, default <= 0.80x per-file zstd -3, best per article <= 1.25x\n" +
 		"tar zstd -19, best with clusters <= 1.10x tar zstd -19, best packs >= 5 MB/s on one core")
 	if *real > 0 {
@@ -62,20 +69,33 @@ func main() {
 				fmt.Printf("\n%s: %v\n", c.name, err)
 				continue
 			}
-			sizeTable(work, c.name, fmt.Sprintf("%d articles of real text (%s: manual pages and /usr/share/doc of this machine), %d languages", len(rd), c.name, countLangs(rd)), rd)
+			t := sizeTable(work, c.name, fmt.Sprintf("%d articles of real text (%s: manual pages and /usr/share/doc of this machine), %d languages", len(rd), c.name, countLangs(rd)), rd)
+			if *curveFlag && c.name == "real-en" {
+				curve(work, t)
+			}
 		}
 	}
-	randomAccess(gen)
+	if gen != "" {
+		randomAccess(gen)
+	}
 	if *memGB > 0 {
 		measureMemory(work, *memGB)
 	}
 }
 
+// table is what sizeTable measured: the corpus directory and its size,
+// the references, and the default bundle's path.
+type table struct {
+	src         string
+	in          int64
+	tarZstd19   int64
+	first, name string
+}
+
 // sizeTable writes docs as markdown files under work/name, packs them
 // each way, and prints their sizes against zstd -19 of one tar and
-// per-file zstd -3, and pack speed on one core. It returns the default
-// bundle's path.
-func sizeTable(work, name, about string, docs []corpus.Doc) string {
+// per-file zstd -3, and pack speed on one core.
+func sizeTable(work, name, about string, docs []corpus.Doc) table {
 	src := filepath.Join(work, name)
 	in, err := corpus.WriteDir(src, docs)
 	if err != nil {
@@ -120,7 +140,7 @@ func sizeTable(work, name, about string, docs []corpus.Doc) string {
 			first = out
 		}
 	}
-	return first
+	return table{src: src, in: in, tarZstd19: tarZstd19, first: first, name: name}
 }
 
 // randomAccess prints open and random-read times of the bundle at path.
@@ -280,4 +300,65 @@ func measureMemory(work string, gb float64) {
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	fmt.Printf("\npeak memory: samizdat pack of %.2f GB of markdown: max RSS %.1f MB in %v (target < 256 MB)\n",
 		mb(total)/1000, float64(ru.Maxrss)/1024, time.Since(t0).Round(time.Second))
+}
+
+// curve packs t's corpus at each cluster size and prints the bundle's size
+// against zstd -19 of one tar with what a reader fetches to read one
+// article: the content blocks its spans name, counted by opening the
+// bundle through a block getter (the metadata and dictionary, fetched once
+// per bundle, are left out and printed on their own).
+func curve(work string, t table) {
+	fmt.Printf("\ncluster size against bytes fetched for one article (%s corpus, mean and 95th percentile over every article; the dictionary is fetched once per bundle)\n\n", t.name)
+	fmt.Printf("%-8s %-12s %12s %10s %12s %12s %10s %s\n", "level", "cluster", "bytes", "vs tar-19", "fetch mean", "fetch p95", "dict", "pack")
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	for _, lv := range []bundle.Level{bundle.LevelFastest, bundle.LevelBest} {
+		for _, cl := range []int{0, 64 << 10, 256 << 10, 1 << 20} {
+			out := filepath.Join(work, fmt.Sprintf("curve-%v-%d.bundle", lv, cl))
+			size, elapsed := pack(bundle.PackOptions{Key: key, Seq: 1, Level: lv, Cluster: cl}, t.src, out)
+			fetched, dict := fetchPerArticle(out)
+			slices.Sort(fetched)
+			var sum int64
+			for _, f := range fetched {
+				sum += f
+			}
+			name := "per article"
+			if cl > 0 {
+				name = fmt.Sprintf("%d KiB", cl>>10)
+			}
+			fmt.Printf("%-8v %-12s %12d %9.3fx %12d %12d %10d %.1f MB/s\n", lv, name, size, float64(size)/float64(t.tarZstd19),
+				sum/int64(len(fetched)), fetched[len(fetched)*95/100], dict, mb(t.in)/elapsed.Seconds())
+		}
+	}
+}
+
+// fetchPerArticle opens the bundle at path through a counting block getter
+// and returns, for each article, the bytes of the blocks reading its body
+// asks for, and the dictionary's size.
+func fetchPerArticle(path string) ([]int64, int) {
+	b, err := bundle.Open(path, bundle.OpenOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	var got int64
+	get := func(c cid.Cid) ([]byte, error) {
+		data, err := b.Block(c)
+		got += int64(len(data))
+		return data, err
+	}
+	root := b.Blocks()[0] // the envelope comes first (canonical order)
+	rb, err := bundle.OpenBlocks(root, get, bundle.OpenOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rb.Close()
+	var fetched []int64
+	for _, a := range rb.List() {
+		got = 0
+		if _, err := rb.Body(a.ID); err != nil {
+			log.Fatal(err)
+		}
+		fetched = append(fetched, got)
+	}
+	return fetched, len(rb.Dictionary())
 }
