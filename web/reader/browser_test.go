@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/browsertest"
 	"github.com/samizdat/samizdat/node"
 )
@@ -317,6 +318,24 @@ func TestBrowserNewerWins(t *testing.T) {
 	b.waitText(titleNewer)
 	b.waitText("Harbour reopens") // the older bundle's articles too
 	b.onlyOrigins(older.srv.URL, newer.srv.URL)
+}
+
+// TestBrowserDailyBundles: a publisher's daily job puts only new articles
+// in each bundle. With a full first bundle and eleven small daily ones, the
+// page lists the first bundle's articles and every day's, not only the
+// newest few bundles'.
+func TestBrowserDailyBundles(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	const days = 11
+	for d := range days {
+		s.publish(t, uint64(2+d), []*bundle.Article{{ID: fmt.Sprintf("en-day-%d", d), Title: fmt.Sprintf("Daily story %d", d),
+			Lang: "en", Published: time.Date(2026, 11, 21+d, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("A day's news.")}})
+	}
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText(fmt.Sprintf("Daily story %d", days-1))
+	b.waitText("Daily story 0")
+	b.waitText("Harbour reopens") // the first, full bundle
 }
 
 // TestBrowserStale: an expired head shows the stale notice.

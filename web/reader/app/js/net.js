@@ -28,8 +28,14 @@
   // Index records fetched at once: a bundle's metadata blocks come first
   // in its file, so one request usually covers them all.
   const INDEX_CHUNK = 256;
-  // Bundles of a catalog whose metadata the reader opens (newest first).
-  const MAX_BUNDLES = 8;
+  // Bundles of a catalog whose metadata the reader may open, newest first:
+  // a catalog page's worth. A publisher's daily job puts only new and
+  // corrected articles in each bundle, so the reader opens bundles until it
+  // holds WANT_ARTICLES articles or has opened MAX_BUNDLES, OPEN_PARALLEL at
+  // a time after the newest (whose document the others are checked with).
+  const MAX_BUNDLES = 64;
+  const WANT_ARTICLES = 500;
+  const OPEN_PARALLEL = 4;
   // Content blocks of one article fetched at once.
   const FETCH_PARALLEL = 4;
   // Mirrors learned from one publisher's document: the format's own bound
@@ -762,19 +768,7 @@
       const { head, mirror } = found;
       say('catalog');
       const listed = await this.newestBundles(pub, head.catalog, mirror);
-      const bundles = [];
-      let authority = head.document || null;
-      for (const root of listed) {
-        say('bundle', bundles.length + 1);
-        try {
-          const b = await this.openBundle(pub, root, authority);
-          if (b.authority && (!authority || b.authority.seq > authority.seq)) authority = b.authority;
-          bundles.push(b);
-        } catch (e) {
-          if (!bundles.length) throw e; // the newest bundle must verify
-          say('skipped', { root: S.mf.cidString(root), error: String(e.message || e) });
-        }
-      }
+      const { bundles, authority } = await this.openNewest(pub, listed, head.document || null, say);
       await this.storeHead(pub, head);
       // Verified, and the mark written: the newest document at hand (the
       // head's, or a newer one a bundle carried) says where else to look.
@@ -789,6 +783,33 @@
         }
       }
       return { head, mirror: mirror.url, bundles, articles, stale: head.expired, offline: false };
+    }
+
+    // openNewest opens bundles of listed, newest first, until they hold
+    // WANT_ARTICLES distinct articles or all are open: the newest alone,
+    // then OPEN_PARALLEL at a time, in order. The newest must verify; another
+    // that fails is skipped. It returns the bundles opened and the newest
+    // document at hand (the head's, or a newer one a bundle carried).
+    async openNewest(pub, listed, authority, say) {
+      const bundles = [];
+      const ids = new Set();
+      const open = (root) => this.openBundle(pub, root, authority).catch((e) => {
+        if (!bundles.length) throw e; // the newest bundle must verify
+        say('skipped', { root: S.mf.cidString(root), error: String(e.message || e) });
+        return null;
+      });
+      for (let i = 0; i < listed.length && (i === 0 || ids.size < WANT_ARTICLES);) {
+        const batch = listed.slice(i, i === 0 ? 1 : i + OPEN_PARALLEL);
+        i += batch.length;
+        say('bundle', bundles.length + 1);
+        for (const b of await Promise.all(batch.map(open))) {
+          if (!b) continue;
+          if (b.authority && (!authority || b.authority.seq > authority.seq)) authority = b.authority;
+          bundles.push(b);
+          for (const e of b.entries) ids.add(e.id);
+        }
+      }
+      return { bundles, authority };
     }
 
     // newestBundles returns the newest MAX_BUNDLES bundles a catalog chain
