@@ -28,11 +28,14 @@ type extracted struct {
 }
 
 // extract finds the main content of page, UTF-8 HTML, with go-readability,
-// the Go port of Firefox's Reader View. Before it runs, links are made
-// absolute against base (the page's address, or its canonical URL; nil if
-// it has neither) and the page's <base href>, the page is cut down to its
-// <article> if it has one that holds most of its text (see
-// scopeToArticle), and bylines, datelines and advertisements are removed
+// the Go port of Firefox's Reader View. Before it runs, what no body holds
+// is dropped (see dropInert) and the page is measured: one over a limit on
+// its elements, their nesting or the work of extracting it is ErrTooLarge
+// (see shape.go); links are made absolute against base (the page's
+// address, or its canonical URL; nil if it has neither) and the page's
+// <base href>, its title sources are cut (see capTitleSources), the page
+// is cut down to its <article> if it has one that holds most of its text
+// (see scopeToArticle), and bylines, datelines and advertisements are removed
 // (see prune); after, the standfirst opens the body if go-readability left
 // it out (see standfirst), the body is cleaned (see cleanBody) and a
 // dateline at its start taken out (see takeDateline). A page in which it
@@ -43,7 +46,12 @@ func extract(page []byte, base *url.URL) (*extracted, error) {
 		// x/net/html refuses documents nested deeper than 512 elements.
 		return nil, fmt.Errorf("%w: html: %v", ErrMalformed, err)
 	}
+	dropInert(doc)
+	if err := checkShape(doc); err != nil {
+		return nil, err
+	}
 	resolveLinks(doc, base)
+	capTitleSources(doc)
 	scopeToArticle(doc)
 	prune(doc)
 	dek := standfirst(doc)
@@ -97,6 +105,10 @@ func runExtractor(doc *html.Node) (art readability.Article, err error) {
 		}
 	}()
 	p := readability.NewParser()
+	// The page's JSON-LD is read once, by jsonLD, within maxJSONLDSize:
+	// go-readability would compare a headline of any length from it with
+	// every heading.
+	p.DisableJSONLD = true
 	return p.ParseAndMutate(doc, nil)
 }
 
@@ -369,13 +381,14 @@ func standfirst(doc *html.Node) string {
 }
 
 // takeDateline removes from an extracted body the first short block
-// (bylineChars characters) before its first long paragraph that starts
-// with a day ("2024-06-21 18:40 Source: …", "14 March 2024"), a dateline,
-// and returns the day; else it returns the zero time. prune took out the
+// (bylineChars characters), among the first maxDatelineBlocks, before its
+// first long paragraph that starts with a day ("2024-06-21 18:40 Source:
+// …", "14 March 2024"), a dateline, and returns the day; else it returns the zero time. prune took out the
 // datelines that mark their date with <time>; this takes those that do
 // not.
 func takeDateline(body *html.Node) time.Time {
 	var day time.Time
+	short := 0
 	var walk func(*html.Node) bool // reports whether to stop
 	walk = func(n *html.Node) bool {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -384,6 +397,9 @@ func takeDateline(body *html.Node) time.Time {
 			}
 			text := strings.TrimSpace(nodeText(c))
 			if utf8.RuneCountInString(text) < bylineChars {
+				if short++; short > maxDatelineBlocks {
+					return true
+				}
 				if d := datelineDate(text); !d.IsZero() {
 					n.RemoveChild(c)
 					day = d
@@ -400,6 +416,11 @@ func takeDateline(body *html.Node) time.Time {
 	walk(body)
 	return day
 }
+
+// maxDatelineBlocks bounds the short blocks takeDateline reads: a
+// dateline is near the top, and a page of 30,000 short blocks would
+// otherwise be 30,000 tries at parsing dates.
+const maxDatelineBlocks = 16
 
 // isPixel reports whether the image img is a tracking pixel: 0 or 1 pixel
 // wide or high.
@@ -609,6 +630,7 @@ func truncateUTF8(s string, n int) string {
 type ldArticle struct {
 	lang, image        string
 	published, updated time.Time
+	authors            []string // at most maxAuthors+1, so that one too many is seen
 }
 
 // articleTypes are the schema.org types of JSON-LD objects that describe
@@ -651,10 +673,39 @@ func (m *pageMeta) jsonLD() ldArticle {
 				}
 			}
 			a.image = strings.TrimSpace(a.image)
+			a.authors = ldAuthors(obj["author"])
 			return a
 		}
 	}
 	return ldArticle{}
+}
+
+// ldAuthors returns the names a JSON-LD author value gives: a name, a
+// Person or Organization with a name, or a list of these; at most
+// maxAuthors+1. (go-readability reads them too, but its JSON-LD reading
+// is off: see runExtractor.)
+func ldAuthors(v any) []string {
+	var names []string
+	add := func(v any) {
+		var name string
+		switch v := v.(type) {
+		case string:
+			name = v
+		case map[string]any:
+			name, _ = v["name"].(string)
+		}
+		if name = strings.TrimSpace(name); name != "" && len(names) <= maxAuthors {
+			names = append(names, name)
+		}
+	}
+	if list, ok := v.([]any); ok {
+		for _, e := range list {
+			add(e)
+		}
+	} else {
+		add(v)
+	}
+	return names
 }
 
 // maxLDDepth bounds how deep findLDArticle looks; articles sit at the

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -205,7 +206,7 @@ func TestLDDate(t *testing.T) {
 // is refused before its tree is built, unless it is kept whole.
 func TestPageElementsBound(t *testing.T) {
 	page := []byte("<p>" + strings.Repeat("<b>x</b>", maxPageElements) + "</p>")
-	if _, err := ParseHTML("big.html", page); err == nil || !strings.Contains(err.Error(), "elements") {
+	if _, err := ParseHTML("big.html", page); !errors.Is(err, ErrTooLarge) {
 		t.Errorf("ParseHTML(%d elements) error = %v, want too large", maxPageElements+1, err)
 	}
 	a, err := ParsePage(page, nil, "", Options{KeepPage: true})

@@ -62,8 +62,8 @@ func parseHTML(name string, data []byte, r *report) (*bundle.Article, error) {
 //     the extracted body ("2024-06-21 18:40 Source: …");
 //   - url: <link rel=canonical>, made absolute against pageURL, else
 //     pageURL;
-//   - authors: <meta name=author>, one author per tag, else the byline
-//     go-readability finds (JSON-LD, bylines in the page);
+//   - authors: <meta name=author>, one author per tag, else the JSON-LD
+//     article's author, else the byline go-readability finds in the page;
 //   - summary: <meta name=description>, else og:description;
 //   - the lead image (og:image, JSON-LD image) opens the body when the
 //     extracted body has no image.
@@ -148,8 +148,8 @@ func parsePage(name string, data []byte, base *url.URL, contentType string, r *r
 		d.title = firstNonEmpty(m.ogTitle, m.titleTag, m.h1)
 		d.text = d.title + "\n" + m.text.String()
 	} else {
-		if m.elements > maxPageElements {
-			return nil, &FileError{Path: name, Err: fmt.Errorf("%w: more than %d html elements to extract the article from", ErrTooLarge, maxPageElements)}
+		if err := m.checkSize(); err != nil {
+			return nil, &FileError{Path: name, Err: err}
 		}
 		linkBase := base
 		if u, err := url.Parse(strings.TrimSpace(d.url)); linkBase == nil && err == nil && u.IsAbs() {
@@ -164,6 +164,9 @@ func parsePage(name string, data []byte, base *url.URL, contentType string, r *r
 			return nil, &FileError{Path: name, Err: err}
 		}
 		d.text = d.title + "\n" + x.text
+		if len(d.authors) == 0 {
+			d.authors = ld.authors
+		}
 		if len(d.authors) == 0 {
 			d.authors = x.authors
 		}
@@ -199,6 +202,7 @@ type pageMeta struct {
 	authors                                     []string
 	moreAuthors                                 int
 	elements                                    int             // start tags
+	reopened                                    fmtList         // formatting elements html.Parse may reopen
 	ldScripts                                   [][]byte        // JSON-LD blocks, at most maxJSONLDSize bytes in all
 	text                                        strings.Builder // visible text, at most maxLangSample bytes
 }
@@ -224,11 +228,14 @@ func scanPage(data []byte, strict bool) (*pageMeta, error) {
 		title, heading             strings.Builder
 	)
 	err := scanHTML(data, func(t *htmlToken) error {
+		m.reopened.token(t)
 		switch t.typ {
 		case html.TextToken:
 			switch {
 			case inTitle:
-				title.Write(t.text)
+				if title.Len() < maxTitleScan {
+					title.Write(t.text[:min(len(t.text), maxTitleScan-title.Len())])
+				}
 			case inLD:
 				if ldSize += len(t.text); ldSize <= maxJSONLDSize {
 					m.ldScripts[len(m.ldScripts)-1] = append(m.ldScripts[len(m.ldScripts)-1], t.text...)
@@ -238,8 +245,8 @@ func scanPage(data []byte, strict bool) (*pageMeta, error) {
 				if inP {
 					paraChars += utf8.RuneCount(bytes.TrimSpace(t.text))
 				}
-				if inH1 {
-					heading.Write(t.text)
+				if inH1 && heading.Len() < maxTitleScan {
+					heading.Write(t.text[:min(len(t.text), maxTitleScan-heading.Len())])
 				}
 				if m.text.Len() < maxLangSample {
 					m.text.Write(t.text[:min(len(t.text), maxLangSample-m.text.Len())])
@@ -349,12 +356,12 @@ func scanPage(data []byte, strict bool) (*pageMeta, error) {
 			case "title":
 				if inTitle {
 					inTitle, titleDone = false, true
-					m.titleTag = collapseSpace(title.String())
+					m.titleTag = collapseSpace(truncateUTF8(title.String(), maxTitleScan))
 				}
 			case "h1":
 				if inH1 {
 					inH1, h1Done = false, true
-					m.h1 = collapseSpace(heading.String())
+					m.h1 = collapseSpace(truncateUTF8(heading.String(), maxTitleScan))
 				}
 			case "article":
 				if inArticle > 0 {
@@ -375,12 +382,26 @@ func scanPage(data []byte, strict bool) (*pageMeta, error) {
 		return nil, err
 	}
 	if inTitle { // unclosed <title>: take what there is
-		m.titleTag = collapseSpace(title.String())
+		m.titleTag = collapseSpace(truncateUTF8(title.String(), maxTitleScan))
 	}
 	if inH1 {
-		m.h1 = collapseSpace(heading.String())
+		m.h1 = collapseSpace(truncateUTF8(heading.String(), maxTitleScan))
 	}
 	return &m, nil
+}
+
+// checkSize returns an ErrTooLarge error if the page is over a limit on
+// the elements html.Parse would build of it (see shape.go).
+func (m *pageMeta) checkSize() error {
+	switch {
+	case m.elements > maxPageElements:
+		return fmt.Errorf("%w: more than %d html elements to extract the article from", ErrTooLarge, maxPageElements)
+	case m.reopened.overflow:
+		return fmt.Errorf("%w: more than %d formatting elements left open", ErrTooLarge, maxOpenFormatting)
+	case m.reopened.clones > maxReopenedElements:
+		return fmt.Errorf("%w: more than %d html elements reopened by formatting elements left open", ErrTooLarge, maxReopenedElements)
+	}
+	return nil
 }
 
 // headline returns the first <h1> if <title> holds it, as in "Headline |

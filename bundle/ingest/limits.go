@@ -21,12 +21,55 @@ const (
 	maxPageSize = 16 << 20
 
 	// maxPageElements bounds the elements of a page whose article is
-	// extracted, counted while the page is scanned, before its tree is
-	// built: the extractor's time and memory grow with them (go-readability
-	// copies the tree for each of its up to four attempts); a page of
-	// 100,000 links took 1.3 s and some 150 MB here, of 8 MB of links 5 s
-	// and 500 MB. News pages have a few thousand elements.
-	maxPageElements = 100_000
+	// extracted: its tags, counted while the page is scanned, before its
+	// tree is built, and the elements of its tree (see shape.go).
+	// go-readability's time grows with them, some 3 to 13 µs each (it
+	// clones the tree for each of its up to four attempts and matches every
+	// element's class and id): a page of 100,000 took 0.3 to 1.3 s here,
+	// one of 20,000 spans 0.07 s. News pages have one to five thousand, a
+	// long live blog some ten thousand.
+	maxPageElements = 20_000
+
+	// maxPageDepth bounds how deeply the elements of a page to extract
+	// nest. Real pages nest 10 to 40 deep; go-readability walks the
+	// subtree of every block to weigh it, so its time grows with text
+	// times depth (maxPageWork), and our tree walks recurse.
+	maxPageDepth = 128
+
+	// maxPageWork bounds the sum over a parsed page's text of its length
+	// times its depth, plus its elements' depth, class and id, plus its
+	// <h1> and <h2> times its title's length, each weighed by its cost
+	// (see measureShape): what go-readability's subtree walks, regular
+	// expressions and title comparisons read, some 15 ns a unit here.
+	// 500 nested <div>s around 2.4 MB of text, 1.2 billion units, took 18
+	// s; the test pages of a news site are 15,000 to 35,000 units, one
+	// of 400 KB with 1,400 elements 170,000, and a news page of 3,000
+	// elements with long class names 20 deep would be some 2 million. At
+	// the limit, go-readability takes about 0.08 s.
+	maxPageWork = 8 << 20
+
+	// maxTitleSource bounds the <title> and <meta> contents go-readability
+	// takes its title from (see capTitleSources): twice a title's limit,
+	// so that a title over the limit is still one.
+	maxTitleSource = 2 * maxTitleLen
+
+	// maxTitleScan bounds the text of a page's <title> and first <h1>
+	// that is kept as the page is scanned, before its white space is
+	// collapsed: a title is at most maxTitleLen bytes, but templates
+	// indent.
+	maxTitleScan = 64 << 10
+
+	// maxOpenFormatting bounds the formatting elements (<b>, <a>, <font>…)
+	// a page to extract leaves open at once (see fmtList): html.Parse scans
+	// them at every tag, and reopens those a block closed. Pages leave a
+	// few open; html.Parse fails on more than about 500 reopened at once.
+	maxOpenFormatting = 256
+
+	// maxReopenedElements bounds the elements html.Parse may build, beyond
+	// a page's tags, by reopening formatting elements, as fmtList counts
+	// them (more than it builds): 12 KB of markup made 800,000 elements
+	// and 120 MB. 100,000 are some 0.1 s and 15 MB of parsing.
+	maxReopenedElements = 100_000
 
 	// maxJSONLDSize bounds the JSON-LD of a page that is decoded for its
 	// article's dates and language; real pages have a few kilobytes.
