@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -169,34 +168,17 @@ func freshUntil(h http.Header, now time.Time) time.Time {
 }
 
 // trim deletes the entries used longest ago until the cache holds at
-// most max bytes.
+// most max bytes. Only the cache's own entries count and go: the
+// directory may be one the operator keeps other files in.
 func (c *cache) trim() error {
 	if c == nil {
 		return nil
 	}
-	type file struct {
-		path string
-		size int64
-		used time.Time
-	}
-	var files []file
-	var total int64
-	err := filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") {
-			return nil
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return nil
-		}
-		files = append(files, file{p, fi.Size(), fi.ModTime()})
-		total += fi.Size()
-		return nil
-	})
+	files, total, err := c.entries()
 	if err != nil || total <= c.max {
 		return err
 	}
-	slices.SortFunc(files, func(a, b file) int { return a.used.Compare(b.used) })
+	slices.SortFunc(files, func(a, b cacheFile) int { return a.used.Compare(b.used) })
 	for _, f := range files {
 		if total <= c.max {
 			break
@@ -206,4 +188,55 @@ func (c *cache) trim() error {
 		}
 	}
 	return nil
+}
+
+// cacheFile is an entry's file, as trim weighs it.
+type cacheFile struct {
+	path string
+	size int64
+	used time.Time
+}
+
+// entries lists the files laid out as path makes them (a directory of
+// the hash's first two hex digits, a file named by the whole hash) and
+// their total size. Nothing else under the directory is looked into.
+func (c *cache) entries() ([]cacheFile, int64, error) {
+	dirs, err := os.ReadDir(c.dir)
+	if err != nil {
+		return nil, 0, err
+	}
+	var files []cacheFile
+	var total int64
+	for _, d := range dirs {
+		if !d.IsDir() || len(d.Name()) != 2 || !isHex(d.Name()) {
+			continue
+		}
+		names, err := os.ReadDir(filepath.Join(c.dir, d.Name()))
+		if err != nil {
+			continue
+		}
+		for _, n := range names {
+			name := n.Name()
+			if !n.Type().IsRegular() || len(name) != 2*sha256.Size || !strings.HasPrefix(name, d.Name()) || !isHex(name) {
+				continue
+			}
+			fi, err := n.Info()
+			if err != nil {
+				continue
+			}
+			files = append(files, cacheFile{filepath.Join(c.dir, d.Name(), name), fi.Size(), fi.ModTime()})
+			total += fi.Size()
+		}
+	}
+	return files, total, nil
+}
+
+// isHex reports whether s is lowercase hex digits, as path writes them.
+func isHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

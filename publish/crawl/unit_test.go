@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,5 +187,45 @@ func TestParseRetryAfter(t *testing.T) {
 		if got := parseRetryAfter(tt.v, now); got != tt.want {
 			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.v, got, tt.want)
 		}
+	}
+}
+
+// TestCacheTrimOnlyEntries: --cache may name a directory that holds other
+// files (a mistyped path, the state directory, a home directory); trim
+// deletes only the cache's own entries, however old the others are.
+func TestCacheTrimOnlyEntries(t *testing.T) {
+	dir := t.TempDir()
+	c, err := newCache(dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-24 * time.Hour)
+	others := []string{"notes.txt", filepath.Join("ab", "draft.html"), filepath.Join("photos", "a.jpg"),
+		strings.Repeat("a", 64), filepath.Join("cd", strings.Repeat("a", 64))}
+	for _, p := range others {
+		p = filepath.Join(dir, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, bytes.Repeat([]byte("x"), 1000), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := osChtimes(p, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.store(&entry{URL: "http://a/1", ETag: "x", Body: []byte("cached")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.trim(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range others {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("trim deleted %s, not a cache entry: %v", p, err)
+		}
+	}
+	if c.load("http://a/1", 1<<20) != nil {
+		t.Error("trim kept the only cache entry of a cache over its bound")
 	}
 }
