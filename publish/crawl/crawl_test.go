@@ -343,6 +343,24 @@ func TestRobotsCrawlDelay(t *testing.T) {
 	}
 }
 
+// TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
+// requests would stall a run for months; the wait is cut to
+// maxCrawlDelay.
+func TestRobotsCrawlDelayBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("User-agent: *\nCrawl-delay: 86400\n"))
+	}))
+	defer srv.Close()
+	f := newFetcher(t, Options{Rate: 1000})
+	u, _ := url.Parse(srv.URL + "/news/a")
+	if err := f.robotsAllow(context.Background(), u, siteOf(u.Hostname())); err != nil {
+		t.Fatalf("robotsAllow(/news/a) = %v, want allowed", err)
+	}
+	if got, want := f.limiter(u.Host).Limit(), rate.Every(maxCrawlDelay); got != want {
+		t.Errorf("limit = %v, want %v: Crawl-delay cut to maxCrawlDelay", got, want)
+	}
+}
+
 // TestRetryAfter: a 429 or 503 that asks for a short rest gets it and one
 // more try; one that asks for longer than maxRetryAfter costs the article.
 func TestRetryAfter(t *testing.T) {

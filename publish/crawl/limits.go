@@ -60,6 +60,12 @@ const (
 	// given its rest, and the article skipped.
 	maxRetryAfter = time.Minute
 
+	// maxCrawlDelay bounds the wait between requests a robots.txt
+	// Crawl-delay may ask for: a day's delay would stretch a 300-item
+	// feed over most of a year. 30 s is already 2.5 hours for such a
+	// feed; a site that asks for more is fetched at this pace.
+	maxCrawlDelay = 30 * time.Second
+
 	// maxRobots bounds robots.txt, as Google does (500 KiB); rules past
 	// it are ignored.
 	maxRobots = 500 << 10

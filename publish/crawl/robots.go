@@ -19,7 +19,8 @@ const robotsAgent = "samizdat"
 // disallows u. It is fetched once per scheme and host in a run: a 4xx
 // answer (none) allows everything, a 5xx answer or an unreachable server
 // disallows everything, as Google's crawler does. A Crawl-delay slower
-// than Options.Rate slows the host's limiter down to it.
+// than Options.Rate slows the host's limiter down to it, or to
+// maxCrawlDelay if it asks for longer.
 func (f *Fetcher) robotsAllow(ctx context.Context, u *url.URL, site string) error {
 	key := u.Scheme + "://" + u.Host
 	f.robotsOnce.do(key, func() {
@@ -28,7 +29,7 @@ func (f *Fetcher) robotsAllow(ctx context.Context, u *url.URL, site string) erro
 		f.robots[key] = robotsResult{g, err}
 		f.mu.Unlock()
 		if g != nil && g.CrawlDelay > 0 {
-			if r := rate.Every(g.CrawlDelay); r < rate.Limit(f.o.Rate) {
+			if r := rate.Every(min(g.CrawlDelay, maxCrawlDelay)); r < rate.Limit(f.o.Rate) {
 				f.limiter(u.Host).SetLimit(r)
 			}
 		}
