@@ -343,6 +343,34 @@ func TestRobotsCrawlDelay(t *testing.T) {
 	}
 }
 
+// TestImagesTriedBounded: a page that shows thousands of images that
+// all fail costs at most MaxImages requests and one warning for the
+// rest, not a request and a warning each.
+func TestImagesTriedBounded(t *testing.T) {
+	s := newNewsroom(t)
+	var imgs strings.Builder
+	for i := range 50 {
+		fmt.Fprintf(&imgs, `<img src="/img/missing-%d.jpg" alt="photo %d">`, i, i)
+	}
+	s.setPage("/news/gallery", changingPage("gallery "+imgs.String()))
+	o := s.options()
+	o.MaxImages = 3
+	arts, warns, err := walk(t, newFetcher(t, o), "http://news.example/news/gallery", ingest.Options{})
+	if err != nil || len(arts) != 1 {
+		t.Fatalf("Walk = %d articles, %v; want the article", len(arts), err)
+	}
+	tried := 0
+	for i := range 50 {
+		tried += s.requests(fmt.Sprintf("news.example/img/missing-%d.jpg", i))
+	}
+	if tried != o.MaxImages {
+		t.Errorf("%d image requests, want %d (MaxImages)", tried, o.MaxImages)
+	}
+	if len(warns) != o.MaxImages+1 || !errors.Is(warns[len(warns)-1].Err, ingest.ErrTooLarge) {
+		t.Errorf("%d warnings (last %v), want one per image tried and one ErrTooLarge for the rest", len(warns), warns[len(warns)-1])
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

@@ -70,9 +70,10 @@ func textLength(contentType string, body []byte) int {
 }
 
 // attachImages fetches the images a's HTML body shows (<img src>, the
-// lead image among them), at most Options.MaxImages, each capped at
-// MaxImage, on the site or an allowed host, and checked to be an image by
-// its bytes; it attaches them and points the body at the attachments.
+// lead image among them): the first Options.MaxImages of them, whether
+// they turn out attached or not (one warning stands for the rest), each
+// capped at MaxImage, on the site or an allowed host, and checked to be
+// an image by its bytes; it attaches them and points the body at the attachments.
 // An image that cannot be had is an Unattached warning and keeps its
 // (absolute) URL.
 func (f *Fetcher) attachImages(ctx context.Context, a *bundle.Article, base *url.URL, site string, warn func(ingest.Warning)) {
@@ -80,15 +81,16 @@ func (f *Fetcher) attachImages(ctx context.Context, a *bundle.Article, base *url
 		return
 	}
 	names := make(map[string]string) // src as written → attachment name
-	for _, src := range imageSources(a.Body) {
+	srcs := imageSources(a.Body)
+	for i, src := range srcs {
 		skip := func(err error) {
 			if ctx.Err() == nil {
 				warn(ingest.Warning{Kind: ingest.Unattached, Path: a.URL, Field: src, Err: err})
 			}
 		}
-		if len(a.Attachments) == f.o.MaxImages {
-			skip(fmt.Errorf("%w: more than %d images", ingest.ErrTooLarge, f.o.MaxImages))
-			continue
+		if i == f.o.MaxImages { // tried, not attached: failures cost requests too
+			skip(fmt.Errorf("%w: this and %d more images past the first %d", ingest.ErrTooLarge, len(srcs)-i-1, f.o.MaxImages))
+			break
 		}
 		u, err := base.Parse(src)
 		if err != nil {
