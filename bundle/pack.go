@@ -517,14 +517,15 @@ func (p *Packer) dictTrainSize() int {
 
 // dictSamples returns the first dictSampleHead bytes of an even sample of
 // the bodies, in the order added (which for a given source tree is
-// deterministic), about dictSampleBytes in all. Heads rather than whole
-// bodies keep a few long bodies from outweighing many articles.
+// deterministic): about dictSamplesPerContent times the content to train.
+// Heads rather than whole bodies keep a few long
+// bodies from outweighing many articles.
 func (p *Packer) dictSamples() ([][]byte, error) {
 	var heads int64
 	for _, it := range p.items {
 		heads += int64(min(it.e.Size, dictSampleHead))
 	}
-	step := max(1, int(heads/dictSampleBytes)+1)
+	step := max(1, int(heads/int64(dictSamplesPerContent*p.dictTrainSize()))+1)
 	var samples [][]byte
 	for i := 0; i < len(p.items); i += step {
 		it := p.items[i]
