@@ -177,7 +177,10 @@ func pack(ctx context.Context, e *env, o packOptions, warn func(ingest.Warning))
 	stop := startProgress(e, "reading", func() (int64, int64, string) {
 		return read.Load(), -1, fmt.Sprintf("%d articles", articles.Load())
 	})
-	fetch := *o.fetch
+	var fetch crawl.Options // zero: the fetcher's defaults (demo and tests give none)
+	if o.fetch != nil {
+		fetch = *o.fetch
+	}
 	fetch.Logger = e.log
 	walk := publish.WalkOptions{Ingest: ingest.Options{Strict: o.strict, KeepPage: o.wholePage, Warn: warn}, Fetch: fetch}
 	err = publish.Walk(ctx, o.inputs, walk, func(a *bundle.Article) error {
