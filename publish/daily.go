@@ -85,8 +85,9 @@ type DailyResult struct {
 // before the record is written leaves the record as it was, so the next
 // run packs the same articles again; at worst, after a crash between
 // publishing and recording, a bundle is published twice, the second with
-// a higher sequence. A duplicate id in the inputs fails the run with
-// bundle.ErrDuplicateID, as it fails pack.
+// a higher sequence. A duplicate id among local files fails the run with
+// bundle.ErrDuplicateID, as it fails pack; a fetched article whose id came
+// before is skipped with a warning (see Walk).
 func Daily(ctx context.Context, dir string, o DailyOptions) (*DailyResult, error) {
 	if len(o.Inputs) == 0 {
 		return nil, errors.New("daily: no inputs")

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/samizdat/samizdat/bundle"
@@ -36,15 +37,20 @@ func IsURL(in string) bool {
 // folders through ingest.Walk, http(s) URLs (a feed or a page) through
 // the fetcher. Problems go to o.Ingest.Warn as warnings, and skip only
 // the article or file they concern; with o.Ingest.Strict the first fails
-// the walk instead. Finding no article at all fails with
+// the walk instead. A fetched article whose id came before in the walk
+// is such a problem (the same story in two section feeds, or twice in
+// one): the first is kept. Local files are the publisher's own, and a
+// duplicate among them goes to fn, whose packer refuses it. Finding no article at all fails with
 // ingest.ErrNoArticles. An error returned by fn stops the walk and is
 // returned as is.
 func Walk(ctx context.Context, inputs []string, o WalkOptions, fn func(*bundle.Article) error) error {
 	found := 0
+	once := seenIDs{}
 	count := func(a *bundle.Article) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		once[a.ID] = true
 		found++
 		return fn(a)
 	}
@@ -80,7 +86,7 @@ func Walk(ctx context.Context, inputs []string, o WalkOptions, fn func(*bundle.A
 				return err
 			}
 		}
-		if err := f.Walk(ctx, inputs[i], o.Ingest, count); err != nil {
+		if err := f.Walk(ctx, inputs[i], o.Ingest, once.fetched(inputs[i], o.Ingest, count)); err != nil {
 			return err
 		}
 		i++
@@ -92,4 +98,27 @@ func Walk(ctx context.Context, inputs []string, o WalkOptions, fn func(*bundle.A
 		return noArticles
 	}
 	return fmt.Errorf("%w in %d inputs", ingest.ErrNoArticles, len(inputs))
+}
+
+// seenIDs are the article ids a walk has passed on.
+type seenIDs map[string]bool
+
+// fetched returns fn for the articles fetched from input: one whose id
+// was passed on before is a Skipped warning wrapping
+// bundle.ErrDuplicateID (with Strict, the error that ends the walk), not
+// a second article of that id.
+func (seen seenIDs) fetched(input string, o ingest.Options, fn func(*bundle.Article) error) func(*bundle.Article) error {
+	return func(a *bundle.Article) error {
+		if !seen[a.ID] {
+			return fn(a)
+		}
+		err := fmt.Errorf("%w: %w: %s", ingest.ErrMalformed, bundle.ErrDuplicateID, strconv.Quote(a.ID))
+		if o.Strict {
+			return &ingest.FileError{Path: input, Err: err}
+		}
+		if o.Warn != nil {
+			o.Warn(ingest.Warning{Kind: ingest.Skipped, Path: input, Err: err})
+		}
+		return nil
+	}
 }

@@ -84,3 +84,61 @@ func TestWalkNothing(t *testing.T) {
 		t.Errorf("strict Walk = %v, want a *FileError for the URL wrapping ErrStatus", err)
 	}
 }
+
+// TestWalkDuplicateFetched: a story in two of a newsroom's section feeds
+// (or twice in one feed) has one id; the first is kept, each later one
+// is a warning (with Strict, the error), and the run goes on. Without
+// this, pack and every daily run failed on such feeds, day after day.
+func TestWalkDuplicateFetched(t *testing.T) {
+	var base string // the server's URL, once it runs
+	feed := func(guids ...string) string {
+		var b strings.Builder
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>`)
+		for _, g := range guids {
+			b.WriteString(`<item><title>Harbour reopens</title><link>` + base + `/news/harbour</link><guid>` + g + `</guid><description>Teaser.</description></item>`)
+		}
+		b.WriteString(`</channel></rss>`)
+		return b.String()
+	}
+	feeds := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f, ok := feeds[r.URL.Path]; ok {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write([]byte(f))
+			return
+		}
+		if r.URL.Path != "/news/harbour" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	base = srv.URL
+	feeds["/world.rss"], feeds["/politics.rss"] = feed("story-1", "story-2", "story-1"), feed("story-2", "story-3")
+	inputs := []string{srv.URL + "/world.rss", srv.URL + "/politics.rss"}
+	var ids []string
+	var warns []ingest.Warning
+	o := WalkOptions{Ingest: ingest.Options{Warn: func(w ingest.Warning) { warns = append(warns, w) }}, Fetch: crawl.Options{Rate: 1000}}
+	err := Walk(context.Background(), inputs, o, func(a *bundle.Article) error {
+		ids = append(ids, a.ID)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Walk = %v, want the run to go on", err)
+	}
+	if got, want := strings.Join(ids, " "), "story-1 story-2 story-3"; got != want {
+		t.Errorf("articles %s, want %s", got, want)
+	}
+	if len(warns) != 2 || !errors.Is(warns[0].Err, bundle.ErrDuplicateID) || !errors.Is(warns[1].Err, bundle.ErrDuplicateID) ||
+		warns[0].Kind != ingest.Skipped || warns[0].Path != inputs[0] || warns[1].Path != inputs[1] {
+		t.Errorf("warnings %v, want two Skipped ErrDuplicateID, one per feed", warns)
+	}
+	o.Ingest.Strict = true
+	err = Walk(context.Background(), inputs, o, func(*bundle.Article) error { return nil })
+	var fe *ingest.FileError
+	if !errors.As(err, &fe) || !errors.Is(err, bundle.ErrDuplicateID) || fe.Path != inputs[0] {
+		t.Errorf("strict Walk = %v, want a *FileError for the first feed wrapping ErrDuplicateID", err)
+	}
+}
