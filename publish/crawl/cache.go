@@ -123,9 +123,9 @@ func (c *cache) store(e *entry) error {
 }
 
 // newEntry returns the entry to cache for a 200 response to url with
-// body, or nil if the response says not to store it or could never be
-// revalidated nor used fresh.
-func newEntry(url string, h http.Header, body []byte, now time.Time) *entry {
+// body, fresh for at most limit, or nil if the response says not to
+// store it or could never be revalidated nor used fresh.
+func newEntry(url string, h http.Header, body []byte, now time.Time, limit time.Duration) *entry {
 	cc := strings.ToLower(h.Get("Cache-Control"))
 	if strings.Contains(cc, "no-store") {
 		return nil
@@ -135,7 +135,7 @@ func newEntry(url string, h http.Header, body []byte, now time.Time) *entry {
 		ETag:         h.Get("ETag"),
 		LastModified: h.Get("Last-Modified"),
 		ContentType:  h.Get("Content-Type"),
-		Expires:      freshUntil(h, now),
+		Expires:      freshUntil(h, now, limit),
 		Body:         body,
 	}
 	if e.ETag == "" && e.LastModified == "" && !e.Expires.After(now) {
@@ -145,10 +145,22 @@ func newEntry(url string, h http.Header, body []byte, now time.Time) *entry {
 }
 
 // freshUntil returns until when a response may be used without asking
-// again: max-age, else Expires; now (always ask) for no-cache or neither.
-// No heuristic freshness: a page corrected on the site must be seen on
-// the next run.
-func freshUntil(h http.Header, now time.Time) time.Time {
+// again: max-age, else Expires, at most limit after now; now (always
+// ask) for no-cache or neither. No heuristic freshness: a page corrected
+// on the site must be seen on the next run.
+func freshUntil(h http.Header, now time.Time, limit time.Duration) time.Time {
+	return minTime(serverFresh(h, now), now.Add(limit))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// serverFresh returns until when the server says a response is fresh.
+func serverFresh(h http.Header, now time.Time) time.Time {
 	for _, d := range strings.Split(strings.ToLower(h.Get("Cache-Control")), ",") {
 		d = strings.TrimSpace(d)
 		if d == "no-cache" {
@@ -156,7 +168,7 @@ func freshUntil(h http.Header, now time.Time) time.Time {
 		}
 		if v, ok := strings.CutPrefix(d, "max-age="); ok {
 			if s, err := strconv.ParseInt(strings.Trim(v, `"`), 10, 64); err == nil && s > 0 {
-				return now.Add(time.Duration(min(s, int64(365*24*3600))) * time.Second)
+				return now.Add(time.Duration(min(s, int64(maxImageFresh/time.Second))) * time.Second) // no overflow
 			}
 			return now
 		}

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -369,6 +371,49 @@ func TestImagesTriedBounded(t *testing.T) {
 	if len(warns) != o.MaxImages+1 || !errors.Is(warns[len(warns)-1].Err, ingest.ErrTooLarge) {
 		t.Errorf("%d warnings (last %v), want one per image tried and one ErrTooLarge for the rest", len(warns), warns[len(warns)-1])
 	}
+}
+
+// TestPageFreshnessBounded: a page or feed served with a year's max-age
+// (a CDN in front of the site, purged on its side when a story is
+// corrected) is asked for again within maxDocumentFresh: a daily run
+// must see corrections and new items. Images keep the freshness their
+// server gives.
+func TestPageFreshnessBounded(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=31536000")
+		w.Header().Set("ETag", `"v1"`)
+		if strings.HasSuffix(r.URL.Path, ".jpg") {
+			w.Header().Set("Content-Type", "image/jpeg")
+			data, _ := os.ReadFile(filepath.Join(pagesDir, "img", "harbour.jpg"))
+			w.Write(data)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage(`cached <img src="/harbour.jpg" alt="harbour">`))
+	}))
+	defer srv.Close()
+	f := newFetcher(t, Options{Rate: 1000, CacheDir: t.TempDir()})
+	start := time.Now()
+	arts, warns, err := walk(t, f, srv.URL+"/news/a", ingest.Options{})
+	if err != nil || len(arts) != 1 || len(warns) != 0 {
+		t.Fatalf("Walk = %d articles, warnings %v, %v", len(arts), warns, err)
+	}
+	page := f.cache.load(srv.URL+"/news/a", f.limit(kindDocument))
+	if page == nil || page.Expires.After(time.Now().Add(maxDocumentFresh)) {
+		t.Errorf("page cached (%v), want it fresh for at most %v", expires(page), maxDocumentFresh)
+	}
+	img := f.cache.load(srv.URL+"/harbour.jpg", f.limit(kindImage))
+	if img == nil || img.Expires.Before(start.Add(364*24*time.Hour)) {
+		t.Errorf("image cached (%v), want it fresh for the year it was served for", expires(img))
+	}
+}
+
+// expires says until when e is fresh, or that there is none.
+func expires(e *entry) string {
+	if e == nil {
+		return "no entry"
+	}
+	return "fresh until " + e.Expires.String()
 }
 
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between

@@ -40,6 +40,15 @@ func (f *Fetcher) limit(k kind) int64 {
 	return max(f.o.MaxPage, f.o.MaxFeed)
 }
 
+// maxFresh bounds how long a response of kind k is used from the cache
+// without asking again.
+func maxFresh(k kind) time.Duration {
+	if k == kindImage {
+		return maxImageFresh
+	}
+	return maxDocumentFresh
+}
+
 // Stats counts a fetcher's work.
 type Stats struct {
 	Requests    int64 // HTTP requests sent, robots.txt and redirects included
@@ -119,7 +128,7 @@ func (f *Fetcher) get(ctx context.Context, u *url.URL, k kind, site string) (*re
 // redirect leads to.
 func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.URL, error) {
 	key := u.String()
-	limit := f.limit(k)
+	limit, fresh := f.limit(k), maxFresh(k)
 	cached := f.cache.load(key, limit)
 	if cached != nil && time.Now().Before(cached.Expires) {
 		f.stats.fresh.Add(1)
@@ -155,8 +164,8 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		f.stats.notModified.Add(1)
 		// Rewritten only when the answer makes it fresh for a while: an
 		// entry that is asked for every time has nothing new to store.
-		if now := time.Now(); freshUntil(resp.Header, now).After(now) {
-			cached.Expires = freshUntil(resp.Header, now)
+		if now := time.Now(); freshUntil(resp.Header, now, fresh).After(now) {
+			cached.Expires = freshUntil(resp.Header, now, fresh)
 			_ = f.cache.store(cached) // a failed write costs a request next time
 		}
 		return &response{url: u, contentType: cached.ContentType, body: cached.Body}, nil, nil
@@ -177,7 +186,7 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 	if err != nil {
 		return nil, nil, f.netError(ctx, rctx, err)
 	}
-	if e := newEntry(key, resp.Header, body, time.Now()); e != nil {
+	if e := newEntry(key, resp.Header, body, time.Now(), fresh); e != nil {
 		_ = f.cache.store(e) // a failed write costs a request next time
 	}
 	return &response{url: u, contentType: resp.Header.Get("Content-Type"), body: body}, nil, nil

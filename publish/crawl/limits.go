@@ -60,6 +60,19 @@ const (
 	// given its rest, and the article skipped.
 	maxRetryAfter = time.Minute
 
+	// maxDocumentFresh bounds how long a cached page, feed or robots.txt
+	// is used without asking the site again, whatever its max-age or
+	// Expires says: a CDN in front of a newsroom may serve articles with
+	// a year's max-age and purge its own copy when a story is corrected,
+	// which our cache never hears of. An hour spares a run retried soon
+	// after a failure; a daily run always asks.
+	maxDocumentFresh = time.Hour
+
+	// maxImageFresh bounds how long a cached image is used without
+	// asking: images at one URL rarely change, and CDNs serve them fresh
+	// for days.
+	maxImageFresh = 365 * 24 * time.Hour
+
 	// maxCrawlDelay bounds the wait between requests a robots.txt
 	// Crawl-delay may ask for: a day's delay would stretch a 300-item
 	// feed over most of a year. 30 s is already 2.5 hours for such a

@@ -82,6 +82,7 @@ func TestFreshUntil(t *testing.T) {
 		{"", "Thu, 03 Dec 2026 13:00:00 GMT", now.Add(time.Hour)},
 		{"", "Thu, 03 Dec 2026 11:00:00 GMT", now},
 		{"max-age=99999999999", "", now.Add(365 * 24 * time.Hour)},
+		{"", "Thu, 03 Dec 2099 13:00:00 GMT", now.Add(365 * 24 * time.Hour)},
 	}
 	for _, tt := range tests {
 		h := http.Header{}
@@ -91,7 +92,7 @@ func TestFreshUntil(t *testing.T) {
 		if tt.expires != "" {
 			h.Set("Expires", tt.expires)
 		}
-		if got := freshUntil(h, now); !got.Equal(tt.want) {
+		if got := freshUntil(h, now, maxImageFresh); !got.Equal(tt.want) {
 			t.Errorf("freshUntil(%q, %q) = %v, want %v", tt.cc, tt.expires, got, tt.want)
 		}
 	}
@@ -104,7 +105,7 @@ func TestCacheEntry(t *testing.T) {
 	}
 	now := time.Now()
 	h := http.Header{"Etag": {`"v1"`}, "Content-Type": {"text/html"}}
-	e := newEntry("http://news.example/a", h, []byte("<p>body\nwith lines</p>"), now)
+	e := newEntry("http://news.example/a", h, []byte("<p>body\nwith lines</p>"), now, maxDocumentFresh)
 	if err := c.store(e); err != nil {
 		t.Fatal(err)
 	}
@@ -118,10 +119,10 @@ func TestCacheEntry(t *testing.T) {
 	if c.load("http://news.example/a", 4) != nil {
 		t.Error("load with a smaller limit than the body returned it")
 	}
-	if newEntry("u", http.Header{"Etag": {`"x"`}, "Cache-Control": {"no-store"}}, nil, now) != nil {
+	if newEntry("u", http.Header{"Etag": {`"x"`}, "Cache-Control": {"no-store"}}, nil, now, maxDocumentFresh) != nil {
 		t.Error("no-store response cached")
 	}
-	if newEntry("u", http.Header{}, nil, now) != nil {
+	if newEntry("u", http.Header{}, nil, now, maxDocumentFresh) != nil {
 		t.Error("response without validators or freshness cached")
 	}
 }
