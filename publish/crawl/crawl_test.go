@@ -416,6 +416,27 @@ func expires(e *entry) string {
 	return "fresh until " + e.Expires.String()
 }
 
+// TestHeaderFlood: a response whose headers run to megabytes fails its
+// article at maxHeaderBytes, not at the transport's 10 MiB default.
+func TestHeaderFlood(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		for i := range 40 {
+			w.Header().Set(fmt.Sprintf("X-Flood-%d", i), strings.Repeat("a", 4000))
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("flooded"))
+	}))
+	defer srv.Close()
+	arts, warns, err := walk(t, newFetcher(t, Options{Rate: 1000}), srv.URL+"/news/a", ingest.Options{})
+	if err != nil || len(arts) != 0 || len(warns) != 1 || !errors.Is(warns[0].Err, ingest.ErrUnreadable) || errors.Is(warns[0].Err, ErrDisallowed) {
+		t.Errorf("Walk = %d articles, warnings %v, %v; want none and one ErrUnreadable for 160 KB of headers", len(arts), warns, err)
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

@@ -67,22 +67,23 @@ type response struct {
 }
 
 // newClient returns the HTTP client: timeouts on connecting and on the
-// headers (Options.Timeout bounds the whole response through the
-// request's context), and no redirects followed by itself (get follows
-// them, checking each hop).
+// headers, a bound on the headers' size (Options.Timeout bounds the whole
+// response through the request's context), and no redirects followed by
+// itself (get follows them, checking each hop).
 func newClient(o Options) *http.Client {
 	dial := o.DialContext
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: connectTimeout}).DialContext
 	}
 	t := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           dial,
-		TLSHandshakeTimeout:   connectTimeout,
-		ResponseHeaderTimeout: headerTimeout,
-		MaxIdleConnsPerHost:   o.Concurrency,
-		IdleConnTimeout:       30 * time.Second,
-		ForceAttemptHTTP2:     true,
+		Proxy:                  http.ProxyFromEnvironment,
+		DialContext:            dial,
+		TLSHandshakeTimeout:    connectTimeout,
+		ResponseHeaderTimeout:  headerTimeout,
+		MaxResponseHeaderBytes: maxHeaderBytes,
+		MaxIdleConnsPerHost:    o.Concurrency,
+		IdleConnTimeout:        30 * time.Second,
+		ForceAttemptHTTP2:      true,
 	}
 	return &http.Client{
 		Transport:     t,

@@ -55,6 +55,11 @@ const (
 	connectTimeout = 10 * time.Second
 	headerTimeout  = 15 * time.Second
 
+	// maxHeaderBytes bounds a response's headers (net/http allows 10
+	// MiB): a news page's headers, cookies and security policies
+	// included, are a few KB.
+	maxHeaderBytes = 64 << 10
+
 	// maxRetryAfter bounds the Retry-After of a 429 or 503 answer that
 	// is waited for and tried once more; a site that asks for longer is
 	// given its rest, and the article skipped.
