@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -177,6 +178,9 @@ func (st *state) check() error {
 	for i, b := range st.Bundles {
 		if b.File != filepath.Base(b.File) || b.File == "." || b.File == ".." {
 			return fmt.Errorf("bundle file %q is not a plain name", b.File)
+		}
+		if b.Seq == math.MaxUint64 { // the next would wrap to 0 and lose to every head
+			return fmt.Errorf("bundle sequence %d leaves no next one", b.Seq)
 		}
 		if i > 0 && b.Seq <= st.Bundles[i-1].Seq {
 			return fmt.Errorf("bundle sequences %d, %d do not increase", st.Bundles[i-1].Seq, b.Seq)

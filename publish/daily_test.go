@@ -394,6 +394,7 @@ func TestDailyErrors(t *testing.T) {
 		"other version": `{"version":2,"bundles":[],"articles":{}}`,
 		"bad digest":    `{"version":1,"bundles":[],"articles":{"a":{"digest":"zz","seen":"2026-12-01T00:00:00Z","seq":1}}}`,
 		"path in file":  `{"version":1,"bundles":[{"file":"../x","seq":1}],"articles":{}}`,
+		"last sequence": `{"version":1,"bundles":[{"file":"x","seq":18446744073709551615}],"articles":{}}`,
 		"unknown field": `{"version":1,"bundles":[],"articles":{},"extra":1}`,
 	} {
 		t.Run(name, func(t *testing.T) {
