@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sync"
 
@@ -28,6 +30,9 @@ type Fetcher struct {
 	mu         sync.Mutex // guards the maps below
 	limiters   map[string]*rate.Limiter
 	robots     map[string]robotsResult
+	internal   map[string]bool // input hosts found on non-public addresses
+
+	public func(netip.Addr) bool // isPublic; tests pretend loopback is public
 }
 
 // New returns a Fetcher for o (see Options for the defaults). It fails
@@ -38,13 +43,20 @@ func New(o Options) (*Fetcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Fetcher{
+	f := &Fetcher{
 		o:        o,
-		client:   newClient(o),
 		cache:    c,
 		limiters: make(map[string]*rate.Limiter),
 		robots:   make(map[string]robotsResult),
-	}, nil
+		internal: make(map[string]bool),
+		public:   isPublic,
+	}
+	dial := o.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: connectTimeout}).DialContext
+	}
+	f.client = newClient(o, f.guard(dial))
+	return f, nil
 }
 
 // Stats returns what the fetcher has done so far.
@@ -84,6 +96,7 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 		return w.warn(ingest.Warning{Kind: ingest.Skipped, Path: rawURL, Err: fmt.Errorf("%w: not a url", ingest.ErrMalformed)})
 	}
 	site := siteOf(u.Hostname())
+	ctx = withInput(ctx, u.Hostname())
 	r, err := f.get(ctx, u, kindDocument, site)
 	if err != nil {
 		if ctx.Err() != nil {

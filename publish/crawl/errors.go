@@ -18,6 +18,9 @@ var (
 	// ErrOffSite: a redirect or an image leads to another site than the
 	// input's, and Options.AllowHosts does not name its host.
 	ErrOffSite = errors.New("off-site")
+	// ErrPrivateAddress: a host other than the input's, on a walk of a
+	// public site, is on a loopback, private or link-local address.
+	ErrPrivateAddress = errors.New("on a non-public address")
 	// ErrRedirects: more redirects than Options.MaxRedirects.
 	ErrRedirects = errors.New("too many redirects")
 	// ErrNotHTML: a page or feed URL served something that is neither an

@@ -70,11 +70,7 @@ type response struct {
 // headers, a bound on the headers' size (Options.Timeout bounds the whole
 // response through the request's context), and no redirects followed by
 // itself (get follows them, checking each hop).
-func newClient(o Options) *http.Client {
-	dial := o.DialContext
-	if dial == nil {
-		dial = (&net.Dialer{Timeout: connectTimeout}).DialContext
-	}
+func newClient(o Options, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
 	t := &http.Transport{
 		Proxy:                  http.ProxyFromEnvironment,
 		DialContext:            dial,

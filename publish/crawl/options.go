@@ -60,7 +60,8 @@ type Options struct {
 	MaxCache int64
 
 	// DialContext, if set, opens connections instead of a net.Dialer:
-	// tests use it to serve any host name from 127.0.0.1.
+	// tests use it to serve any host name from 127.0.0.1. The addresses
+	// it connects to are judged as a net.Dialer's are (ErrPrivateAddress).
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// Logger receives a debug line per request (method, URL, status,

@@ -66,6 +66,8 @@ func (f *Fetcher) fetchRobots(ctx context.Context, base, site string) (*robotstx
 	switch {
 	case errors.Is(err, ErrStatus):
 		status = statusOf(err)
+	case errors.Is(err, ErrPrivateAddress):
+		return nil, err // the reason, not robots.txt's
 	case errors.Is(err, ingest.ErrTooLarge):
 		return nil, fmt.Errorf("%w: %w: robots.txt too large", ingest.ErrUnreadable, ErrDisallowed)
 	case err != nil:

@@ -1,0 +1,87 @@
+package crawl
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"github.com/samizdat/samizdat/bundle/ingest"
+)
+
+// inputKey is the context key under which Walk puts its input's host:
+// the dialer reads it to tell an internal site from a public one.
+type inputKey struct{}
+
+// withInput returns ctx for a walk whose input is on host.
+func withInput(ctx context.Context, host string) context.Context {
+	return context.WithValue(ctx, inputKey{}, strings.ToLower(host))
+}
+
+// guard wraps dial so that a walk of a public site cannot reach the
+// publisher's own network: a connection for any other host than the
+// walk's input to a non-public address (loopback, private, link-local,
+// unspecified) is refused with ErrPrivateAddress. A compromised CMS
+// could otherwise link a feed item or an image to
+// intranet.news.example, a name on the site that only the newsroom's
+// DNS resolves, and the page or image would be packed into a bundle for
+// the world. The input's own host is the publisher's choice and is
+// never refused; once it is found on a non-public address, the site is
+// internal and its walks may reach such addresses. A connection to the
+// configured proxy is not judged: the proxy decides. Connections are
+// judged when opened: one an internal walk left idle may serve a later
+// walk of the same fetcher, a run whose inputs include that site.
+func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	proxies := proxyAddrs()
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dial(ctx, network, addr)
+		if err != nil || proxies[addr] {
+			return conn, err
+		}
+		host, _, _ := net.SplitHostPort(addr)
+		host = strings.ToLower(host)
+		ap, perr := netip.ParseAddrPort(conn.RemoteAddr().String())
+		public := perr == nil && f.public(ap.Addr().Unmap())
+		input, _ := ctx.Value(inputKey{}).(string)
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if host == input && !public {
+			f.internal[host] = true
+		}
+		if host == input || public || f.internal[input] {
+			return conn, nil
+		}
+		conn.Close()
+		return nil, fmt.Errorf("%w: %w: %s", ingest.ErrBadReference, ErrPrivateAddress, host)
+	}
+}
+
+// isPublic reports whether a is an address on the public internet.
+func isPublic(a netip.Addr) bool {
+	return a.IsGlobalUnicast() && !a.IsPrivate()
+}
+
+// proxyAddrs returns the host:port of the proxies the environment
+// names (HTTP_PROXY, HTTPS_PROXY), as net/http dials them.
+func proxyAddrs() map[string]bool {
+	out := map[string]bool{}
+	for _, scheme := range []string{"http", "https"} {
+		req := &http.Request{URL: &url.URL{Scheme: scheme, Host: "samizdat.invalid"}}
+		p, err := http.ProxyFromEnvironment(req)
+		if err != nil || p == nil {
+			continue
+		}
+		port := p.Port()
+		if port == "" {
+			port = map[string]string{"https": "443", "socks5": "1080"}[p.Scheme]
+			if port == "" {
+				port = "80"
+			}
+		}
+		out[net.JoinHostPort(p.Hostname(), port)] = true
+	}
+	return out
+}

@@ -1,0 +1,79 @@
+package crawl
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/samizdat/samizdat/bundle/ingest"
+)
+
+// TestInternalHostRefused: a compromised CMS links a feed item and an
+// image to intranet.news.example, a name on the site that only the
+// newsroom's DNS resolves, to its own network. A walk of the public
+// site does not fetch them (nothing of the intranet goes into a bundle
+// for the world); a walk whose input is on the intranet does.
+func TestInternalHostRefused(t *testing.T) {
+	s := newNewsroom(t)
+	ln, err := net.Listen("tcp", "127.0.0.2:0") // the newsroom's own network
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int64
+	intranet := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("salaries"))
+	}))
+	intranet.Listener = ln
+	intranet.Start()
+	defer intranet.Close()
+
+	s.feed = strings.Replace(rssFeed("http://news.example", []string{"/news/es", "/hr/salaries", "/news/leak"}),
+		"http://news.example/hr/salaries", "http://intranet.news.example/hr/salaries", 1)
+	s.setPage("/news/leak", changingPage(`leak <img src="http://intranet.news.example/hr/badge.jpg" alt="badge">`))
+	o := s.options()
+	o.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		target := s.srv.Listener.Addr().String()
+		if strings.HasPrefix(addr, "intranet.") {
+			target = ln.Addr().String()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", target)
+	}
+	public := func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") } // news.example is on the internet
+
+	f := newFetcher(t, o)
+	f.public = public
+	arts, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != 2 || arts[0].ID != "story-1" || arts[1].ID != "story-3" || len(arts[1].Attachments) != 0 {
+		t.Errorf("got %d articles, want story-1 and story-3 without the intranet's image", len(arts))
+	}
+	if len(warns) != 2 || !errors.Is(warns[0].Err, ErrPrivateAddress) || warns[0].Kind != ingest.Skipped ||
+		!errors.Is(warns[1].Err, ErrPrivateAddress) || warns[1].Kind != ingest.Unattached {
+		t.Errorf("warnings %v, want the intranet page skipped and its image unattached, for ErrPrivateAddress", warns)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the intranet answered %d requests of a walk of the public site", n)
+	}
+
+	f = newFetcher(t, o)
+	f.public = public
+	arts, warns, err = walk(t, f, "http://intranet.news.example/hr/salaries", ingest.Options{})
+	if err != nil || len(arts) != 1 || len(warns) != 0 {
+		t.Errorf("walk of the intranet itself = %d articles, warnings %v, %v; want its page: the publisher chose it", len(arts), warns, err)
+	}
+}
