@@ -437,6 +437,44 @@ func TestHeaderFlood(t *testing.T) {
 	}
 }
 
+// TestFeedItemIDsStable: an item with neither guid nor link keeps its id
+// when new items push it down the feed. Its place in the feed would
+// give tomorrow's story today's id, and a daily run would carry it as a
+// correction of another article.
+func TestFeedItemIDsStable(t *testing.T) {
+	s := newNewsroom(t)
+	item := func(title, date string) string {
+		return `<item><title>` + title + `</title><description>The text of ` + title + `.</description><pubDate>` + date + `</pubDate></item>`
+	}
+	a, b, c := item("Harbour reopens", "Tue, 12 Mar 2024 18:00:00 GMT"), item("Ferries resume", "Tue, 12 Mar 2024 19:00:00 GMT"), item("Storm warning", "Wed, 13 Mar 2024 07:00:00 GMT")
+	feed := func(items ...string) string {
+		return `<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>` + strings.Join(items, "") + `</channel></rss>`
+	}
+	ids := func(items ...string) map[string]string { // title → id
+		s.mu.Lock()
+		s.feed = feed(items...)
+		s.mu.Unlock()
+		arts, warns, err := walk(t, newFetcher(t, s.options()), "http://news.example/feed.rss", ingest.Options{})
+		if err != nil || len(warns) != 0 || len(arts) != len(items) {
+			t.Fatalf("Walk = %d articles, warnings %v, %v; want %d", len(arts), warns, err, len(items))
+		}
+		out := map[string]string{}
+		for _, a := range arts {
+			out[a.Title] = a.ID
+		}
+		return out
+	}
+	first, second := ids(a, b), ids(c, a, b)
+	for _, title := range []string{"Harbour reopens", "Ferries resume"} {
+		if first[title] != second[title] {
+			t.Errorf("%s: id %q, then %q once a new item came first", title, first[title], second[title])
+		}
+	}
+	if second["Storm warning"] == first["Harbour reopens"] || second["Storm warning"] == first["Ferries resume"] {
+		t.Errorf("the new item took the id %q of an older one", second["Storm warning"])
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

@@ -3,6 +3,8 @@ package crawl
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,8 +76,8 @@ func (f *Fetcher) parseFeed(feedURL string, r *response, w *warner) ([]*bundle.A
 		}
 	}}
 	err = ingest.Walk([]string{p}, opts, func(a *bundle.Article) error {
-		if rest, ok := strings.CutPrefix(a.ID, name+"#"); ok {
-			a.ID = feedURL + "#" + rest // no guid, no link: its place in the feed
+		if strings.HasPrefix(a.ID, name+"#") { // no guid, no link: ingest gave its place in the feed
+			a.ID = feedURL + "#" + itemKey(a)
 		}
 		items = append(items, a)
 		return nil
@@ -95,6 +97,22 @@ func (f *Fetcher) parseFeed(feedURL string, r *response, w *warner) ([]*bundle.A
 		return nil, w.warn(ingest.Warning{Kind: ingest.Skipped, Path: feedURL, Err: unwrapFileError(err)})
 	}
 	return items, err
+}
+
+// itemKey names a feed item that has neither guid nor link by what it
+// says rather than by its place in the feed, which shifts as new items
+// arrive: 16 hex digits of the SHA-256 of its title and date, or of its
+// body if it has no title. The same story keeps its id from run to run
+// (a corrected title makes it a new article, which beats carrying
+// tomorrow's story as a correction of today's).
+func itemKey(a *bundle.Article) string {
+	h := sha256.New()
+	if a.Title != "" {
+		fmt.Fprintf(h, "%s\x00%d", a.Title, a.Published.Unix())
+	} else {
+		h.Write(a.Body)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // jsonFeed is the part of a JSON Feed (https://jsonfeed.org/version/1.1)
