@@ -354,7 +354,8 @@ func zstdCraftTreeless(t *testing.T, in, d []byte) []byte {
 	return zstdCraftFrame(binary.LittleEndian.Uint32(d[4:]), len(in), append(h, out...))
 }
 
-// trainZstdDict trains a dictionary as bundle/pack.go does: ≤ 112 KiB,
+// trainZstdDict trains a dictionary of the kind bundle/pack.go makes (with
+// klauspost's trainer, where pack.go now uses internal/zdict): ≤ 112 KiB,
 // 6-byte hashes, its ID derived from its content (≥ 32768).
 func trainZstdDict(t *testing.T) []byte {
 	t.Helper()
