@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/bundle/ingest"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/publish/crawl"
 )
 
 // DailyOptions configures Daily.
@@ -119,7 +121,7 @@ func Daily(ctx context.Context, dir string, o DailyOptions) (*DailyResult, error
 		}
 		defer r.p.Close()
 	}
-	if err := Walk(ctx, o.Inputs, o.Walk, r.visit); err != nil {
+	if err := Walk(ctx, o.Inputs, r.watch(o.Walk), r.visit); err != nil {
 		return nil, err
 	}
 	if len(r.pending) == 0 {
@@ -149,6 +151,26 @@ type dailyRun struct {
 	seq     uint64
 	pending map[string]stateArticle // new and changed, recorded once published
 	ids     map[string]bool         // every id the walk found
+	flaky   bool                    // the next article lost an image for a passing reason
+}
+
+// watch returns o with its warnings watched for an image that failed for
+// a passing reason (crawl.Transient): the walk passes on an article's
+// warnings just before it.
+func (r *dailyRun) watch(o WalkOptions) WalkOptions {
+	warn := o.Ingest.Warn
+	o.Ingest.Warn = func(w ingest.Warning) {
+		switch {
+		case w.Kind == ingest.Unattached && crawl.Transient(w.Err):
+			r.flaky = true
+		case w.Kind == ingest.Skipped: // the article they were about is not coming
+			r.flaky = false
+		}
+		if warn != nil {
+			warn(w)
+		}
+	}
+	return o
 }
 
 // openState creates (if create) and locks the state directory. A dry run
@@ -214,6 +236,8 @@ func baseDict(path string, po bundle.PackOptions) ([]byte, error) {
 
 // visit takes one article of the walk: unchanged, it is only marked
 // seen; new or changed, it goes to the packer and waits to be recorded.
+// A known article that lost an image for a passing reason counts as
+// unchanged; a new one is packed without it.
 func (r *dailyRun) visit(a *bundle.Article) error {
 	if r.ids[a.ID] {
 		return &bundle.Error{Object: a.ID, Err: bundle.ErrDuplicateID}
@@ -224,8 +248,13 @@ func (r *dailyRun) visit(a *bundle.Article) error {
 	d := Digest(a)
 	digest := hex.EncodeToString(d[:])
 	old, known := r.st.Articles[a.ID]
+	flaky := r.flaky
+	r.flaky = false
 	switch {
-	case known && old.Digest == digest:
+	case known && (old.Digest == digest || flaky):
+		// Flaky: the version published stays until a run fetches the
+		// article whole, rather than go out without its image and come
+		// back with it as two corrections.
 		old.Seen = r.now
 		r.st.Articles[a.ID] = old
 		r.res.Unchanged++

@@ -323,6 +323,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// Transient reports whether err is a failure that may pass by the next
+// run: a timeout, a 429 or 5xx answer, a connection or read error. A
+// 404, a cap, robots.txt or content that is not what it should be are
+// not.
+func Transient(err error) bool {
+	if errors.Is(err, ErrTimeout) {
+		return true
+	}
+	if code := statusOf(err); code != 0 {
+		return code == http.StatusTooManyRequests || code >= 500
+	}
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
 // statusOf returns the status of a *StatusError in err, or 0.
 func statusOf(err error) int {
 	var se *StatusError
