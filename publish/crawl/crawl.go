@@ -82,6 +82,8 @@ func (f *Fetcher) Close() error {
 // its article extracted (ingest.ParsePage), the item's id, title, url,
 // dates and authors winning over the page's. The images an article's body
 // shows are fetched and attached, and the body rewritten to name them.
+// The first 5,000 items of a feed are taken (maxWalkItems), one warning
+// standing for the rest.
 //
 // Each failure (fetch error, HTTP status, a cap exceeded, robots.txt,
 // a redirect off the site, content that is not what it should be, a page
@@ -109,6 +111,13 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 		items, err := f.parseFeed(rawURL, r, w)
 		if err != nil {
 			return err
+		}
+		if over := len(items) - maxWalkItems; over > 0 {
+			err := fmt.Errorf("%w: %d items past the first %d", ingest.ErrTooLarge, over, maxWalkItems)
+			if err := w.warn(ingest.Warning{Kind: ingest.Skipped, Path: rawURL, Item: maxWalkItems + 1, Err: err}); err != nil {
+				return err
+			}
+			items = items[:maxWalkItems]
 		}
 		return f.items(ctx, items, site, w, fn)
 	}

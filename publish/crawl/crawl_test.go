@@ -475,6 +475,33 @@ func TestFeedItemIDsStable(t *testing.T) {
 	}
 }
 
+// TestFeedItemsBounded: a feed of more items than maxWalkItems (a
+// 16 MiB feed holds hundreds of thousands of short ones, each a page
+// and 16 images to fetch) yields the first maxWalkItems and one warning
+// for the rest.
+func TestFeedItemsBounded(t *testing.T) {
+	s := newNewsroom(t)
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>`)
+	for i := range maxWalkItems + 3 {
+		fmt.Fprintf(&b, `<item><title>Story %d</title><guid>s%d</guid><description>Text %d.</description></item>`, i, i, i)
+	}
+	b.WriteString(`</channel></rss>`)
+	s.feed = b.String()
+	o := s.options()
+	o.MinFullText = 1 // every item is whole: nothing else to fetch
+	arts, warns, err := walk(t, newFetcher(t, o), "http://news.example/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != maxWalkItems || arts[len(arts)-1].ID != fmt.Sprintf("s%d", maxWalkItems-1) {
+		t.Errorf("got %d articles, want the first %d", len(arts), maxWalkItems)
+	}
+	if len(warns) != 1 || warns[0].Kind != ingest.Skipped || !errors.Is(warns[0].Err, ingest.ErrTooLarge) {
+		t.Errorf("warnings %v, want one Skipped ErrTooLarge for the 3 items past the bound", warns)
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

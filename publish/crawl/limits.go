@@ -92,6 +92,14 @@ const (
 	// RSS or Atom feed's: each becomes an article held in memory.
 	maxFeedItems = 100_000
 
+	// maxWalkItems bounds the items taken from one fetched feed: each
+	// may cost its page and MaxImages images. A newsroom's feed lists
+	// its latest tens to hundreds of stories; 5,000 teasers are already
+	// 20 minutes of requests at the default rate, and a 16 MiB feed of
+	// short items could list hundreds of thousands, keeping a daily run
+	// busy, and its state locked, for days.
+	maxWalkItems = 5_000
+
 	// feedSniff is how much of a document is looked at to tell a feed
 	// from a page; gofeed looks at as much.
 	feedSniff = 4096
