@@ -98,7 +98,7 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 		return w.warn(ingest.Warning{Kind: ingest.Skipped, Path: rawURL, Err: fmt.Errorf("%w: not a url", ingest.ErrMalformed)})
 	}
 	site := siteOf(u.Hostname())
-	ctx = withInput(ctx, u.Hostname())
+	ctx = withInput(ctx, u)
 	r, err := f.get(ctx, u, kindDocument, site)
 	if err != nil {
 		if ctx.Err() != nil {

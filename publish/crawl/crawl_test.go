@@ -333,14 +333,14 @@ func TestRobotsCrawlDelay(t *testing.T) {
 	defer srv.Close()
 	f := newFetcher(t, Options{Rate: 1000})
 	u, _ := url.Parse(srv.URL + "/news/a")
-	if err := f.robotsAllow(withInput(context.Background(), u.Hostname()), u, siteOf(u.Hostname())); err != nil {
+	if err := f.robotsAllow(withInput(context.Background(), u), u, siteOf(u.Hostname())); err != nil {
 		t.Fatalf("robotsAllow(/news/a) = %v, want allowed: our group allows it", err)
 	}
 	if got, want := f.limiter(u.Host).Limit(), rate.Every(20*time.Second); got != want {
 		t.Errorf("limit = %v, want %v from Crawl-delay", got, want)
 	}
 	d, _ := url.Parse(srv.URL + "/drafts/x")
-	if err := f.robotsAllow(withInput(context.Background(), d.Hostname()), d, siteOf(d.Hostname())); !errors.Is(err, ErrDisallowed) {
+	if err := f.robotsAllow(withInput(context.Background(), d), d, siteOf(d.Hostname())); !errors.Is(err, ErrDisallowed) {
 		t.Errorf("robotsAllow(/drafts/x) = %v, want ErrDisallowed", err)
 	}
 }
@@ -512,7 +512,7 @@ func TestRobotsCrawlDelayBounded(t *testing.T) {
 	defer srv.Close()
 	f := newFetcher(t, Options{Rate: 1000})
 	u, _ := url.Parse(srv.URL + "/news/a")
-	if err := f.robotsAllow(withInput(context.Background(), u.Hostname()), u, siteOf(u.Hostname())); err != nil {
+	if err := f.robotsAllow(withInput(context.Background(), u), u, siteOf(u.Hostname())); err != nil {
 		t.Fatalf("robotsAllow(/news/a) = %v, want allowed", err)
 	}
 	if got, want := f.limiter(u.Host).Limit(), rate.Every(maxCrawlDelay); got != want {

@@ -89,9 +89,10 @@ func newClient(o Options, dial func(ctx context.Context, network, addr string) (
 
 // get fetches u as k for a walk that started on site, following at most
 // MaxRedirects redirects, each checked against the site, the scheme and
-// robots.txt.
+// robots.txt, and kept on https if the walk's input is (secured).
 func (f *Fetcher) get(ctx context.Context, u *url.URL, k kind, site string) (*response, error) {
 	for hop := 0; ; hop++ {
+		u = secured(ctx, u)
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return nil, fmt.Errorf("%w: %w: %s", ingest.ErrUnreadable, ErrScheme, u.Scheme)
 		}

@@ -12,13 +12,46 @@ import (
 	"github.com/samizdat/samizdat/bundle/ingest"
 )
 
-// inputKey is the context key under which Walk puts its input's host:
-// the dialer reads it to tell an internal site from a public one.
+// inputKey is the context key under which Walk puts its input (a
+// walkInput): the dialer reads it to tell an internal site from a public
+// one, and get to keep an https walk on https.
 type inputKey struct{}
 
-// withInput returns ctx for a walk whose input is on host.
-func withInput(ctx context.Context, host string) context.Context {
-	return context.WithValue(ctx, inputKey{}, strings.ToLower(host))
+// walkInput is what a walk's requests know of its input.
+type walkInput struct {
+	host   string // lower case
+	secure bool   // https
+}
+
+// withInput returns ctx for a walk whose input is u.
+func withInput(ctx context.Context, u *url.URL) context.Context {
+	return context.WithValue(ctx, inputKey{}, walkInput{strings.ToLower(u.Hostname()), u.Scheme == "https"})
+}
+
+func inputOf(ctx context.Context) walkInput {
+	in, _ := ctx.Value(inputKey{}).(walkInput)
+	return in
+}
+
+// secured returns u as it is fetched on the walk of ctx: an http URL on
+// a walk whose input is https is fetched over https (port 80, if named,
+// becomes 443's default). An item, image or redirect that goes over
+// plain http could be rewritten by anyone on the path, the censor a
+// bundle is made to get around among them, and the publisher would sign
+// the rewrite.
+func secured(ctx context.Context, u *url.URL) *url.URL {
+	if u.Scheme != "http" || !inputOf(ctx).secure {
+		return u
+	}
+	up := *u
+	up.Scheme = "https"
+	if up.Port() == "80" {
+		up.Host = up.Hostname()
+		if strings.Contains(up.Host, ":") {
+			up.Host = "[" + up.Host + "]"
+		}
+	}
+	return &up
 }
 
 // guard wraps dial so that a walk of a public site cannot reach the
@@ -45,7 +78,7 @@ func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (ne
 		host = strings.ToLower(host)
 		ap, perr := netip.ParseAddrPort(conn.RemoteAddr().String())
 		public := perr == nil && f.public(ap.Addr().Unmap())
-		input, _ := ctx.Value(inputKey{}).(string)
+		input := inputOf(ctx).host
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if host == input && !public {

@@ -77,3 +77,55 @@ func TestInternalHostRefused(t *testing.T) {
 		t.Errorf("walk of the intranet itself = %d articles, warnings %v, %v; want its page: the publisher chose it", len(arts), warns, err)
 	}
 }
+
+// TestSecureWalkStaysSecure: on a walk of an https feed, an item linked
+// (or redirected) with http:// is fetched over https. Over http, anyone
+// on the path (the censor the bundle is made to get around) could
+// rewrite the article, and the publisher would sign the rewrite.
+func TestSecureWalkStaysSecure(t *testing.T) {
+	var plainHits atomic.Int64
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		plainHits.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("tampered"))
+	}))
+	defer plain.Close()
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/feed.rss":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write([]byte(rssFeed("http://news.example", []string{"/news/a", "/news/moved"})))
+		case "/news/moved":
+			http.Redirect(w, r, "http://news.example/news/a", http.StatusMovedPermanently)
+		case "/news/a":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(changingPage("genuine"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer secure.Close()
+	o := Options{Rate: 1000, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		target := plain.Listener.Addr().String()
+		if strings.HasSuffix(addr, ":443") {
+			target = secure.Listener.Addr().String()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", target)
+	}}
+	f := newFetcher(t, o)
+	f.client.Transport.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	f.client.Transport.(*http.Transport).TLSClientConfig.ServerName = "example.com" // in httptest's certificate
+	arts, warns, err := walk(t, f, "https://news.example/feed.rss", ingest.Options{})
+	if err != nil || len(warns) != 0 || len(arts) != 2 {
+		t.Fatalf("Walk = %d articles, warnings %v, %v; want 2", len(arts), warns, err)
+	}
+	for _, a := range arts {
+		if !strings.Contains(string(a.Body), "genuine") {
+			t.Errorf("%s: body is not the https page's", a.ID)
+		}
+	}
+	if n := plainHits.Load(); n != 0 {
+		t.Errorf("%d requests over plain http on a walk of an https feed", n)
+	}
+}
