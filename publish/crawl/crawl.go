@@ -119,6 +119,7 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 			}
 			items = items[:maxWalkItems]
 		}
+		resolveLinks(items, r.url)
 		return f.items(ctx, items, site, w, fn)
 	}
 	var warns []ingest.Warning

@@ -502,6 +502,30 @@ func TestFeedItemsBounded(t *testing.T) {
 	}
 }
 
+// TestFeedRelativeLinks: an item whose link is relative (against the
+// RSS spec, but some CMSs write them, and feed readers take them) is
+// resolved against the feed's URL, as its id if it has no guid, rather
+// than skipped.
+func TestFeedRelativeLinks(t *testing.T) {
+	s := newNewsroom(t)
+	s.feed = `<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>` +
+		`<item><title>A</title><link>/news/es</link><description>Teaser.</description></item>` +
+		`<item><title>B</title><link>news/changing</link><guid>g2</guid><description>Teaser.</description></item></channel></rss>`
+	arts, warns, err := walk(t, newFetcher(t, s.options()), "http://news.example/feed.rss", ingest.Options{})
+	if err != nil || len(warns) != 0 || len(arts) != 2 {
+		t.Fatalf("Walk = %d articles, warnings %v, %v; want 2", len(arts), warns, err)
+	}
+	want := []struct{ id, url, text string }{
+		{"http://news.example/news/es", "http://news.example/news/es", "vivienda"},
+		{"g2", "http://news.example/news/changing", "version first"},
+	}
+	for i, w := range want {
+		if a := arts[i]; a.ID != w.id || a.URL != w.url || !strings.Contains(string(a.Body), w.text) {
+			t.Errorf("article %d = %q %q, want %q %q with its page's text", i, a.ID, a.URL, w.id, w.url)
+		}
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

@@ -316,6 +316,25 @@ func (f *Fetcher) item(ctx context.Context, index int, it *bundle.Article, site 
 	return merge(it, page)
 }
 
+// resolveLinks makes the relative links of a feed's items absolute
+// against the feed's URL, as feed readers do (some CMSs write "/news/a"),
+// and an id that was the relative link with them.
+func resolveLinks(items []*bundle.Article, feed *url.URL) {
+	for _, it := range items {
+		if l, err := url.Parse(it.URL); it.URL == "" || err != nil || l.Host != "" {
+			continue // absolute links stay as written: ids were made of them
+		}
+		u, err := feed.Parse(it.URL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			continue // parseLink says why, once its page is wanted
+		}
+		if it.ID == it.URL {
+			it.ID = u.String()
+		}
+		it.URL = u.String()
+	}
+}
+
 func parseLink(s string) (*url.URL, error) {
 	if s == "" {
 		return nil, nil
