@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -523,6 +524,71 @@ func TestFeedRelativeLinks(t *testing.T) {
 		if a := arts[i]; a.ID != w.id || a.URL != w.url || !strings.Contains(string(a.Body), w.text) {
 			t.Errorf("article %d = %q %q, want %q %q with its page's text", i, a.ID, a.URL, w.id, w.url)
 		}
+	}
+}
+
+// TestItemsHeldBounded: while a feed's first item is slow (a drip up to
+// the timeout), the items after it are fetched only up to Concurrency
+// in all: done articles wait in memory for it, each up to a page and
+// MaxImages images, so they must not pile up without bound.
+func TestItemsHeldBounded(t *testing.T) {
+	const concurrency = 2
+	var mu sync.Mutex
+	others, seenByHold := 0, -1
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/feed.rss":
+			paths := []string{"/hold"}
+			for i := range 6 {
+				paths = append(paths, fmt.Sprintf("/news/%d", i))
+			}
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write([]byte(rssFeed("http://"+r.Host, paths)))
+		case r.URL.Path == "/hold": // answers once more items than allowed were fetched, else never
+			for {
+				mu.Lock()
+				n := others
+				mu.Unlock()
+				if n >= concurrency {
+					break
+				}
+				select {
+				case <-r.Context().Done():
+					mu.Lock()
+					seenByHold = n
+					mu.Unlock()
+					return
+				case <-time.After(10 * time.Millisecond):
+				}
+			}
+			mu.Lock()
+			seenByHold = others
+			mu.Unlock()
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(changingPage("held"))
+		case strings.HasPrefix(r.URL.Path, "/news/"):
+			mu.Lock()
+			others++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(changingPage(r.URL.Path))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	f := newFetcher(t, Options{Rate: 1e9, Concurrency: concurrency, Timeout: 2 * time.Second}) // the held item ends at it
+	arts, _, err := walk(t, f, srv.URL+"/feed.rss", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if seenByHold < 0 || seenByHold > concurrency-1 {
+		t.Errorf("%d items after the held one were fetched while it was held, want at most %d", seenByHold, concurrency-1)
+	}
+	if len(arts) != 6 {
+		t.Errorf("got %d articles (held one seen %d), want the 6 after the held one", len(arts), seenByHold)
 	}
 }
 

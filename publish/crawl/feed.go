@@ -229,11 +229,15 @@ func names(list []jsonAuthor, one *jsonAuthor) []string {
 
 // items fetches the pages and images of a feed's items, up to
 // Options.Concurrency at once, and calls fn with each article in feed
-// order, passing on each item's warnings just before it.
+// order, passing on each item's warnings just before it. An item holds
+// its slot until fn has had it, not only until it is fetched: behind a
+// slow item, done ones wait in memory (each up to a page and MaxImages
+// images), and so at most Concurrency of them do.
 func (f *Fetcher) items(ctx context.Context, items []*bundle.Article, site string, w *warner, fn func(*bundle.Article) error) error {
 	type result struct {
 		a     *bundle.Article
 		warns []ingest.Warning
+		slot  bool // the item took a slot, given back once it is consumed
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	results := make([]chan result, len(items))
@@ -252,23 +256,31 @@ func (f *Fetcher) items(ctx context.Context, items []*bundle.Article, site strin
 				continue
 			}
 			go func() {
-				defer func() { <-slots }()
-				var r result
+				r := result{slot: true}
 				r.a = f.item(ctx, i+1, it, site, w.opts, func(wn ingest.Warning) { r.warns = append(r.warns, wn) })
 				results[i] <- r
 			}()
 		}
 	}()
-	defer func() {
+	consumed := 0
+	take := func() result {
+		r := <-results[consumed]
+		items[consumed] = nil // let it go once done with
+		consumed++
+		if r.slot {
+			<-slots
+		}
+		return r
+	}
+	defer func() { // every worker has ended
 		cancel()
 		<-done
-		for range f.o.Concurrency { // every worker has given back its slot
-			slots <- struct{}{}
+		for consumed < len(items) {
+			take()
 		}
 	}()
-	for i := range items {
-		r := <-results[i]
-		items[i] = nil // let it go once done with
+	for consumed < len(items) {
+		r := take()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
