@@ -10,6 +10,10 @@
 //	go run ./internal/cmd/packbench -mem-gb 1  # also: peak RSS packing 1 GB
 //	go run ./internal/cmd/packbench -n 0 -curve # also: cluster size against
 //	                                            # bytes fetched per article
+//	go run ./internal/cmd/packbench -n 0 -real 0 -day # a day of 50, 100 and
+//	                                            # 300 new articles after a
+//	                                            # history: --base against a
+//	                                            # day's own dictionary, none
 package main
 
 import (
@@ -41,6 +45,8 @@ func main() {
 	memGB := flag.Float64("mem-gb", 0, "if > 0, also measure peak memory of `samizdat pack` on a corpus of this many GB")
 	keep := flag.String("dir", "", "work directory (default: temporary, removed after)")
 	curveFlag := flag.Bool("curve", false, "also print the cluster-size trade-off curve on the English real-text corpus")
+	dayFlag := flag.Bool("day", false, "also print what a day of new articles costs packed with the history's dictionary, its own or none")
+	history := flag.Int("history", 18250, "with -day, articles of history before the day (default: a year at 50 a day; at most 1200 for the all-languages corpus)")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -74,6 +80,9 @@ func main() {
 				curve(work, t)
 			}
 		}
+	}
+	if *dayFlag {
+		day(work, *history)
 	}
 	if gen != "" {
 		randomAccess(gen)
