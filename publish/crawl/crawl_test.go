@@ -592,6 +592,30 @@ func TestItemsHeldBounded(t *testing.T) {
 	}
 }
 
+// TestJSONFeedBadItem: one JSON Feed item of the wrong shape (a number
+// for a title) costs that item, with a warning naming its place, not
+// the whole feed.
+func TestJSONFeedBadItem(t *testing.T) {
+	s := newNewsroom(t)
+	text := strings.Repeat("The harbour reopened on Monday. ", 40)
+	s.json = `{"version":"https://jsonfeed.org/version/1.1","items":[` +
+		`{"id":"a","title":"First","content_text":"` + text + `"},` +
+		`{"id":"b","title":5,"content_text":"` + text + `"},` +
+		`{"id":"c","title":"Third","content_text":"` + text + `"},` +
+		`{"id":"d","title":"Fourth","date_published":"yesterday","content_text":"` + text + `"}]}`
+	arts, warns, err := walk(t, newFetcher(t, s.options()), "http://news.example/feed.json", ingest.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(arts) != 2 || arts[0].ID != "a" || arts[1].ID != "c" {
+		t.Errorf("got %d articles, want a and c", len(arts))
+	}
+	if len(warns) != 2 || warns[0].Item != 2 || warns[1].Item != 4 || !errors.Is(warns[0].Err, ingest.ErrMalformed) ||
+		warns[0].Kind != ingest.Skipped || warns[0].Path != "http://news.example/feed.json" {
+		t.Errorf("warnings %v, want items 2 and 4 skipped as malformed, numbered as in the feed", warns)
+	}
+}
+
 // TestRobotsCrawlDelayBounded: a robots.txt asking for a day between
 // requests would stall a run for months; the wait is cut to
 // maxCrawlDelay.

@@ -51,12 +51,19 @@ func feedKind(r *response) docKind {
 // does not parse is one warning and no items.
 func (f *Fetcher) parseFeed(feedURL string, r *response, w *warner) ([]*bundle.Article, error) {
 	name, data := "feed.rss", r.body
+	var places []int // with a JSON Feed: the place in the feed of each item ingest reads
 	if feedKind(r) == feedJSON {
-		var err error
-		if data, err = jsonFeedToIngest(r.body); err != nil {
+		jf, err := jsonFeedToIngest(r.body)
+		if err != nil {
 			return nil, w.warn(ingest.Warning{Kind: ingest.Skipped, Path: feedURL, Err: err})
 		}
-		name = "feed.json"
+		for _, wn := range jf.bad {
+			wn.Path = feedURL
+			if err := w.warn(wn); err != nil {
+				return nil, err
+			}
+		}
+		name, data, places = "feed.json", jf.data, jf.places
 	}
 	dir, err := os.MkdirTemp("", "samizdat-feed-*")
 	if err != nil {
@@ -71,6 +78,9 @@ func (f *Fetcher) parseFeed(feedURL string, r *response, w *warner) ([]*bundle.A
 	var walkErr error
 	opts := ingest.Options{Strict: w.opts.Strict, KeepPage: w.opts.KeepPage, Warn: func(wn ingest.Warning) {
 		wn.Path = feedURL
+		if wn.Item > 0 && wn.Item <= len(places) {
+			wn.Item = places[wn.Item-1]
+		}
 		if err := w.warn(wn); err != nil && walkErr == nil {
 			walkErr = err
 		}
@@ -118,11 +128,11 @@ func itemKey(a *bundle.Article) string {
 // jsonFeed is the part of a JSON Feed (https://jsonfeed.org/version/1.1)
 // an article is made of.
 type jsonFeed struct {
-	Version  string         `json:"version"`
-	Language string         `json:"language"`
-	Authors  []jsonAuthor   `json:"authors"`
-	Author   *jsonAuthor    `json:"author"` // version 1
-	Items    []jsonFeedItem `json:"items"`
+	Version  string            `json:"version"`
+	Language string            `json:"language"`
+	Authors  []jsonAuthor      `json:"authors"`
+	Author   *jsonAuthor       `json:"author"` // version 1
+	Items    []json.RawMessage `json:"items"`  // each decoded alone: a bad one costs only itself
 }
 
 type jsonAuthor struct {
@@ -157,10 +167,19 @@ type ingestItem struct {
 	Body        string   `json:"body"`
 }
 
+// ingestFeed is a JSON Feed converted for ingest: the JSON array of its
+// articles, the 1-based place in the feed of each, and a Skipped warning
+// (without its Path) for each item that does not decode.
+type ingestFeed struct {
+	data   []byte
+	places []int
+	bad    []ingest.Warning
+}
+
 // jsonFeedToIngest converts a JSON Feed into the JSON array of articles
 // ingest reads. Items without content keep their summary (or title) as a
 // body: it is short, so their page is fetched.
-func jsonFeedToIngest(data []byte) ([]byte, error) {
+func jsonFeedToIngest(data []byte) (*ingestFeed, error) {
 	var jf jsonFeed
 	if err := json.Unmarshal(data, &jf); err != nil {
 		return nil, fmt.Errorf("%w: json feed: %v", ingest.ErrMalformed, err)
@@ -172,32 +191,48 @@ func jsonFeedToIngest(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %d items, limit %d", ingest.ErrTooLarge, len(jf.Items), maxFeedItems)
 	}
 	feedAuthors := names(jf.Authors, jf.Author)
-	out := make([]ingestItem, 0, len(jf.Items))
-	for _, it := range jf.Items {
-		in := ingestItem{
-			ID: jsonID(it.ID), Title: it.Title, URL: it.URL, Summary: it.Summary,
-			Lang: it.Language, Published: it.DatePublished, Updated: it.DateModified,
-			Authors: names(it.Authors, it.Author), ContentType: "text/html",
+	out := &ingestFeed{}
+	items := make([]ingestItem, 0, len(jf.Items))
+	for i, raw := range jf.Items {
+		var it jsonFeedItem
+		if err := json.Unmarshal(raw, &it); err != nil {
+			out.bad = append(out.bad, ingest.Warning{Kind: ingest.Skipped, Item: i + 1,
+				Err: fmt.Errorf("%w: json feed item: %v", ingest.ErrMalformed, err)})
+			continue
 		}
-		if in.Lang == "" {
-			in.Lang = jf.Language
-		}
-		if len(in.Authors) == 0 {
-			in.Authors = feedAuthors
-		}
-		switch {
-		case it.ContentHTML != nil:
-			in.Body = *it.ContentHTML
-		case it.ContentText != nil:
-			in.Body, in.ContentType = *it.ContentText, "text/plain"
-		case it.Summary != "":
-			in.Body, in.ContentType, in.Summary = it.Summary, "text/plain", ""
-		default:
-			in.Body, in.ContentType = it.Title, "text/plain"
-		}
-		out = append(out, in)
+		items = append(items, ingestItemOf(it, jf.Language, feedAuthors))
+		out.places = append(out.places, i+1)
 	}
-	return json.Marshal(out)
+	var err error
+	out.data, err = json.Marshal(items)
+	return out, err
+}
+
+// ingestItemOf converts one JSON Feed item, with the feed's language and
+// authors where it names none.
+func ingestItemOf(it jsonFeedItem, lang string, authors []string) ingestItem {
+	in := ingestItem{
+		ID: jsonID(it.ID), Title: it.Title, URL: it.URL, Summary: it.Summary,
+		Lang: it.Language, Published: it.DatePublished, Updated: it.DateModified,
+		Authors: names(it.Authors, it.Author), ContentType: "text/html",
+	}
+	if in.Lang == "" {
+		in.Lang = lang
+	}
+	if len(in.Authors) == 0 {
+		in.Authors = authors
+	}
+	switch {
+	case it.ContentHTML != nil:
+		in.Body = *it.ContentHTML
+	case it.ContentText != nil:
+		in.Body, in.ContentType = *it.ContentText, "text/plain"
+	case it.Summary != "":
+		in.Body, in.ContentType, in.Summary = it.Summary, "text/plain", ""
+	default:
+		in.Body, in.ContentType = it.Title, "text/plain"
+	}
+	return in
 }
 
 // jsonID returns a JSON Feed item id as a string: a string as it is, a

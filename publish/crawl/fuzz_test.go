@@ -38,14 +38,18 @@ func FuzzJSONFeed(f *testing.F) {
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","url":"https://x/a","title":"A","content_html":"<p>x</p>"}]}`))
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1","author":{"name":"Ed"},"items":[{"id":7,"summary":"s"},{"id":null}]}`))
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{}]}`))
+	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"title":5},{"id":"2","title":"B"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out, err := jsonFeedToIngest(data)
 		if err != nil {
 			return
 		}
 		var items []ingestItem
-		if err := json.Unmarshal(out, &items); err != nil {
+		if err := json.Unmarshal(out.data, &items); err != nil {
 			t.Fatalf("output is not an array of articles: %v", err)
+		}
+		if len(items) != len(out.places) {
+			t.Fatalf("%d articles, %d places", len(items), len(out.places))
 		}
 	})
 }
