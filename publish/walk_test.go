@@ -22,16 +22,19 @@ const page = `<!DOCTYPE html><html lang="en"><head><title>Harbour reopens</title
 </article><footer>All rights reserved.</footer></body></html>`
 
 func site(t *testing.T) *httptest.Server {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/news/harbour" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(page))
-	}))
+	srv := httptest.NewServer(http.HandlerFunc(servePage))
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// servePage serves page at /news/harbour.
+func servePage(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != "/news/harbour" {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.Write([]byte(page))
 }
 
 func writeFile(t *testing.T, p, s string) string {
@@ -107,12 +110,7 @@ func TestWalkDuplicateFetched(t *testing.T) {
 			w.Write([]byte(f))
 			return
 		}
-		if r.URL.Path != "/news/harbour" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(page))
+		servePage(w, r)
 	}))
 	t.Cleanup(srv.Close)
 	base = srv.URL
