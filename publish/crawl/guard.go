@@ -92,9 +92,15 @@ func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (ne
 	}
 }
 
+// sharedSpace is the carrier-grade NAT range (RFC 6598), which
+// IsPrivate does not count but which overlay networks (Tailscale, some
+// clouds') use for internal hosts.
+var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
+
 // isPublic reports whether a is an address on the public internet.
 func isPublic(a netip.Addr) bool {
-	return a.IsGlobalUnicast() && !a.IsPrivate()
+	a = a.Unmap()
+	return a.IsGlobalUnicast() && !a.IsPrivate() && !sharedSpace.Contains(a)
 }
 
 // proxyAddrs returns the host:port of the proxies the environment

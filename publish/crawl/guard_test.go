@@ -129,3 +129,20 @@ func TestSecureWalkStaysSecure(t *testing.T) {
 		t.Errorf("%d requests over plain http on a walk of an https feed", n)
 	}
 }
+
+func TestIsPublic(t *testing.T) {
+	for _, tt := range []struct {
+		addr string
+		want bool
+	}{
+		{"93.184.215.14", true}, {"2606:2800:21f:cb07:6820:80da:af6b:8b2c", true},
+		{"127.0.0.1", false}, {"::1", false}, {"10.1.2.3", false}, {"172.16.0.1", false},
+		{"192.168.1.1", false}, {"169.254.169.254", false}, {"fe80::1", false}, {"fd00::1", false},
+		{"0.0.0.0", false}, {"::", false}, {"100.64.0.1", false}, {"100.127.255.254", false},
+		{"100.128.0.1", true}, {"224.0.0.1", false},
+	} {
+		if got := isPublic(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("isPublic(%s) = %v, want %v", tt.addr, got, tt.want)
+		}
+	}
+}
