@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -63,10 +64,16 @@ func runDailyCmd(ctx context.Context, e *env, args []string) error {
 	if o.state == "" {
 		o.state = filepath.Join(o.repo, defaultStateDir)
 	}
-	if o.fetch.CacheDir == "" { // a daily run fetches only what changed
-		o.fetch.CacheDir = filepath.Join(o.state, defaultCacheDir)
+	if o.fetch.CacheDir == "" && (!o.dryRun || exists(o.state)) { // a daily run fetches only what changed
+		o.fetch.CacheDir = filepath.Join(o.state, defaultCacheDir) // (a dry run creates nothing)
 	}
 	return runDaily(ctx, e, o)
+}
+
+// exists reports whether path names something on disk.
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // runDaily is one run of the daily job: it prints what it did in one

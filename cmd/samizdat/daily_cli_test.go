@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -305,4 +307,35 @@ func dailyFeed(base string) string {
 	return `<?xml version="1.0"?><rss version="2.0"><channel><title>The Daily Example</title><link>` + base + `/</link><description>News</description>
 ` + item("bridge-1", "New bridge opens to traffic", "/news/bridge") +
 		item("market-1", "Market moves to the square", "/news/market") + "</channel></rss>\n"
+}
+
+// TestCLIDailyDryRunCreatesNothing: a dry run, which records nothing,
+// does not create the state directory for its HTTP cache either.
+func TestCLIDailyDryRunCreatesNothing(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/img/chart.png" {
+			w.Header().Set("Content-Type", "image/png")
+			w.Write([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"))
+			return
+		}
+		if r.URL.Path != "/news/bridge" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("ETag", `"1"`)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte(webPage("en", "New bridge opens to traffic", "The bridge over the estuary opened to traffic this morning after four years of building work.")))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	key := filepath.Join(dir, "root.key")
+	mustRun(t, "keygen", "-o", key)
+	repo := filepath.Join(dir, "repo")
+	r := mustRun(t, "daily", "--repo", repo, "-k", key, "--dry-run", "--rate", "1000", srv.URL+"/news/bridge")
+	if !strings.HasPrefix(r.stdout, "would pack 1 new") {
+		t.Errorf("dry run printed %q", r.stdout)
+	}
+	if _, err := os.Stat(filepath.Join(repo, defaultStateDir)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("after a dry run, the state directory: %v; want none", err)
+	}
 }
