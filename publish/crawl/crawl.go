@@ -30,7 +30,7 @@ type Fetcher struct {
 	mu         sync.Mutex // guards the maps below
 	limiters   map[string]*rate.Limiter
 	robots     map[string]robotsResult
-	internal   map[string]bool // input hosts found on non-public addresses
+	internal   map[string]bool // per input host: was its first connection to a non-public address
 
 	public func(netip.Addr) bool // isPublic; tests pretend loopback is public
 }

@@ -62,8 +62,9 @@ func secured(ctx context.Context, u *url.URL) *url.URL {
 // intranet.news.example, a name on the site that only the newsroom's
 // DNS resolves, and the page or image would be packed into a bundle for
 // the world. The input's own host is the publisher's choice and is
-// never refused; once it is found on a non-public address, the site is
-// internal and its walks may reach such addresses. A connection to the
+// never refused; if the first connection to it is to a non-public
+// address, the site is internal and its walks may reach such addresses
+// (a later answer of its DNS does not change that: DNS rebinding). A connection to the
 // configured proxy is not judged: the proxy decides. Connections are
 // judged when opened: one an internal walk left idle may serve a later
 // walk of the same fetcher, a run whose inputs include that site.
@@ -81,8 +82,8 @@ func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (ne
 		input := inputOf(ctx).host
 		f.mu.Lock()
 		defer f.mu.Unlock()
-		if host == input && !public {
-			f.internal[host] = true
+		if _, known := f.internal[host]; host == input && !known {
+			f.internal[host] = !public // settled by the first connection: see TestInternalPinned
 		}
 		if host == input || public || f.internal[input] {
 			return conn, nil

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -144,5 +145,45 @@ func TestIsPublic(t *testing.T) {
 		if got := isPublic(netip.MustParseAddr(tt.addr)); got != tt.want {
 			t.Errorf("isPublic(%s) = %v, want %v", tt.addr, got, tt.want)
 		}
+	}
+}
+
+// remoteConn is a connection that says it is to addr.
+type remoteConn struct {
+	net.Conn
+	addr string
+}
+
+func (c remoteConn) RemoteAddr() net.Addr {
+	return net.TCPAddrFromAddrPort(netip.MustParseAddrPort(c.addr))
+}
+func (c remoteConn) Close() error { return nil }
+
+// TestInternalPinned: whether a site is internal is settled by the first
+// connection to its input's host. A site whose DNS later answers with a
+// private address (DNS rebinding) does not turn its walks internal, and
+// other hosts of the site on private addresses stay refused.
+func TestInternalPinned(t *testing.T) {
+	f := newFetcher(t, Options{})
+	answers := map[string][]string{
+		"news.example:80":     {"93.184.215.14:80", "10.0.0.5:80"},
+		"intranet.example:80": {"10.0.0.6:80"},
+	}
+	dial := f.guard(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		next := answers[addr][0]
+		if len(answers[addr]) > 1 {
+			answers[addr] = answers[addr][1:]
+		}
+		return remoteConn{addr: next}, nil
+	})
+	u, _ := url.Parse("http://news.example/feed.rss")
+	ctx := withInput(context.Background(), u)
+	for i, want := range []bool{true, true} {
+		if _, err := dial(ctx, "tcp", "news.example:80"); (err == nil) != want {
+			t.Errorf("dial %d of the input's host = %v, want allowed: the publisher chose it", i+1, err)
+		}
+	}
+	if _, err := dial(ctx, "tcp", "intranet.example:80"); !errors.Is(err, ErrPrivateAddress) {
+		t.Errorf("dial of another host on a private address = %v, want ErrPrivateAddress: the site was public when first reached", err)
 	}
 }
