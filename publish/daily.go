@@ -251,10 +251,13 @@ func (r *dailyRun) visit(a *bundle.Article) error {
 	flaky := r.flaky
 	r.flaky = false
 	switch {
-	case known && (old.Digest == digest || flaky):
+	case known && (old.Digest == digest || flaky && r.holdBack(&old)):
 		// Flaky: the version published stays until a run fetches the
 		// article whole, rather than go out without its image and come
-		// back with it as two corrections.
+		// back with it as two corrections; but for MaxHoldBack at most.
+		if old.Digest == digest {
+			old.Held = time.Time{}
+		}
 		old.Seen = r.now
 		r.st.Articles[a.ID] = old
 		r.res.Unchanged++
@@ -272,6 +275,16 @@ func (r *dailyRun) visit(a *bundle.Article) error {
 		return nil
 	}
 	return r.p.Add(a)
+}
+
+// holdBack reports whether a known article that lost an image for a
+// passing reason keeps its published version on this run: for MaxHoldBack
+// from the first run that held it back (recorded in a).
+func (r *dailyRun) holdBack(a *stateArticle) bool {
+	if a.Held.IsZero() {
+		a.Held = r.now
+	}
+	return r.now.Sub(a.Held) < MaxHoldBack
 }
 
 // finish packs the pending articles into the state directory, publishes

@@ -42,6 +42,12 @@ const (
 	// with ids of up to bundle.MaxIDLen bytes fit. A larger file is not
 	// one this package wrote.
 	MaxStateSize = 256 << 20
+	// MaxHoldBack is how long a known article whose image keeps failing
+	// for a passing reason keeps its published version. Holding it back
+	// spares readers a picture that goes and comes back; holding it for
+	// ever would also hold back a correction of its text behind a CDN
+	// that stays down. After two days it goes out as it is.
+	MaxHoldBack = 48 * time.Hour
 )
 
 const (
@@ -132,6 +138,9 @@ type stateArticle struct {
 	Digest string    `json:"digest"` // hex of Digest
 	Seen   time.Time `json:"seen"`   // the last run that found it in the inputs
 	Seq    uint64    `json:"seq"`    // the bundle that carries this version
+	// Held is the first run that kept the published version because an
+	// image failed for a passing reason (MaxHoldBack); zero when none.
+	Held time.Time `json:"held,omitzero"`
 }
 
 // loadState reads the state of dir; a directory without one has an empty
