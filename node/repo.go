@@ -13,6 +13,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/internal/flock"
 )
 
 // ErrRepoLocked is returned when another process has the repo open.
@@ -58,8 +59,11 @@ func OpenRepo(dir string) (*Repo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockFile(lock); err != nil {
+	if err := flock.Try(lock); err != nil {
 		lock.Close()
+		if errors.Is(err, flock.ErrLocked) {
+			err = ErrRepoLocked
+		}
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	r := &Repo{dir: dir, lock: lock}

@@ -16,6 +16,7 @@ import (
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/bundle/ingest"
 	"github.com/samizdat/samizdat/internal/atomicfile"
+	"github.com/samizdat/samizdat/internal/flock"
 	"github.com/samizdat/samizdat/publish/crawl"
 )
 
@@ -190,7 +191,10 @@ func openState(dir string, create bool) (release func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := lockState(f); err != nil {
+	if err := flock.Try(f); err != nil {
+		if errors.Is(err, flock.ErrLocked) {
+			err = ErrStateLocked
+		}
 		f.Close()
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
