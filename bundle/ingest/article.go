@@ -57,20 +57,8 @@ func (d *draft) article(name string, index int, r *report) (*bundle.Article, err
 	if strings.IndexFunc(u, unicode.IsSpace) >= 0 {
 		return nil, fmt.Errorf("%w: url %s contains white space", ErrMalformed, quote(u))
 	}
-	id := strings.TrimSpace(d.id)
-	if id == "" {
-		id = u
-	}
-	if id == "" {
-		id = name
-		if index > 0 {
-			id += "#" + strconv.Itoa(index)
-		}
-	}
-	if id == "" {
-		return nil, fmt.Errorf("%w: no id, url or file name", ErrMalformed)
-	}
-	if err := checkField("id", id, maxIDLen); err != nil {
+	id, err := d.articleID(u, name, index)
+	if err != nil {
 		return nil, err
 	}
 
@@ -89,7 +77,7 @@ func (d *draft) article(name string, index int, r *report) (*bundle.Article, err
 	if title == "" {
 		title = cleanText(path.Base(name))
 	}
-	title, err := fit("title", "title", title, maxTitleLen)
+	title, err = fit("title", "title", title, maxTitleLen)
 	if err != nil {
 		return nil, err
 	}
@@ -129,6 +117,29 @@ func (d *draft) article(name string, index int, r *report) (*bundle.Article, err
 		ContentType: d.contentType,
 		Body:        d.body,
 	}, nil
+}
+
+// articleID returns the article's id: its own, else u, its url,
+// else name, with "#index" if index is not 0. No id at all, or one that
+// checkField rejects, is an error.
+func (d *draft) articleID(u, name string, index int) (string, error) {
+	id := strings.TrimSpace(d.id)
+	if id == "" {
+		id = u
+	}
+	if id == "" {
+		id = name
+		if index > 0 {
+			id += "#" + strconv.Itoa(index)
+		}
+	}
+	if id == "" {
+		return "", fmt.Errorf("%w: no id, url or file name", ErrMalformed)
+	}
+	if err := checkField("id", id, maxIDLen); err != nil {
+		return "", err
+	}
+	return id, nil
 }
 
 // language returns the article's language: the one its source names, if

@@ -147,38 +147,48 @@ func parsePage(name string, data []byte, base *url.URL, contentType string, r *r
 		d.body = data
 		d.title = firstNonEmpty(m.ogTitle, m.titleTag, m.h1)
 		d.text = d.title + "\n" + m.text.String()
-	} else {
-		if err := m.checkSize(); err != nil {
-			return nil, &FileError{Path: name, Err: err}
-		}
-		linkBase := base
-		if u, err := url.Parse(strings.TrimSpace(d.url)); linkBase == nil && err == nil && u.IsAbs() {
-			linkBase = u
-		}
-		x, err := extract(page, linkBase)
-		if err != nil {
-			return nil, &FileError{Path: name, Err: err}
-		}
-		d.title = firstNonEmpty(m.ogTitle, m.headline(), x.title, m.titleTag, m.h1)
-		if d.body, err = x.render(d.title, firstNonEmpty(m.ogImage, ld.image)); err != nil {
-			return nil, &FileError{Path: name, Err: err}
-		}
-		d.text = d.title + "\n" + x.text
-		if len(d.authors) == 0 {
-			d.authors = ld.authors
-		}
-		if len(d.authors) == 0 {
-			d.authors = x.authors
-		}
-		if d.published.IsZero() {
-			d.published = x.date
-		}
+	} else if err := d.extractPage(page, base, m, ld); err != nil {
+		return nil, &FileError{Path: name, Err: err}
 	}
 	a, err := d.article(name, 0, r)
 	if err != nil {
 		return nil, &FileError{Path: name, Err: err}
 	}
 	return a, nil
+}
+
+// extractPage sets d's title, body and text from the article extracted
+// from page, and its authors and date from it where the head (m) and the
+// JSON-LD article (ld) named none. Links in the body are made absolute
+// against base, else against d's url if it is absolute. A page over the
+// limits of checkSize is an error, before anything is extracted.
+func (d *draft) extractPage(page []byte, base *url.URL, m *pageMeta, ld ldArticle) error {
+	if err := m.checkSize(); err != nil {
+		return err
+	}
+	linkBase := base
+	if u, err := url.Parse(strings.TrimSpace(d.url)); linkBase == nil && err == nil && u.IsAbs() {
+		linkBase = u
+	}
+	x, err := extract(page, linkBase)
+	if err != nil {
+		return err
+	}
+	d.title = firstNonEmpty(m.ogTitle, m.headline(), x.title, m.titleTag, m.h1)
+	if d.body, err = x.render(d.title, firstNonEmpty(m.ogImage, ld.image)); err != nil {
+		return err
+	}
+	d.text = d.title + "\n" + x.text
+	if len(d.authors) == 0 {
+		d.authors = ld.authors
+	}
+	if len(d.authors) == 0 {
+		d.authors = x.authors
+	}
+	if d.published.IsZero() {
+		d.published = x.date
+	}
+	return nil
 }
 
 // firstNonEmpty returns the first of ss that is not empty once its white
@@ -211,183 +221,256 @@ type pageMeta struct {
 // without building a tree. A date in the head that does not parse is an
 // error, with its line; so, if strict, are authors beyond maxAuthors.
 func scanPage(data []byte, strict bool) (*pageMeta, error) {
-	var (
-		m                          pageMeta
-		haveLang, haveURL, haveSum bool
-		havePub, haveUpd           bool
-		inTitle, inH1, h1Done      bool
-		titleDone                  bool
-		foreign                    int    // depth inside <svg> or <math>, whose <title> is not the document's
-		raw                        string // the raw text element we are in: script, style, template, textarea
-		inLD                       bool   // in a JSON-LD script
-		ldSize                     int
-		inArticle                  int  // depth inside <article>
-		inP                        bool // in a <p>, whose text paraChars counts
-		paraChars                  int
-		pastLead                   bool // past the first long paragraph: a <time> there is in a sentence
-		title, heading             strings.Builder
-	)
-	err := scanHTML(data, func(t *htmlToken) error {
-		m.reopened.token(t)
-		switch t.typ {
-		case html.TextToken:
-			switch {
-			case inTitle:
-				if title.Len() < maxTitleScan {
-					title.Write(t.text[:min(len(t.text), maxTitleScan-title.Len())])
-				}
-			case inLD:
-				if ldSize += len(t.text); ldSize <= maxJSONLDSize {
-					m.ldScripts[len(m.ldScripts)-1] = append(m.ldScripts[len(m.ldScripts)-1], t.text...)
-				}
-			case raw != "":
-			default:
-				if inP {
-					paraChars += utf8.RuneCount(bytes.TrimSpace(t.text))
-				}
-				if inH1 && heading.Len() < maxTitleScan {
-					heading.Write(t.text[:min(len(t.text), maxTitleScan-heading.Len())])
-				}
-				if m.text.Len() < maxLangSample {
-					m.text.Write(t.text[:min(len(t.text), maxLangSample-m.text.Len())])
-				}
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			m.elements++
-			selfClosing := t.typ == html.SelfClosingTagToken
-			switch t.name {
-			case "html":
-				if !haveLang {
-					m.lang, haveLang = t.attr("lang"), true
-				}
-			case "svg", "math":
-				if !selfClosing {
-					foreign++
-				}
-			case "title":
-				if foreign == 0 && !titleDone && !selfClosing {
-					inTitle = true
-				}
-			case "h1":
-				if !h1Done && !selfClosing {
-					inH1 = true
-				}
-			case "article":
-				if !selfClosing {
-					inArticle++
-				}
-			case "time":
-				if inArticle > 0 && !pastLead && m.timeDate.IsZero() {
-					m.timeDate = ldDate(t.attr("datetime"))
-				}
-			case "p":
-				inP, paraChars = !selfClosing, 0
-			case "script", "style", "template", "textarea":
-				if !selfClosing {
-					raw = t.name
-					if t.name == "script" && strings.EqualFold(strings.TrimSpace(t.attr("type")), "application/ld+json") && ldSize <= maxJSONLDSize {
-						inLD = true
-						m.ldScripts = append(m.ldScripts, nil)
-					}
-				}
-			case "meta":
-				content := t.attr("content")
-				switch strings.ToLower(t.attr("property")) {
-				case "og:title":
-					if m.ogTitle == "" {
-						m.ogTitle = content
-					}
-				case "og:image":
-					if m.ogImage == "" {
-						m.ogImage = strings.TrimSpace(content)
-					}
-				case "og:description":
-					if m.ogDescription == "" {
-						m.ogDescription = content
-					}
-				case "article:published_time":
-					if !havePub {
-						havePub = true
-						p, err := parseDate("published", content)
-						if err != nil {
-							return &FileError{Line: t.line, Err: err}
-						}
-						m.published = p
-					}
-				case "article:modified_time":
-					if !haveUpd {
-						haveUpd = true
-						u, err := parseDate("updated", content)
-						if err != nil {
-							return &FileError{Line: t.line, Err: err}
-						}
-						m.updated = u
-					}
-				}
-				switch strings.ToLower(t.attr("name")) {
-				case "author":
-					if len(m.authors) <= maxAuthors {
-						m.authors = append(m.authors, content)
-					} else {
-						m.moreAuthors++ // counted, not held: a page may have millions
-					}
-					if strict && len(m.authors) > maxAuthors {
-						return &FileError{Line: t.line, Err: fmt.Errorf("%w: more than %d authors", ErrTooLarge, maxAuthors)}
-					}
-				case "description":
-					if !haveSum {
-						m.description, haveSum = content, true
-					}
-				}
-			case "link":
-				if !haveURL && hasToken(t.attr("rel"), "canonical") {
-					m.canonical, haveURL = t.attr("href"), true
-				}
-			}
-			if isBlock[t.name] && m.text.Len() < maxLangSample {
-				m.text.WriteByte('\n')
-			}
-		case html.EndTagToken:
-			switch t.name {
-			case "svg", "math":
-				if foreign > 0 {
-					foreign--
-				}
-			case "title":
-				if inTitle {
-					inTitle, titleDone = false, true
-					m.titleTag = collapseSpace(truncateUTF8(title.String(), maxTitleScan))
-				}
-			case "h1":
-				if inH1 {
-					inH1, h1Done = false, true
-					m.h1 = collapseSpace(truncateUTF8(heading.String(), maxTitleScan))
-				}
-			case "article":
-				if inArticle > 0 {
-					inArticle--
-				}
-			case "p":
-				if inP && paraChars >= bylineChars {
-					pastLead = true
-				}
-				inP = false
-			case raw:
-				raw, inLD = "", false
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	s := pageScanner{m: new(pageMeta), strict: strict}
+	if err := scanHTML(data, s.token); err != nil {
 		return nil, err
 	}
-	if inTitle { // unclosed <title>: take what there is
-		m.titleTag = collapseSpace(truncateUTF8(title.String(), maxTitleScan))
+	s.finish()
+	return s.m, nil
+}
+
+// pageScanner is scanPage's state between tokens: what it has found so
+// far, in m, and where in the page it is.
+type pageScanner struct {
+	m                          *pageMeta
+	strict                     bool // authors beyond maxAuthors are an error
+	haveLang, haveURL, haveSum bool
+	havePub, haveUpd           bool
+	inTitle, inH1, h1Done      bool
+	titleDone                  bool
+	foreign                    int    // depth inside <svg> or <math>, whose <title> is not the document's
+	raw                        string // the raw text element we are in: script, style, template, textarea
+	inLD                       bool   // in a JSON-LD script
+	ldSize                     int
+	inArticle                  int  // depth inside <article>
+	inP                        bool // in a <p>, whose text paraChars counts
+	paraChars                  int
+	pastLead                   bool // past the first long paragraph: a <time> there is in a sentence
+	title, heading             strings.Builder
+}
+
+// token takes one token of the page; its error, with the token's line,
+// stops the scan.
+func (s *pageScanner) token(t *htmlToken) error {
+	s.m.reopened.token(t)
+	switch t.typ {
+	case html.TextToken:
+		s.text(t)
+	case html.StartTagToken, html.SelfClosingTagToken:
+		return s.start(t)
+	case html.EndTagToken:
+		s.end(t)
 	}
-	if inH1 {
-		m.h1 = collapseSpace(truncateUTF8(heading.String(), maxTitleScan))
+	return nil
+}
+
+// text takes a text token: the <title>'s, a JSON-LD block's, nothing of
+// other raw text elements, else visible text, which may be the first
+// <h1>'s and a paragraph's.
+func (s *pageScanner) text(t *htmlToken) {
+	switch {
+	case s.inTitle:
+		writeUpTo(&s.title, t.text, maxTitleScan)
+	case s.inLD:
+		if s.ldSize += len(t.text); s.ldSize <= maxJSONLDSize {
+			last := len(s.m.ldScripts) - 1
+			s.m.ldScripts[last] = append(s.m.ldScripts[last], t.text...)
+		}
+	case s.raw != "":
+	default:
+		if s.inP {
+			s.paraChars += utf8.RuneCount(bytes.TrimSpace(t.text))
+		}
+		if s.inH1 {
+			writeUpTo(&s.heading, t.text, maxTitleScan)
+		}
+		writeUpTo(&s.m.text, t.text, maxLangSample)
 	}
-	return &m, nil
+}
+
+// writeUpTo appends to b as much of p as keeps it within limit bytes.
+func writeUpTo(b *strings.Builder, p []byte, limit int) {
+	if b.Len() < limit {
+		b.Write(p[:min(len(p), limit-b.Len())])
+	}
+}
+
+// start takes a start or self-closing tag. A self-closing tag opens no
+// element, so it enters none of the elements tracked.
+func (s *pageScanner) start(t *htmlToken) error {
+	s.m.elements++
+	selfClosing := t.typ == html.SelfClosingTagToken
+	switch t.name {
+	case "html":
+		if !s.haveLang {
+			s.m.lang, s.haveLang = t.attr("lang"), true
+		}
+	case "svg", "math":
+		if !selfClosing {
+			s.foreign++
+		}
+	case "title":
+		if s.foreign == 0 && !s.titleDone && !selfClosing {
+			s.inTitle = true
+		}
+	case "h1":
+		if !s.h1Done && !selfClosing {
+			s.inH1 = true
+		}
+	case "article":
+		if !selfClosing {
+			s.inArticle++
+		}
+	case "time":
+		if s.inArticle > 0 && !s.pastLead && s.m.timeDate.IsZero() {
+			s.m.timeDate = ldDate(t.attr("datetime"))
+		}
+	case "p":
+		s.inP, s.paraChars = !selfClosing, 0
+	case "script", "style", "template", "textarea":
+		if !selfClosing {
+			s.startRaw(t)
+		}
+	case "meta":
+		if err := s.meta(t); err != nil {
+			return err
+		}
+	case "link":
+		if !s.haveURL && hasToken(t.attr("rel"), "canonical") {
+			s.m.canonical, s.haveURL = t.attr("href"), true
+		}
+	}
+	if isBlock[t.name] && s.m.text.Len() < maxLangSample {
+		s.m.text.WriteByte('\n')
+	}
+	return nil
+}
+
+// startRaw enters a raw text element, opening a JSON-LD block if it is
+// one and the blocks so far are within maxJSONLDSize.
+func (s *pageScanner) startRaw(t *htmlToken) {
+	s.raw = t.name
+	if t.name == "script" && strings.EqualFold(strings.TrimSpace(t.attr("type")), "application/ld+json") && s.ldSize <= maxJSONLDSize {
+		s.inLD = true
+		s.m.ldScripts = append(s.m.ldScripts, nil)
+	}
+}
+
+// meta takes a <meta> tag: Open Graph and article properties, the
+// author and the description. The first of each wins, but for authors,
+// who are all kept.
+func (s *pageScanner) meta(t *htmlToken) error {
+	content := t.attr("content")
+	switch strings.ToLower(t.attr("property")) {
+	case "og:title":
+		if s.m.ogTitle == "" {
+			s.m.ogTitle = content
+		}
+	case "og:image":
+		if s.m.ogImage == "" {
+			s.m.ogImage = strings.TrimSpace(content)
+		}
+	case "og:description":
+		if s.m.ogDescription == "" {
+			s.m.ogDescription = content
+		}
+	case "article:published_time":
+		if err := metaDate(&s.m.published, &s.havePub, "published", content, t.line); err != nil {
+			return err
+		}
+	case "article:modified_time":
+		if err := metaDate(&s.m.updated, &s.haveUpd, "updated", content, t.line); err != nil {
+			return err
+		}
+	}
+	switch strings.ToLower(t.attr("name")) {
+	case "author":
+		return s.author(content, t.line)
+	case "description":
+		if !s.haveSum {
+			s.m.description, s.haveSum = content, true
+		}
+	}
+	return nil
+}
+
+// metaDate sets *date to content, the field date of a <meta> tag at line,
+// unless *have says an earlier tag set it. A date that does not parse is
+// an error, even if empty.
+func metaDate(date *time.Time, have *bool, field, content string, line int) error {
+	if *have {
+		return nil
+	}
+	*have = true
+	d, err := parseDate(field, content)
+	if err != nil {
+		return &FileError{Line: line, Err: err}
+	}
+	*date = d
+	return nil
+}
+
+// author takes the author of a <meta name=author> at line. Authors
+// beyond maxAuthors+1 are counted, not held: a page may have millions.
+// If strict, more than maxAuthors is an error.
+func (s *pageScanner) author(name string, line int) error {
+	if len(s.m.authors) <= maxAuthors {
+		s.m.authors = append(s.m.authors, name)
+	} else {
+		s.m.moreAuthors++
+	}
+	if s.strict && len(s.m.authors) > maxAuthors {
+		return &FileError{Line: line, Err: fmt.Errorf("%w: more than %d authors", ErrTooLarge, maxAuthors)}
+	}
+	return nil
+}
+
+// end takes an end tag, leaving the elements it closes; the first
+// <title> and <h1> to close are the page's.
+func (s *pageScanner) end(t *htmlToken) {
+	switch t.name {
+	case "svg", "math":
+		if s.foreign > 0 {
+			s.foreign--
+		}
+	case "title":
+		if s.inTitle {
+			s.inTitle, s.titleDone = false, true
+			s.m.titleTag = scannedTitle(&s.title)
+		}
+	case "h1":
+		if s.inH1 {
+			s.inH1, s.h1Done = false, true
+			s.m.h1 = scannedTitle(&s.heading)
+		}
+	case "article":
+		if s.inArticle > 0 {
+			s.inArticle--
+		}
+	case "p":
+		if s.inP && s.paraChars >= bylineChars {
+			s.pastLead = true
+		}
+		s.inP = false
+	case s.raw:
+		s.raw, s.inLD = "", false
+	}
+}
+
+// finish ends the scan: an unclosed <title> or <h1> gives what there is.
+func (s *pageScanner) finish() {
+	if s.inTitle {
+		s.m.titleTag = scannedTitle(&s.title)
+	}
+	if s.inH1 {
+		s.m.h1 = scannedTitle(&s.heading)
+	}
+}
+
+// scannedTitle returns the text of a <title> or <h1> as scanned, cut to
+// maxTitleScan bytes and its white space collapsed.
+func scannedTitle(b *strings.Builder) string {
+	return collapseSpace(truncateUTF8(b.String(), maxTitleScan))
 }
 
 // checkSize returns an ErrTooLarge error if the page is over a limit on
