@@ -414,6 +414,9 @@ func metaDate(date *time.Time, have *bool, field, content string, line int) erro
 // beyond maxAuthors+1 are counted, not held: a page may have millions.
 // If strict, more than maxAuthors is an error.
 func (s *pageScanner) author(name string, line int) error {
+	if cleanText(name) == "" {
+		return nil // names nobody: article drops it, so it counts for no limit
+	}
 	if len(s.m.authors) <= maxAuthors {
 		s.m.authors = append(s.m.authors, name)
 	} else {
