@@ -122,10 +122,11 @@ func (s *bundleStore) hold(f *os.File, b *bundle.Bundle) {
 func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 	path := filepath.Join(s.dir, b.Root.String()+".car")
 	s.mu.Lock()
-	s.hold(f, b)
+	defer s.mu.Unlock()
 	done := make(chan struct{})
 	s.pending = append(s.pending, done)
-	s.mu.Unlock()
+	// The sync starts before the file is indexed, so the two overlap; the
+	// goroutine takes mu only after the sync, by when hold has run.
 	go func() {
 		err := f.Sync()
 		s.mu.Lock()
@@ -146,6 +147,7 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 		}
 		s.paths[f] = path
 	}()
+	s.hold(f, b)
 	return nil
 }
 
