@@ -51,6 +51,8 @@ type trainer struct {
 	shift uint   // 64 - hashBits
 	mask  uint64 // keeps the low d bytes of a little-endian load
 	dmers []dmer // by dmer hash
+
+	scanned int // dmer positions best has scanned, bounded by maxScanPasses·n
 }
 
 // dmer is a table entry: both counts in one place, so the scan's random
@@ -144,9 +146,13 @@ func (t *trainer) cover(size int) []byte {
 	out := make([]byte, size)
 	tail := size
 	// Like zstd, give up after this many epochs in a row without a
-	// segment worth anything.
+	// segment worth anything; and, unlike zstd, after maxScanPasses scans
+	// of the samples: samples whose best segments are a few bytes long
+	// would otherwise have every epoch scanned once per few bytes of
+	// content.
 	maxZeroRun := max(10, min(100, epochs>>3))
-	for e, zeroRun := 0, 0; tail > 0 && zeroRun < maxZeroRun; e = (e + 1) % epochs {
+	budget := maxScanPasses * t.n
+	for e, zeroRun := 0, 0; tail > 0 && zeroRun < maxZeroRun && t.scanned < budget; e = (e + 1) % epochs {
 		begin := e * epochSize
 		end := begin + epochSize
 		if e == epochs-1 {

@@ -2,6 +2,7 @@ package zdict
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -284,4 +285,37 @@ func FuzzBuild(f *testing.F) {
 			t.Fatalf("round trip with the dictionary: %v", err)
 		}
 	})
+}
+
+// TestCoverScanBounded trains on samples where every best segment is a
+// few bytes: one byte repeated, with a distinct 8-byte token every 1,100
+// bytes, so that once the filler is taken each epoch offers one token per
+// window. Without a bound, each epoch is scanned once per token (about
+// seven times the bound here, and hundreds of times at MaxSampleBytes).
+func TestCoverScanBounded(t *testing.T) {
+	var samples [][]byte
+	tok := uint64(1)
+	for range 64 {
+		s := bytes.Repeat([]byte{'a'}, 16<<10)
+		// Tokens more than k apart, also across samples.
+		for at := 600; at+8 <= len(s)-700; at += 1100 {
+			binary.LittleEndian.PutUint64(s[at:], tok*0x9E3779B97F4A7C15)
+			tok++
+		}
+		samples = append(samples, s)
+	}
+	o := Options{Size: 32 << 10}
+	if err := o.check(); err != nil {
+		t.Fatal(err)
+	}
+	tr := newTrainer(samples, o)
+	tr.count(samples)
+	content := tr.cover(o.Size)
+	if len(content) == 0 {
+		t.Fatal("cover() = no content, want some")
+	}
+	if limit := (maxScanPasses + 1) * tr.n; tr.scanned > limit {
+		t.Errorf("cover() scanned %d dmer positions, want at most %d (%d passes over %d bytes)",
+			tr.scanned, limit, maxScanPasses+1, tr.n)
+	}
 }

@@ -17,5 +17,7 @@
 // deterministic. Train is: the same samples and options give the same
 // bytes. Memory is bounded by the hash tables (about 10 MiB at the default
 // table size) plus one copy of the samples; time is linear in the sample
-// bytes (each epoch is scanned about four times).
+// bytes (each epoch is scanned about four times, and never more than
+// maxScanPasses times: samples made of rare tokens amid filler stop
+// training early, with less content).
 package zdict

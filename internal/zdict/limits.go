@@ -23,6 +23,14 @@ const (
 	// passes is how many times, on average, each epoch is visited while
 	// the content fills (zstd's COVER uses 4).
 	passes = 4
+	// maxScanPasses bounds training time: cover stops once it has
+	// scanned this many times the sample bytes. Real text fills the
+	// content in about passes scans; samples built so that each epoch's
+	// best segment is a few bytes long (one rare token amid filler that
+	// was already taken) would otherwise cost a scan of an epoch per few
+	// bytes of content, 30 times the usual on the packer's sizes and
+	// hundreds of times at MaxSampleBytes.
+	maxScanPasses = 4 * passes
 	// minEpochSegments keeps epochs at least this many segments long, so
 	// a segment is chosen among enough candidates.
 	minEpochSegments = 10

@@ -11,6 +11,7 @@ func (t *trainer) best(begin, end int) (b, f int, score uint64) {
 	if end <= begin {
 		return begin, begin, 0
 	}
+	t.scanned += end - begin
 	at := func(pos int) *dmer { return &t.dmers[t.hash(pos)] }
 	dmers := t.k - t.d + 1
 	var cur uint64
