@@ -71,9 +71,10 @@
 // limits.go; besides sizes, they bound the XML nesting of feeds, the
 // nesting and link density of markdown, and, for a page to extract, its
 // elements (those html.Parse would make of formatting elements it leaves
-// open included), their nesting, and the work of extracting it (its text
-// times its nesting, its headings times its title, its classes; see
-// shape.go), where the parsers would otherwise overflow the stack or take
+// open included), their attributes, their nesting, and the work of
+// extracting it (its text times its nesting, its headings times its
+// title, its classes; see shape.go), and for any page the attributes of
+// one tag, where the parsers would otherwise overflow the stack or take
 // time quadratic in the input, or memory many times it. Nothing is cut
 // or skipped without a warning.
 package ingest

@@ -211,7 +211,8 @@ type pageMeta struct {
 	timeDate                                    time.Time // of the first <time datetime> in an <article>, before its first long paragraph
 	authors                                     []string
 	moreAuthors                                 int
-	elements                                    int             // start tags
+	elements                                    int             // start tags, and end tags html.Parse makes an element of
+	attributes                                  int             // of start tags
 	reopened                                    fmtList         // formatting elements html.Parse may reopen
 	ldScripts                                   [][]byte        // JSON-LD blocks, at most maxJSONLDSize bytes in all
 	text                                        strings.Builder // visible text, at most maxLangSample bytes
@@ -246,6 +247,7 @@ type pageScanner struct {
 	inP                        bool // in a <p>, whose text paraChars counts
 	paraChars                  int
 	pastLead                   bool // past the first long paragraph: a <time> there is in a sentence
+	unendedP                   int  // <p> start tags not yet matched by a </p>
 	title, heading             strings.Builder
 }
 
@@ -257,11 +259,34 @@ func (s *pageScanner) token(t *htmlToken) error {
 	case html.TextToken:
 		s.text(t)
 	case html.StartTagToken, html.SelfClosingTagToken:
+		if t.name == "p" {
+			s.unendedP++
+		}
 		return s.start(t)
 	case html.EndTagToken:
+		s.endElement(t)
 		s.end(t)
 	}
 	return nil
+}
+
+// endElement counts the end tags html.Parse makes an element of: a </br>
+// is a <br>, and a </p> with no <p> open opens and closes an empty one.
+// Without them, a page of nothing but "</br>" made four million elements
+// and 480 MB of html.Parse's tree, uncounted, from 16 MiB. A </p> is
+// counted when no <p> start tag before it is left unmatched. html.Parse
+// may have closed a <p> already, for a block that began inside it, so
+// this may count fewer than it builds, but short by at most one for each
+// <p> tag, which is counted itself.
+func (s *pageScanner) endElement(t *htmlToken) {
+	switch {
+	case t.name == "br":
+		s.m.elements++
+	case t.name == "p" && s.unendedP > 0:
+		s.unendedP--
+	case t.name == "p":
+		s.m.elements++
+	}
 }
 
 // text takes a text token: the <title>'s, a JSON-LD block's, nothing of
@@ -299,6 +324,7 @@ func writeUpTo(b *strings.Builder, p []byte, limit int) {
 // element, so it enters none of the elements tracked.
 func (s *pageScanner) start(t *htmlToken) error {
 	s.m.elements++
+	s.m.attributes += len(t.attrs)
 	selfClosing := t.typ == html.SelfClosingTagToken
 	switch t.name {
 	case "html":
@@ -482,6 +508,8 @@ func (m *pageMeta) checkSize() error {
 	switch {
 	case m.elements > maxPageElements:
 		return fmt.Errorf("%w: more than %d html elements to extract the article from", ErrTooLarge, maxPageElements)
+	case m.attributes > maxPageAttributes:
+		return fmt.Errorf("%w: more than %d html attributes to extract the article from", ErrTooLarge, maxPageAttributes)
 	case m.reopened.overflow:
 		return fmt.Errorf("%w: more than %d formatting elements left open", ErrTooLarge, maxOpenFormatting)
 	case m.reopened.clones > maxReopenedElements:
@@ -522,7 +550,8 @@ func (t *htmlToken) attr(key string) string {
 
 // scanHTML tokenizes data without building a tree, calling fn for each
 // start, self-closing and end tag, and for text tokens, with line numbers.
-// An error from fn stops the scan and is returned.
+// An error from fn stops the scan and is returned, as does a tag of more
+// than maxTagAttributes attributes (ErrTooLarge).
 func scanHTML(data []byte, fn func(*htmlToken) error) error {
 	z := html.NewTokenizer(bytes.NewReader(data))
 	line := 1
@@ -544,6 +573,9 @@ func scanHTML(data []byte, fn func(*htmlToken) error) error {
 			name, more := z.TagName()
 			t.name = string(name)
 			for more {
+				if len(t.attrs) == maxTagAttributes {
+					return &FileError{Line: start, Err: fmt.Errorf("%w: html: a tag of more than %d attributes", ErrTooLarge, maxTagAttributes)}
+				}
 				var k, v []byte
 				k, v, more = z.TagAttr()
 				t.attrs = append(t.attrs, html.Attribute{Key: string(k), Val: string(v)})

@@ -238,6 +238,10 @@ func (l *fmtList) token(t *htmlToken) {
 		l.overflow = len(l.open) > maxOpenFormatting || len(l.scopes) > maxPageDepth
 	case html.EndTagToken:
 		switch t.name {
+		case "br":
+			// html.Parse takes a </br> for a <br>, and reopens
+			// formatting elements before it as before any.
+			l.clones += len(l.open)
 		case "td", "th", "caption", "tr", "tbody", "thead", "tfoot":
 			l.closeCell()
 		case "table":

@@ -44,7 +44,7 @@ func leftOpen(n, paras int) string {
 var hostilePages = []struct {
 	name string
 	page func() string
-	over string // "elements", "depth", "work", "open", "reopened", or "" for none
+	over string // "elements", "attributes", "depth", "work", "open", "reopened", or "" for none
 }{
 	{"deep text", func() string { return nested(500, strings.Repeat(hostilePara, 5000)) }, "depth"},
 	{"deep lists", func() string { return strings.Repeat("<ul><li>", 250) + strings.Repeat(hostilePara, 5000) }, "depth"},
@@ -59,6 +59,8 @@ var hostilePages = []struct {
 	{"links", func() string { return "<p>" + strings.Repeat(`<a href="/x">y</a>`, 25_000) + "</p>" }, "elements"},
 	{"formatting left open", func() string { return leftOpen(400, 2000) }, "open"},
 	{"formatting reopened", func() string { return leftOpen(200, 600) }, "reopened"},
+	{"end tags", func() string { return "<body>" + strings.Repeat("</p></br>", 12_000) }, "elements"},
+	{"attributes", func() string { return strings.Repeat(manyAttributes("i", 20)+"x</i>", 12_000) }, "attributes"},
 	{"under: text times depth", func() string { return nested(60, strings.Repeat(hostilePara, 1000)) }, ""},
 	{"under: elements", func() string { return "<div>" + strings.Repeat("<span>word word</span> ", 19_900) + "</div>" }, ""},
 	{"under: deep", func() string { return nested(120, strings.Repeat(hostilePara, 500)) }, ""},
@@ -84,11 +86,12 @@ func TestHostilePages(t *testing.T) {
 				s = measureShape(doc)
 			}
 			over := map[string]bool{
-				"elements": m.elements > maxPageElements || s.elements > maxPageElements,
-				"depth":    s.depth > maxPageDepth,
-				"work":     s.work > maxPageWork,
-				"open":     m.reopened.overflow,
-				"reopened": m.reopened.clones > maxReopenedElements,
+				"elements":   m.elements > maxPageElements || s.elements > maxPageElements,
+				"attributes": m.attributes > maxPageAttributes,
+				"depth":      s.depth > maxPageDepth,
+				"work":       s.work > maxPageWork,
+				"open":       m.reopened.overflow,
+				"reopened":   m.reopened.clones > maxReopenedElements,
 			}
 			for limit, isOver := range over {
 				if isOver != (limit == tt.over) {
@@ -101,6 +104,37 @@ func TestHostilePages(t *testing.T) {
 				t.Errorf("ParseHTML() error = %v, want ErrTooLarge", err)
 			case tt.over == "" && err != nil:
 				t.Errorf("ParseHTML() error = %v, want none", err)
+			}
+		})
+	}
+}
+
+// manyAttributes returns a start tag of name with n distinct attributes.
+func manyAttributes(name string, n int) string {
+	var b strings.Builder
+	b.WriteString("<" + name)
+	for i := range n {
+		fmt.Fprintf(&b, " a%d", i)
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+// TestTagAttributes: a tag of more than maxTagAttributes attributes stops
+// the scan, before any tree is built of the page, kept whole or not.
+func TestTagAttributes(t *testing.T) {
+	for _, tt := range []struct {
+		attrs int
+		want  error
+	}{
+		{maxTagAttributes, nil},
+		{maxTagAttributes + 1, ErrTooLarge},
+	} {
+		t.Run(fmt.Sprint(tt.attrs), func(t *testing.T) {
+			page := []byte("<p>" + manyAttributes("span", tt.attrs) + "words</span></p>")
+			_, err := scanPage(page, false)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("scanPage() error = %v, want %v", err, tt.want)
 			}
 		})
 	}
@@ -125,6 +159,9 @@ func TestReopenedBound(t *testing.T) {
 		{"alike, kept three times", strings.Repeat("<p><b>x", 300)},
 		{"in a template", "<template>" + strings.Repeat("<u>", 30) + "</template>" + strings.Repeat("<p>x", 100)},
 		{"unclosed in cells", "<table>" + strings.Repeat(`<tr><td><font face="arial">a<td><font size="2">b`, 300) + "</table>"},
+		{"end tags that make elements", "<body>" + strings.Repeat("</p>", 300) + strings.Repeat("</br>", 300)},
+		{"reopened by </br>", leftOpen(50, 0) + strings.Repeat("</p></br>", 100)},
+		{"a block closes the paragraph", strings.Repeat("<p>x<div>y</div></p>", 200)},
 	}
 	for _, tt := range pages {
 		t.Run(tt.name, func(t *testing.T) {
