@@ -136,7 +136,11 @@ func (s *bundleStore) adopt(f *os.File, b *bundle.Bundle) error {
 			s.pending = slices.DeleteFunc(s.pending, func(c chan struct{}) bool { return c == done })
 		}()
 		if _, held := s.paths[f]; !held {
-			return // dropped or replaced meanwhile
+			// Dropped, or replaced by another file of the same bundle
+			// (two transfers of one root at once): nobody else removes
+			// its temporary name, which only this adopt knows.
+			os.Remove(f.Name())
+			return
 		}
 		if err == nil {
 			err = os.Rename(f.Name(), path)
