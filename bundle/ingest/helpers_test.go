@@ -1,10 +1,13 @@
 package ingest_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // corpus is the directory of fixture articles, one small news article or
@@ -37,5 +40,28 @@ func writeFiles(t testing.TB, dir string, files map[string]string) {
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// checkGolden compares got, as indented JSON, with the golden file
+// (rewritten first with -update); walked names the input in the message.
+func checkGolden(t *testing.T, golden, walked string, got any) {
+	t.Helper()
+	gotJSON, err := json.MarshalIndent(got, "", "\t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotJSON = append(gotJSON, '\n')
+	if *update {
+		if err := os.WriteFile(golden, gotJSON, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(gotJSON)); diff != "" {
+		t.Errorf("Walk(%s) mismatch with %s (-want +got):\n%s", walked, golden, diff)
 	}
 }

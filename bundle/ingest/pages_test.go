@@ -2,7 +2,6 @@ package ingest_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,24 +104,7 @@ func TestWalkPages(t *testing.T) {
 		}
 		got = append(got, g)
 	}
-	gotJSON, err := json.MarshalIndent(got, "", "\t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotJSON = append(gotJSON, '\n')
-	const golden = "testdata/pages.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, gotJSON, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(gotJSON)); diff != "" {
-		t.Errorf("Walk(%s) mismatch with %s (-want +got):\n%s", pages, golden, diff)
-	}
+	checkGolden(t, "testdata/pages.golden.json", pages, got)
 
 	tests := []struct {
 		id        string

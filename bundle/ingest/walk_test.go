@@ -3,7 +3,6 @@ package ingest_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -109,24 +108,7 @@ func TestWalkCorpus(t *testing.T) {
 		}
 		got = append(got, g)
 	}
-	gotJSON, err := json.MarshalIndent(got, "", "\t")
-	if err != nil {
-		t.Fatal(err)
-	}
-	gotJSON = append(gotJSON, '\n')
-	const golden = "testdata/corpus.golden.json"
-	if *update {
-		if err := os.WriteFile(golden, gotJSON, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(gotJSON)); diff != "" {
-		t.Errorf("Walk(%s) mismatch with %s (-want +got):\n%s", corpus, golden, diff)
-	}
+	checkGolden(t, "testdata/corpus.golden.json", corpus, got)
 
 	// Hidden files and the fixture images are skipped silently.
 	p := filepath.Join(corpus, "notes.odt")
