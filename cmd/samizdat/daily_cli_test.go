@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -218,7 +217,6 @@ func repoHTTP(t *testing.T, repo string) string {
 // makes no bundle; a page corrected on the site is packed alone, as an
 // update of the same article.
 func TestCLIDailyFromWeb(t *testing.T) {
-	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 	var mu sync.Mutex
 	pages := map[string]string{
 		"/news/bridge": webPage("en", "New bridge opens to traffic", "The bridge over the estuary opened to traffic this morning after four years of building work."),
@@ -236,21 +234,13 @@ func TestCLIDailyFromWeb(t *testing.T) {
 		case "/feed.rss":
 			body, ctype = dailyFeed("http://"+r.Host), "application/rss+xml"
 		case "/img/chart.png":
-			body, ctype = png, "image/png"
+			body, ctype = webPNG, "image/png"
 		}
 		if body == "" {
 			http.NotFound(w, r)
 			return
 		}
-		etag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte(body)))
-		w.Header().Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			notModified.Add(1)
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", ctype)
-		w.Write([]byte(body))
+		serveETag(w, r, body, ctype, &notModified)
 	}))
 	defer srv.Close()
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -27,12 +28,28 @@ func webPage(lang, headline, text string) string {
 <footer>© 2026 The Daily Example. All rights reserved.</footer></body></html>`
 }
 
+// webPNG is a 1×1 PNG image the test sites serve.
+const webPNG = "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+// serveETag answers with body as a cache-aware site does: an ETag of its
+// content, and 304 (counted in notModified) to a request that names it.
+func serveETag(w http.ResponseWriter, r *http.Request, body, ctype string, notModified *atomic.Int64) {
+	etag := fmt.Sprintf(`"%x"`, sha256.Sum256([]byte(body)))
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		notModified.Add(1)
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Write([]byte(body))
+}
+
 // TestPackFromWeb packs a newsroom's feed of summaries from a local site:
 // each item's page is fetched and its article, not the page, packed, with
 // its image; a missing page is one warning; a second run with --cache
 // asks for the pages conditionally and gets 304s.
 func TestPackFromWeb(t *testing.T) {
-	png := "\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 	pages := map[string]string{
 		"/news/bridge": webPage("en", "New bridge opens to traffic", "The bridge over the estuary opened to traffic this morning after four years of building work, cutting the journey between the two towns by forty minutes."),
 		"/news/puente": webPage("es", "El nuevo puente abre al tráfico", "El puente sobre el estuario se abrió al tráfico esta mañana tras cuatro años de obras, y acorta en cuarenta minutos el viaje entre las dos ciudades."),
@@ -46,22 +63,14 @@ func TestPackFromWeb(t *testing.T) {
 		case p == "/feed.rss":
 			body, ctype = webFeed("http://"+r.Host), "application/rss+xml"
 		case p == "/img/chart.png":
-			body, ctype = png, "image/png"
+			body, ctype = webPNG, "image/png"
 		case pages[p] != "":
 			body = pages[p]
 		default:
 			http.NotFound(w, r)
 			return
 		}
-		etag := fmt.Sprintf(`"%d"`, len(body))
-		w.Header().Set("ETag", etag)
-		if r.Header.Get("If-None-Match") == etag {
-			notModified.Add(1)
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("Content-Type", ctype)
-		w.Write([]byte(body))
+		serveETag(w, r, body, ctype, &notModified)
 	}))
 	defer srv.Close()
 
