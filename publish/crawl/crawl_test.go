@@ -527,12 +527,15 @@ func TestFeedRelativeLinks(t *testing.T) {
 	}
 }
 
-// TestItemsHeldBounded: while a feed's first item is slow (a drip up to
-// the timeout), the items after it are fetched only up to Concurrency
+// TestItemsHeldBounded: while a feed's first item is slow (held for
+// half a second), the items after it are fetched only up to Concurrency
 // in all: done articles wait in memory for it, each up to a page and
 // MaxImages images, so they must not pile up without bound.
 func TestItemsHeldBounded(t *testing.T) {
-	const concurrency = 2
+	const (
+		concurrency = 2
+		holdFor     = 500 * time.Millisecond
+	)
 	var mu sync.Mutex
 	others, seenByHold := 0, -1
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -544,21 +547,24 @@ func TestItemsHeldBounded(t *testing.T) {
 			}
 			w.Header().Set("Content-Type", "application/rss+xml")
 			w.Write([]byte(rssFeed("http://"+r.Host, paths)))
-		case r.URL.Path == "/hold": // answers once more items than allowed were fetched, else never
+		case r.URL.Path == "/hold":
+			// Answers once more items than allowed were fetched, or
+			// after holdFor. The count is taken before the answer is
+			// written, so every item it counts was fetched while this
+			// one was held: a count taken when the client gives up
+			// would race with the items fetched right after.
+			deadline := time.Now().Add(holdFor)
 			for {
 				mu.Lock()
 				n := others
 				mu.Unlock()
-				if n >= concurrency {
+				if n >= concurrency || time.Now().After(deadline) {
 					break
 				}
 				select {
 				case <-r.Context().Done():
-					mu.Lock()
-					seenByHold = n
-					mu.Unlock()
-					return
-				case <-time.After(10 * time.Millisecond):
+					return // seenByHold stays -1: the test fails
+				case <-time.After(5 * time.Millisecond):
 				}
 			}
 			mu.Lock()
@@ -577,7 +583,7 @@ func TestItemsHeldBounded(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	f := newFetcher(t, Options{Rate: 1e9, Concurrency: concurrency, Timeout: 2 * time.Second}) // the held item ends at it
+	f := newFetcher(t, Options{Rate: 1e9, Concurrency: concurrency, Timeout: time.Minute})
 	arts, _, err := walk(t, f, srv.URL+"/feed.rss", ingest.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -587,8 +593,8 @@ func TestItemsHeldBounded(t *testing.T) {
 	if seenByHold < 0 || seenByHold > concurrency-1 {
 		t.Errorf("%d items after the held one were fetched while it was held, want at most %d", seenByHold, concurrency-1)
 	}
-	if len(arts) != 6 {
-		t.Errorf("got %d articles (held one seen %d), want the 6 after the held one", len(arts), seenByHold)
+	if len(arts) != 7 {
+		t.Errorf("got %d articles (held one saw %d fetched), want 7", len(arts), seenByHold)
 	}
 }
 
