@@ -36,7 +36,10 @@ type entry struct {
 	LastModified string    `json:"last_modified,omitempty"`
 	ContentType  string    `json:"content_type,omitempty"`
 	Expires      time.Time `json:"expires"` // fresh until then: used without asking
-	Body         []byte    `json:"-"`
+	// Private: the answer came from a non-public address, so only a
+	// walk that may reach one (mayReachPrivate) uses the entry.
+	Private bool   `json:"private,omitempty"`
+	Body    []byte `json:"-"`
 }
 
 func newCache(dir string, max int64) (*cache, error) {

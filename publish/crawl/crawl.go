@@ -21,10 +21,14 @@ import (
 // limits hold across all of a run's inputs. It is safe for concurrent
 // use.
 type Fetcher struct {
-	o      Options
-	client *http.Client
-	cache  *cache
-	stats  stats
+	o Options
+	// publicClient sends the requests that may not reach a non-public
+	// address, privateClient those that may (mayReachPrivate): each has
+	// its own pool, so a connection that an internal walk left idle
+	// never answers a walk of a public site.
+	publicClient, privateClient *http.Client
+	cache                       *cache
+	stats                       stats
 
 	robotsOnce hostOnce
 	mu         sync.Mutex // guards the maps below
@@ -55,7 +59,8 @@ func New(o Options) (*Fetcher, error) {
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: connectTimeout}).DialContext
 	}
-	f.client = newClient(o, f.guard(dial))
+	f.publicClient = newClient(o, f.guard(dial))
+	f.privateClient = newClient(o, f.guard(dial))
 	return f, nil
 }
 
@@ -72,7 +77,8 @@ func (f *Fetcher) Stats() Stats {
 // Close closes idle connections and trims the cache to Options.MaxCache.
 // No goroutine of the fetcher outlives the Walk that started it.
 func (f *Fetcher) Close() error {
-	f.client.CloseIdleConnections()
+	f.publicClient.CloseIdleConnections()
+	f.privateClient.CloseIdleConnections()
 	return f.cache.trim()
 }
 

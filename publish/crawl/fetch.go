@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"sync"
@@ -128,6 +129,9 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 	key := u.String()
 	limit, fresh := f.limit(k), maxFresh(k)
 	cached := f.cache.load(key, limit)
+	if cached != nil && cached.Private && !f.mayReachPrivate(ctx, u.Hostname()) {
+		cached = nil // an internal walk's answer: asked again, the dialer judges
+	}
 	if cached != nil && time.Now().Before(cached.Expires) {
 		f.stats.fresh.Add(1)
 		return &response{url: u, contentType: cached.ContentType, body: cached.Body}, nil, nil
@@ -151,7 +155,7 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		}
 	}
 	f.stats.requests.Add(1)
-	resp, err := f.client.Do(req)
+	resp, private, err := f.do(req)
 	if err != nil {
 		return nil, nil, f.netError(ctx, rctx, err)
 	}
@@ -164,6 +168,7 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		// entry that is asked for every time has nothing new to store.
 		if now := time.Now(); freshUntil(resp.Header, now, fresh).After(now) {
 			cached.Expires = freshUntil(resp.Header, now, fresh)
+			cached.Private = cached.Private || private
 			_ = f.cache.store(cached) // a failed write costs a request next time
 		}
 		return &response{url: u, contentType: cached.ContentType, body: cached.Body}, nil, nil
@@ -185,9 +190,24 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		return nil, nil, f.netError(ctx, rctx, err)
 	}
 	if e := newEntry(key, resp.Header, body, time.Now(), fresh); e != nil {
+		e.Private = private
 		_ = f.cache.store(e) // a failed write costs a request next time
 	}
 	return &response{url: u, contentType: resp.Header.Get("Content-Type"), body: body}, nil, nil
+}
+
+// do sends req over the pool kept for requests of its kind: those that
+// may reach a non-public address (mayReachPrivate) and those that may
+// not. It reports whether the answer came from a non-public address.
+func (f *Fetcher) do(req *http.Request) (*http.Response, bool, error) {
+	client := f.publicClient
+	if f.mayReachPrivate(req.Context(), req.URL.Hostname()) {
+		client = f.privateClient
+	}
+	var private atomic.Bool
+	trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) { private.Store(isPrivate(i.Conn)) }}
+	resp, err := client.Do(req.WithContext(httptrace.WithClientTrace(req.Context(), trace)))
+	return resp, private.Load(), err
 }
 
 func isRedirect(code int) bool {

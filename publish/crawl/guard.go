@@ -2,6 +2,7 @@ package crawl
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -55,19 +56,18 @@ func secured(ctx context.Context, u *url.URL) *url.URL {
 }
 
 // guard wraps dial so that a walk of a public site cannot reach the
-// publisher's own network: a connection for any other host than the
-// walk's input to a non-public address (loopback, private, link-local,
-// unspecified) is refused with ErrPrivateAddress. A compromised CMS
-// could otherwise link a feed item or an image to
-// intranet.news.example, a name on the site that only the newsroom's
-// DNS resolves, and the page or image would be packed into a bundle for
-// the world. The input's own host is the publisher's choice and is
-// never refused; if the first connection to it is to a non-public
-// address, the site is internal and its walks may reach such addresses
-// (a later answer of its DNS does not change that: DNS rebinding). A connection to the
-// configured proxy is not judged: the proxy decides. Connections are
-// judged when opened: one an internal walk left idle may serve a later
-// walk of the same fetcher, a run whose inputs include that site.
+// publisher's own network: a connection for a host that the walk may
+// not reach on a non-public address (mayReachPrivate) to such an address
+// (loopback, private, link-local, unspecified) is refused with
+// ErrPrivateAddress. A compromised CMS could otherwise link a feed item
+// or an image to intranet.news.example, a name on the site that only
+// the newsroom's DNS resolves, and the page or image would be packed
+// into a bundle for the world. The first connection to a walk's input
+// host settles whether the site is internal (a later answer of its DNS
+// does not change that: DNS rebinding). A connection to the configured
+// proxy is not judged: the proxy decides. A connection to a non-public
+// address is returned as a privateConn, so that what comes over it is
+// known for what it is (see Fetcher.do).
 func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	proxies := proxyAddrs()
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -78,19 +78,59 @@ func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (ne
 		host, _, _ := net.SplitHostPort(addr)
 		host = strings.ToLower(host)
 		ap, perr := netip.ParseAddrPort(conn.RemoteAddr().String())
-		public := perr == nil && f.public(ap.Addr().Unmap())
-		input := inputOf(ctx).host
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if _, known := f.internal[host]; host == input && !known {
-			f.internal[host] = !public // settled by the first connection: see TestInternalPinned
-		}
-		if host == input || public || f.internal[input] {
+		if perr == nil && f.public(ap.Addr().Unmap()) {
+			f.pin(ctx, host, false)
 			return conn, nil
 		}
-		conn.Close()
-		return nil, fmt.Errorf("%w: %w: %s", ingest.ErrBadReference, ErrPrivateAddress, host)
+		f.pin(ctx, host, true)
+		if !f.mayReachPrivate(ctx, host) {
+			conn.Close()
+			return nil, fmt.Errorf("%w: %w: %s", ingest.ErrBadReference, ErrPrivateAddress, host)
+		}
+		return privateConn{conn}, nil
 	}
+}
+
+// pin records, at the first connection to the host of a walk's input,
+// whether the site is internal (its address is not public): see
+// TestInternalPinned.
+func (f *Fetcher) pin(ctx context.Context, host string, internal bool) {
+	if host != inputOf(ctx).host {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, known := f.internal[host]; !known {
+		f.internal[host] = internal
+	}
+}
+
+// mayReachPrivate reports whether a request of the walk of ctx for host
+// may be answered from a non-public address: when host is the walk's
+// input (the publisher chose it) or the input's site is internal. It is
+// the one rule behind the dialer (guard), the connection pools
+// (Fetcher.do) and the cache (Fetcher.hop).
+func (f *Fetcher) mayReachPrivate(ctx context.Context, host string) bool {
+	input := inputOf(ctx).host
+	if strings.EqualFold(host, input) {
+		return true
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.internal[input]
+}
+
+// privateConn is a connection to a non-public address.
+type privateConn struct{ net.Conn }
+
+// isPrivate reports whether c, as the HTTP client got it for a request
+// (see httptrace.GotConnInfo), is a privateConn, under TLS or not.
+func isPrivate(c net.Conn) bool {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	_, ok := c.(privateConn)
+	return ok
 }
 
 // sharedSpace is the carrier-grade NAT range (RFC 6598), which

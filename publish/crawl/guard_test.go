@@ -21,38 +21,10 @@ import (
 // site does not fetch them (nothing of the intranet goes into a bundle
 // for the world); a walk whose input is on the intranet does.
 func TestInternalHostRefused(t *testing.T) {
-	s := newNewsroom(t)
-	ln, err := net.Listen("tcp", "127.0.0.2:0") // the newsroom's own network
-	if err != nil {
-		t.Fatal(err)
-	}
-	var hits atomic.Int64
-	intranet := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		if r.URL.Path == "/robots.txt" {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		w.Write(changingPage("salaries"))
-	}))
-	intranet.Listener = ln
-	intranet.Start()
-	defer intranet.Close()
-
+	s, o, public, hits := newIntranet(t, "")
 	s.feed = strings.Replace(rssFeed("http://news.example", []string{"/news/es", "/hr/salaries", "/news/leak"}),
 		"http://news.example/hr/salaries", "http://intranet.news.example/hr/salaries", 1)
 	s.setPage("/news/leak", changingPage(`leak <img src="http://intranet.news.example/hr/badge.jpg" alt="badge">`))
-	o := s.options()
-	o.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		target := s.srv.Listener.Addr().String()
-		if strings.HasPrefix(addr, "intranet.") {
-			target = ln.Addr().String()
-		}
-		var d net.Dialer
-		return d.DialContext(ctx, "tcp", target)
-	}
-	public := func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") } // news.example is on the internet
 
 	f := newFetcher(t, o)
 	f.public = public
@@ -77,6 +49,98 @@ func TestInternalHostRefused(t *testing.T) {
 	if err != nil || len(arts) != 1 || len(warns) != 0 {
 		t.Errorf("walk of the intranet itself = %d articles, warnings %v, %v; want its page: the publisher chose it", len(arts), warns, err)
 	}
+}
+
+// TestInternalWalkLeavesNothing: a run whose inputs are an intranet page
+// and then the public site, whose feed a compromised CMS links to that
+// page. The public walk must not get the page from what the internal
+// walk left behind: an idle connection to the intranet, or the cache
+// (the intranet's answer fresh for ten minutes). It is refused as if the
+// internal walk had not been, and the intranet sees none of its
+// requests.
+func TestInternalWalkLeavesNothing(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		cache bool
+	}{
+		{"idle connection", false},
+		{"cache", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cacheControl := ""
+			if tt.cache {
+				cacheControl = "max-age=600"
+			}
+			s, o, public, hits := newIntranet(t, cacheControl)
+			s.feed = strings.Replace(rssFeed("http://news.example", []string{"/news/es", "/hr/salaries"}),
+				"http://news.example/hr/salaries", "http://intranet.news.example/hr/salaries", 1)
+			if tt.cache {
+				o.CacheDir = t.TempDir()
+			}
+			f := newFetcher(t, o)
+			f.public = public
+			arts, _, err := walk(t, f, "http://intranet.news.example/hr/salaries", ingest.Options{})
+			if err != nil || len(arts) != 1 {
+				t.Fatalf("walk of the intranet = %d articles, %v; want its page", len(arts), err)
+			}
+			before := hits.Load()
+			arts, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range arts {
+				if strings.Contains(string(a.Body), "salaries") {
+					t.Errorf("article %s of the public walk holds the intranet's page", a.ID)
+				}
+			}
+			if len(arts) != 1 || len(warns) != 1 || !errors.Is(warns[0].Err, ErrPrivateAddress) {
+				t.Errorf("public walk = %d articles, warnings %v; want 1, and the intranet page refused for ErrPrivateAddress", len(arts), warns)
+			}
+			if n := hits.Load() - before; n != 0 {
+				t.Errorf("the intranet answered %d requests of the public walk", n)
+			}
+		})
+	}
+}
+
+// newIntranet returns a newsroom whose site is on the internet and, on
+// 127.0.0.2, an intranet (intranet.news.example, a name only the
+// newsroom's DNS resolves) whose pages are answered with cacheControl;
+// the options dial both, public reports only the site's address public,
+// and hits counts the intranet's requests.
+func newIntranet(t *testing.T, cacheControl string) (*newsroom, Options, func(netip.Addr) bool, *atomic.Int64) {
+	s := newNewsroom(t)
+	ln, err := net.Listen("tcp", "127.0.0.2:0") // the newsroom's own network
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits := new(atomic.Int64)
+	intranet := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		if cacheControl != "" {
+			w.Header().Set("Cache-Control", cacheControl)
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Write(changingPage("salaries"))
+	}))
+	intranet.Listener = ln
+	intranet.Start()
+	t.Cleanup(intranet.Close)
+	o := s.options()
+	o.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		target := s.srv.Listener.Addr().String()
+		if strings.HasPrefix(addr, "intranet.") {
+			target = ln.Addr().String()
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", target)
+	}
+	public := func(a netip.Addr) bool { return a == netip.MustParseAddr("127.0.0.1") } // news.example is on the internet
+	return s, o, public, hits
 }
 
 // TestSecureWalkStaysSecure: on a walk of an https feed, an item linked
@@ -115,8 +179,10 @@ func TestSecureWalkStaysSecure(t *testing.T) {
 		return d.DialContext(ctx, "tcp", target)
 	}}
 	f := newFetcher(t, o)
-	f.client.Transport.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
-	f.client.Transport.(*http.Transport).TLSClientConfig.ServerName = "example.com" // in httptest's certificate
+	for _, c := range []*http.Client{f.publicClient, f.privateClient} {
+		c.Transport.(*http.Transport).TLSClientConfig = secure.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+		c.Transport.(*http.Transport).TLSClientConfig.ServerName = "example.com" // in httptest's certificate
+	}
 	arts, warns, err := walk(t, f, "https://news.example/feed.rss", ingest.Options{})
 	if err != nil || len(warns) != 0 || len(arts) != 2 {
 		t.Fatalf("Walk = %d articles, warnings %v, %v; want 2", len(arts), warns, err)
