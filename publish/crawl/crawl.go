@@ -103,6 +103,9 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 	if err != nil || u.Host == "" {
 		return w.warn(ingest.Warning{Kind: ingest.Skipped, Path: rawURL, Err: fmt.Errorf("%w: not a url", ingest.ErrMalformed)})
 	}
+	if u.Scheme == "http" {
+		f.o.Logger.Warn("input fetched over plain http, end to end: anyone on the path could rewrite what is signed; give its https URL", "url", rawURL)
+	}
 	site := siteOf(u.Hostname())
 	ctx = withInput(ctx, u)
 	r, err := f.get(ctx, u, kindDocument, site)

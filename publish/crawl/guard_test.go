@@ -1,8 +1,10 @@
 package crawl
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -170,7 +172,8 @@ func TestSecureWalkStaysSecure(t *testing.T) {
 		}
 	}))
 	defer secure.Close()
-	o := Options{Rate: 1000, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	var log bytes.Buffer
+	o := Options{Rate: 1000, Logger: slog.New(slog.NewTextHandler(&log, nil)), DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		target := plain.Listener.Addr().String()
 		if strings.HasSuffix(addr, ":443") {
 			target = secure.Listener.Addr().String()
@@ -194,6 +197,26 @@ func TestSecureWalkStaysSecure(t *testing.T) {
 	}
 	if n := plainHits.Load(); n != 0 {
 		t.Errorf("%d requests over plain http on a walk of an https feed", n)
+	}
+	if strings.Contains(log.String(), "plain http") {
+		t.Errorf("an https input was warned of as plain http:\n%s", log.String())
+	}
+}
+
+// TestPlainInputWarned: an http:// input is fetched in plain text end to
+// end, so anyone on the path could rewrite what the publisher signs; the
+// walk says so, once, in a warning that names the input.
+func TestPlainInputWarned(t *testing.T) {
+	s := newNewsroom(t)
+	var log bytes.Buffer
+	o := s.options()
+	o.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	f := newFetcher(t, o)
+	if _, _, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(log.String(), "level=WARN msg=\"input fetched over plain http"); n != 1 || !strings.Contains(log.String(), "url=http://news.example/feed.rss") {
+		t.Errorf("log has %d plain-http warnings, want one naming the input:\n%s", n, log.String())
 	}
 }
 
