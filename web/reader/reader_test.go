@@ -330,3 +330,47 @@ func TestWriteFilesLearned(t *testing.T) {
 		t.Errorf("Learned asked %d times, want 1", asked)
 	}
 }
+
+// TestDNSPrefetchOff: the page, served, as the single file and from a
+// static copy, tells the browser not to resolve the hosts an article links
+// to before the reader follows a link (on a page not served over HTTPS,
+// browsers do by default, and the resolver would learn what is read); the
+// served responses say it in a header too.
+func TestDNSPrefetchOff(t *testing.T) {
+	off := regexp.MustCompile(`(?s)<head>.*<meta http-equiv="x-dns-prefetch-control" content="off">.*</head>`)
+	o := Options{Publishers: []Publisher{{ID: "12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5"}},
+		Mirrors: []Mirror{{URL: "https://mirror.example/"}}}
+	for _, served := range []bool{true, false} {
+		page, _, err := Page(o, served)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !off.Match(page) {
+			t.Errorf("Page(served %t) does not turn DNS prefetching off in its head", served)
+		}
+	}
+	dir := t.TempDir()
+	if err := WriteFiles(dir, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"index.html", SingleFile} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !off.Match(b) {
+			t.Errorf("static copy's %s does not turn DNS prefetching off", name)
+		}
+	}
+	h, err := Handler(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/", "/" + SingleFile} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest("GET", "http://mirror.example"+p, nil))
+		if got := w.Header().Get("X-DNS-Prefetch-Control"); got != "off" {
+			t.Errorf("GET %s: X-DNS-Prefetch-Control = %q, want off", p, got)
+		}
+	}
+}
