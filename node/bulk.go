@@ -104,13 +104,14 @@ var errBulkUnavailable = fmt.Errorf("%w: the peer does not hold the bundle", bun
 // stalls for stallTimeout, or sends slower than minTransferRate once
 // transferGrace has passed, is dropped.
 func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error {
-	s, err := n.Host.NewStream(ctx, p, BundleProtocol)
+	s, err := n.openBulk(ctx, p)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	stop := context.AfterFunc(ctx, func() { s.Reset() })
 	defer stop()
+	s.SetWriteDeadline(time.Now().Add(stallTimeout)) // the request is one small frame
 	req := b.Root.Bytes()
 	if _, err := s.Write(append(binary.AppendUvarint(nil, uint64(len(req))), req...)); err != nil {
 		return err
@@ -165,6 +166,17 @@ func (n *Node) fetchBulk(ctx context.Context, p peer.ID, b *bundle.Bundle) error
 	adopted = true
 	n.recv.blocks.Add(int64(len(got.Blocks())))
 	return nil
+}
+
+// openBulk opens a bundle stream to p within stallTimeout. libp2p bounds
+// opening a stream (identify, protocol negotiation) by its own timeout
+// only under a context without a deadline: under a sync's, a peer that
+// took the stream and never answered the negotiation held the fetch to
+// that deadline (minutes), though it never sent a byte.
+func (n *Node) openBulk(ctx context.Context, p peer.ID) (network.Stream, error) {
+	ctx, cancel := context.WithTimeout(ctx, stallTimeout)
+	defer cancel() // bounds the opening only, not the stream
+	return n.Host.NewStream(ctx, p, BundleProtocol)
 }
 
 // deadlineReader gives each read stallTimeout, and the whole transfer a
