@@ -198,3 +198,22 @@ func TestBrowserStaticTwoBundles(t *testing.T) {
 	b.click("Harbour reopens")
 	b.waitText(textPlain)
 }
+
+// TestBrowserStaleLater: a head that was valid when the page verified it
+// is shown as stale once it has expired, though the page (a tab left open
+// for days) still holds the follow it made then. The page's clock is
+// moved past the head's validity rather than waited for.
+func TestBrowserStaleLater(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	if eval[bool](b, "!!document.querySelector('[data-stale]')") {
+		t.Fatal("a valid head shown as stale")
+	}
+	// A year on; the next page drawn reuses the follow made at load.
+	eval[bool](b, `(() => { const now = Date.now; Date.now = () => now() + 366 * 86400e3; return true; })()`)
+	eval[bool](b, "(location.hash = "+jsString(strings.TrimPrefix(articleHref(publisher, "en-harbour"), "#"))+", true)")
+	b.waitText(textPlain)
+	b.waitFor("the stale notice on the article page", "document.querySelector('[data-stale]')", 10*time.Second)
+}

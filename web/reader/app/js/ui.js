@@ -205,7 +205,9 @@
         isRoot(pub, head) ? t('trust.byRoot') : t('trust.byHead')];
       if (res.mirror) line.push(' · ', t('trust.mirror', { mirror: iso(res.mirror) }));
       parts.push(h('p', { class: 'meta' }, line));
-      if (head.expired) {
+      // Expired by now: a tab may stay open for days on the follow it
+      // made when it opened, and the head it verified then runs out.
+      if (head.expired || Date.now() > head.validity) {
         // The Go pages' "last update": the newest bundle's creation.
         const b = res.bundles && res.bundles[0];
         const last = (b && secs(b.created)) || head.validity;
