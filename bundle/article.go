@@ -29,6 +29,12 @@ type Article struct {
 	// Body is the article exactly as ingested.
 	Body        []byte
 	Attachments []Attachment
+	// Source, when not zero, is a digest of all the article was made
+	// from (see ingest.Source): it is not packed. Equal sources make
+	// equal articles under one version of the code that makes them, so a
+	// publisher's daily job takes an article whose source is unchanged
+	// for unchanged, even when a newer version makes it differently.
+	Source [32]byte
 }
 
 // Attachment is a file that travels with its article: an image or other

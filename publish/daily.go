@@ -71,8 +71,8 @@ type DailyResult struct {
 }
 
 // Daily is one run of a publisher's daily job over the state directory
-// dir: it walks o.Inputs, compares each article's Digest with the one
-// recorded for its id, packs only the new and changed articles into one
+// dir: it walks o.Inputs, compares each article's Digest and Source with
+// those recorded for its id (see unchanged), packs only the new and changed articles into one
 // bundle (with the newest recorded bundle as base: its dictionary, so
 // unchanged text keeps identical blocks, and a higher sequence), hands it
 // to o.Publish, and then records the digests, the bundle and when each
@@ -250,17 +250,23 @@ func (r *dailyRun) visit(a *bundle.Article) error {
 	// The digest is of the source as it came, before Updated is stamped
 	// below: the next run compares the source again.
 	d := Digest(a)
-	digest := hex.EncodeToString(d[:])
+	now := stateArticle{Digest: hex.EncodeToString(d[:]), Seen: r.now}
+	if a.Source != ([32]byte{}) {
+		now.Source = hex.EncodeToString(a.Source[:])
+	}
 	old, known := r.st.Articles[a.ID]
 	flaky := r.flaky
 	r.flaky = false
+	same := known && unchanged(old, now)
 	switch {
-	case known && (old.Digest == digest || flaky && r.holdBack(&old)):
+	case same || known && flaky && r.holdBack(&old):
 		// Flaky: the version published stays until a run fetches the
 		// article whole, rather than go out without its image and come
 		// back with it as two corrections; but for MaxHoldBack at most.
-		if old.Digest == digest {
-			old.Held = time.Time{}
+		if same {
+			// Compared as this version of the code makes it from now
+			// on; the version published stays.
+			old.Digest, old.Source, old.Held = now.Digest, now.Source, time.Time{}
 		}
 		old.Seen = r.now
 		r.st.Articles[a.ID] = old
@@ -274,11 +280,21 @@ func (r *dailyRun) visit(a *bundle.Article) error {
 	default:
 		r.res.New = append(r.res.New, a.ID)
 	}
-	r.pending[a.ID] = stateArticle{Digest: digest, Seen: r.now}
+	r.pending[a.ID] = now
 	if r.p == nil {
 		return nil
 	}
 	return r.p.Add(a)
+}
+
+// unchanged reports whether an article as a run found it (now) is the
+// version recorded (old): the same digest of what a reader sees, or the
+// same source. The source settles it when a newer version of the code
+// that makes articles (extraction, a dependency's upgrade) makes the same
+// source into another article: republishing every article as a
+// correction then would tell readers of changes no newsroom made.
+func unchanged(old, now stateArticle) bool {
+	return old.Digest == now.Digest || old.Source != "" && old.Source == now.Source
 }
 
 // holdBack reports whether a known article that lost an image for a

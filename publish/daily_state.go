@@ -135,9 +135,12 @@ type stateBundle struct {
 
 // stateArticle is the published version of one article.
 type stateArticle struct {
-	Digest string    `json:"digest"` // hex of Digest
-	Seen   time.Time `json:"seen"`   // the last run that found it in the inputs
-	Seq    uint64    `json:"seq"`    // the bundle that carries this version
+	Digest string `json:"digest"` // hex of Digest
+	// Source is the hex of the article's bundle.Article.Source when the
+	// run that last compared it had one, else "".
+	Source string    `json:"source,omitempty"`
+	Seen   time.Time `json:"seen"` // the last run that found it in the inputs
+	Seq    uint64    `json:"seq"`  // the bundle that carries this version
 	// Held is the first run that kept the published version because an
 	// image failed for a passing reason (MaxHoldBack); zero when none.
 	Held time.Time `json:"held,omitzero"`
@@ -198,6 +201,9 @@ func (st *state) check() error {
 	for id, a := range st.Articles {
 		if d, err := hex.DecodeString(a.Digest); err != nil || len(d) != sha256.Size {
 			return fmt.Errorf("article %q: bad digest", id)
+		}
+		if d, err := hex.DecodeString(a.Source); err != nil || len(d) != 0 && len(d) != sha256.Size {
+			return fmt.Errorf("article %q: bad source digest", id)
 		}
 	}
 	return nil

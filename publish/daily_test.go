@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -393,6 +397,7 @@ func TestDailyErrors(t *testing.T) {
 		"not json":      "{",
 		"other version": `{"version":2,"bundles":[],"articles":{}}`,
 		"bad digest":    `{"version":1,"bundles":[],"articles":{"a":{"digest":"zz","seen":"2026-12-01T00:00:00Z","seq":1}}}`,
+		"short source":  `{"version":1,"bundles":[],"articles":{"a":{"digest":"` + strings.Repeat("ab", 32) + `","source":"abab","seen":"2026-12-01T00:00:00Z","seq":1}}}`,
 		"path in file":  `{"version":1,"bundles":[{"file":"../x","seq":1}],"articles":{}}`,
 		"last sequence": `{"version":1,"bundles":[{"file":"x","seq":18446744073709551615}],"articles":{}}`,
 		"unknown field": `{"version":1,"bundles":[],"articles":{},"extra":1}`,
@@ -512,5 +517,82 @@ func BenchmarkDaily(b *testing.B) {
 			b.ReportMetric(float64(first.Bundle.Size), "full-bundle-bytes")
 			b.ReportMetric(float64(dict), "dict-bytes")
 		})
+	}
+}
+
+// TestDailyNewCode: after an upgrade whose extraction makes the same
+// sources into other articles (simulated by recording other digests for
+// every article, as the old code would have), a run publishes nothing:
+// readers are not told of corrections no newsroom made. It records the
+// new digests, so the run after compares with them. An article whose
+// source did change is still published, upgrade or not; and one whose
+// digest is the same but whose source moved (a page's rotating parts)
+// stays unchanged, its new source recorded.
+func TestDailyNewCode(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	src, dir := t.TempDir(), filepath.Join(t.TempDir(), "state")
+	n := newsroom{t, src}
+	n.article("a", "Budget passes", "The council approved the budget.\n", "")
+	n.article("b", "Bridge closes", "The bridge closes on Monday.\n", "")
+	n.article("c", "Fair opens", "The fair opens on Friday.\n", "")
+	day := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	p := &publisher{}
+	run := func(i int) *DailyResult {
+		t.Helper()
+		res, err := Daily(context.Background(), dir, dailyOptions(t, src, key, p, day.Add(time.Duration(i)*24*time.Hour)))
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		return res
+	}
+	// edit rewrites the state's records, as another version of the code
+	// would have left them.
+	edit := func(change func(id string, a *stateArticle)) map[string]stateArticle {
+		t.Helper()
+		st, err := loadState(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, a := range st.Articles {
+			change(id, &a)
+			st.Articles[id] = a
+		}
+		if err := st.save(dir); err != nil {
+			t.Fatal(err)
+		}
+		return maps.Clone(st.Articles)
+	}
+	otherDigest := func(id string, a *stateArticle) {
+		d := sha256.Sum256([]byte("the old extractor's article " + id))
+		a.Digest = hex.EncodeToString(d[:])
+	}
+	run(0)
+	before := edit(func(string, *stateArticle) {})
+
+	edit(otherDigest)
+	if res := run(1); res.Unchanged != 3 || len(res.Changed) != 0 || res.Bundle != nil {
+		t.Fatalf("after the upgrade: %d unchanged, changed %v, bundle %v; want all 3 unchanged and no bundle", res.Unchanged, res.Changed, res.Bundle)
+	}
+	after := edit(func(string, *stateArticle) {})
+	for id, a := range after {
+		if a.Digest != before[id].Digest || a.Source != before[id].Source || a.Source == "" {
+			t.Errorf("%s: recorded digest %s source %s, want this version's %s and %s", id, a.Digest, a.Source, before[id].Digest, before[id].Source)
+		}
+	}
+
+	edit(otherDigest)
+	n.article("b", "Bridge closes", "The bridge closes on Tuesday, not Monday.\n", "")
+	if res := run(2); res.Unchanged != 2 || !slices.Equal(res.Changed, []string{"b"}) || res.Bundle == nil {
+		t.Errorf("a real correction after the upgrade: %d unchanged, changed %v; want b published as a correction", res.Unchanged, res.Changed)
+	}
+
+	moved := edit(func(_ string, a *stateArticle) { a.Source = strings.Repeat("ab", 32) })
+	if res := run(3); res.Unchanged != 3 || len(res.Changed) != 0 {
+		t.Errorf("sources moved, articles the same: %d unchanged, changed %v; want all unchanged", res.Unchanged, res.Changed)
+	}
+	for id, a := range edit(func(string, *stateArticle) {}) {
+		if a.Source == moved[id].Source {
+			t.Errorf("%s: the new source was not recorded", id)
+		}
 	}
 }

@@ -114,8 +114,9 @@ func TestWalkAttachments(t *testing.T) {
 // and its directory is the root for its attachments.
 func TestWalkFileInput(t *testing.T) {
 	dir := t.TempDir()
+	const page = `<article><h1>Today</h1><p>The river rose overnight.</p><figure><img src="photo.png"></figure><p><img src="../logo.png"> The town's logo.</p></article>`
 	writeFiles(t, dir, map[string]string{
-		"site/news/today.html":  `<article><h1>Today</h1><p>The river rose overnight.</p><figure><img src="photo.png"></figure><p><img src="../logo.png"> The town's logo.</p></article>`,
+		"site/news/today.html":  page,
 		"site/news/photo.png":   "photo",
 		"site/logo.png":         "logo",
 		"site/news/ignored.txt": "not an input",
@@ -132,6 +133,9 @@ func TestWalkFileInput(t *testing.T) {
 		Body:        []byte(`<p>The river rose overnight.</p><figure><img src="photo.png"/></figure><p><img src="../logo.png"/> The town&#39;s logo.</p>`),
 		Attachments: []bundle.Attachment{{Name: "photo.png", ContentType: "image/png", Data: []byte("photo")}},
 	}}
+	// The source: the file's name and bytes and the attachments' (not
+	// the logo, which is not attached), as ingest.Source defines it.
+	want[0].Source = ingest.NewSource("file").Text("today.html").Flag(false).Bytes([]byte(page)).Attachments(want[0].Attachments).Sum()
 	if diff := cmp.Diff(want, arts); diff != "" {
 		t.Errorf("Walk() mismatch (-want +got):\n%s", diff)
 	}

@@ -307,6 +307,7 @@ func (w *walker) file(root *os.Root, osPath, name string, open func() (*os.File,
 				return err
 			}
 		}
+		a.Source = NewSource("file").Text(name).Flag(w.opts.KeepPage).Bytes(data).Attachments(a.Attachments).Sum()
 		if err := w.fn(a); err != nil {
 			return err
 		}

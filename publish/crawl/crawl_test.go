@@ -684,3 +684,50 @@ func TestItemOffSite(t *testing.T) {
 		t.Errorf("evil.example/story fetched %d times, want once: only when allowed", n)
 	}
 }
+
+// TestSourceStable: an article's source (bundle.Article.Source, which
+// a daily run compares when the code that makes articles changed) is
+// its feed item's fields, its page's bytes and its images': it stays the
+// same while the feed around the item moves (a new item), and changes
+// with its page. A page walked as an input has one too.
+func TestSourceStable(t *testing.T) {
+	s := newNewsroom(t)
+	sources := func() map[string][32]byte {
+		t.Helper()
+		arts, _, err := walk(t, newFetcher(t, s.options()), "http://news.example/feed.rss", ingest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := make(map[string][32]byte)
+		for _, a := range arts {
+			if a.Source == ([32]byte{}) {
+				t.Errorf("%s: no source", a.ID)
+			}
+			for id, src := range out {
+				if src == a.Source {
+					t.Errorf("%s and %s share a source", id, a.ID)
+				}
+			}
+			out[a.ID] = a.Source
+		}
+		return out
+	}
+	first := sources()
+	s.feed = rssFeed("http://news.example", []string{"/news/en-seed", "/news/ar", "/news/es", "/news/fa", "/news/zh", "/news/changing", "/news/new"})
+	s.setPage("/news/new", changingPage("new"))
+	s.setPage("/news/changing", changingPage("second"))
+	second := sources()
+	if len(first) != 6 || len(second) != 7 {
+		t.Fatalf("walks gave %d and %d articles, want 6 and 7", len(first), len(second))
+	}
+	for id, src := range first {
+		if changed := id == "story-6"; (second[id] != src) != changed {
+			t.Errorf("%s: source changed = %v, want %v", id, second[id] != src, changed)
+		}
+	}
+
+	arts, _, err := walk(t, newFetcher(t, s.options()), "http://news.example/news/es", ingest.Options{})
+	if err != nil || len(arts) != 1 || arts[0].Source == ([32]byte{}) || arts[0].Source == first["story-3"] {
+		t.Errorf("a page as input: %d articles, %v; want one with its own source (not its feed item's)", len(arts), err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -89,6 +90,9 @@ func (f *Fetcher) parseFeed(feedURL string, r *response, w *warner) ([]*bundle.A
 		if strings.HasPrefix(a.ID, name+"#") { // no guid, no link: ingest gave its place in the feed
 			a.ID = feedURL + "#" + itemKey(a)
 		}
+		// The feed's bytes made the item, and its URL the item's id
+		// (above) and links (resolveLinks).
+		a.Source = ingest.NewSource("feed").Text(feedURL).Text(r.url.String()).Bytes(a.Source[:]).Sum()
 		items = append(items, a)
 		return nil
 	})
@@ -346,6 +350,9 @@ func (f *Fetcher) item(ctx context.Context, index int, it *bundle.Article, site 
 		if base, err := parseLink(it.URL); err == nil && base != nil {
 			f.attachImages(ctx, it, base, site, warn)
 		}
+		// The feed's bytes, as ingest took them, make the item, and
+		// the images fetched complete it.
+		it.Source = ingest.NewSource("feed item").Bytes(it.Source[:]).Attachments(it.Attachments).Sum()
 		return it
 	}
 	u, err := parseLink(it.URL)
@@ -360,7 +367,23 @@ func (f *Fetcher) item(ctx context.Context, index int, it *bundle.Article, site 
 	if err != nil {
 		return skip(it.URL, err)
 	}
-	return merge(it, page)
+	a := merge(it, page)
+	a.Source = itemSource(it, page.Source)
+	return a
+}
+
+// itemSource is the source of an article made of a feed item and its
+// page (merge): the item's fields and the page's source. Not the feed's
+// bytes, which change with every new item: an item and its page that
+// stay the same keep their source while the feed around them moves.
+func itemSource(it *bundle.Article, page [32]byte) [32]byte {
+	s := ingest.NewSource("feed item and page").Text(it.ID).Text(it.Title).Text(it.Lang).
+		Time(it.Published).Time(it.Updated).Text(it.URL)
+	s.Bytes(binary.BigEndian.AppendUint64(nil, uint64(len(it.Authors))))
+	for _, au := range it.Authors {
+		s.Text(au)
+	}
+	return s.Text(it.Summary).Text(it.ContentType).Bytes(it.Body).Bytes(page[:]).Sum()
 }
 
 // resolveLinks makes the relative links of a feed's items absolute
