@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/node"
 	"golang.org/x/net/html"
 )
 
@@ -216,4 +219,33 @@ func TestBrowserStaleLater(t *testing.T) {
 	eval[bool](b, "(location.hash = "+jsString(strings.TrimPrefix(articleHref(publisher, "en-harbour"), "#"))+", true)")
 	b.waitText(textPlain)
 	b.waitFor("the stale notice on the article page", "document.querySelector('[data-stale]')", 10*time.Second)
+}
+
+// TestBrowserForgedHeadReturning: a reader who saved an article comes
+// back to a copy whose head another key has since signed. The page keeps
+// the saved article and says that the head failed verification; it does
+// not call that being offline.
+func TestBrowserForgedHeadReturning(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	dir := s.static(t)
+	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
+	defer srv.Close()
+	b := newBrowser(t)
+	b.open(srv.URL + "/")
+	b.click("Harbour reopens")
+	b.waitText("Saved for offline reading.")
+
+	res, err := http.Get(forgedHeadServer(t, s).URL + node.HeadPath + publisher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "samizdat", "heads", publisher), readAll(t, res), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.open(srv.URL + "/")
+	b.waitFor("the verification failure", `document.querySelector('[data-error="ErrBadHead"]')`, 30*time.Second)
+	b.waitText("Harbour reopens")
+	if strings.Contains(b.text(), "Offline") {
+		t.Errorf("a forged head shown as being offline:\n%s", b.text())
+	}
 }

@@ -156,3 +156,41 @@ test('the high-water mark never goes back, whoever stores last', async () => {
   await net.storeHead(older.pub, await parse(older)); // a slower tab
   assert.deepEqual(store.heads.get(older.pub), newer.bytes);
 });
+
+// A returning reader whose mirrors now all answer with heads that do not
+// verify: the saved articles and the stored head stand, and the result
+// says a head failed verification (and from which mirror), not that the
+// reader is offline.
+test('every mirror answers a forged head: saved articles, shown as a verification failure, not offline', async (t) => {
+  const good = headOf('root-valid');
+  for (const name of ['record-of-another-key', 'bit-flipped']) {
+    const forged = headOf(name);
+    assert.equal(forged.pub, good.pub);
+    const store = memStore();
+    store.heads.set(good.pub, good.bytes);
+    store.listArticles = async () => [{ id: 'saved', title: 'Saved before' }];
+    mirrorsServing(t, { 'http://a': forged.bytes });
+    const net = S.net.create({ mirrors: [{ url: 'http://a/' }] }, store);
+    const res = await net.follow(good.pub);
+    assert.equal(res.head.seq, 5n, name + ': the stored head');
+    assert.deepEqual(res.articles.map((a) => a.id), ['saved'], name);
+    assert.equal(res.offline, false, name + ': a forged head shown as the network failing');
+    assert.equal(res.error && res.error.verifyError && res.error.verifyError.kind, 'ErrBadHead', name);
+    assert.equal(res.error.verifyError.mirror, 'http://a/', name);
+    assert.deepEqual(store.heads.get(good.pub), good.bytes, name + ': the mark moved');
+  }
+});
+
+test('no mirror answers: saved articles, offline', async (t) => {
+  const good = headOf('root-valid');
+  const store = memStore();
+  store.heads.set(good.pub, good.bytes);
+  store.listArticles = async () => [{ id: 'saved', title: 'Saved before' }];
+  const saved = globalThis.fetch;
+  t.after(() => (globalThis.fetch = saved));
+  globalThis.fetch = () => Promise.reject(new TypeError('Failed to fetch'));
+  const net = S.net.create({ mirrors: [{ url: 'http://a/' }] }, store);
+  const res = await net.follow(good.pub);
+  assert.equal(res.offline, true);
+  assert.equal(res.error, null);
+});

@@ -537,11 +537,16 @@
       const results = await settleSoon(mirrors.map((m) => this.fetchHead(m, pub)), this.headGrace);
       let from = null;
       let answered = null; // a mirror that answered with a valid head, older or not
+      let forged = null; // the first answer that did not verify
       const tried = [];
       results.forEach((r, i) => {
         const m = mirrors[i];
         if (r.status !== 'fulfilled') {
           if (r.status === 'rejected') this._bad(m, r.reason);
+          if (r.status === 'rejected' && r.reason instanceof S.VerifyError) {
+            r.reason.mirror ??= m.url;
+            forged ??= r.reason;
+          }
           const why = r.status === 'rejected' ? String(r.reason.message || r.reason) : 'too slow';
           tried.push({ url: m.url, error: why });
           return;
@@ -565,6 +570,7 @@
       if (!from) {
         const u = new Unreachable('head', tried);
         u.stored = held;
+        u.verifyError = forged;
         throw u;
       }
       return { head: held, mirror: from };
@@ -763,7 +769,11 @@
         if (!(e instanceof Unreachable)) throw e;
         const saved = await this.store.listArticles(pub);
         if (!saved.length && !e.stored) throw e;
-        return { head: e.stored, mirror: null, bundles: [], articles: saved, stale: true, offline: true };
+        // A mirror that answered with a head that did not verify is not
+        // the network failing: what is saved is shown, and why no update
+        // is (error), never "offline".
+        const forged = e.verifyError || null;
+        return { head: e.stored, mirror: null, bundles: [], articles: saved, stale: true, offline: !forged, error: forged && e };
       }
       const { head, mirror } = found;
       say('catalog');

@@ -286,6 +286,7 @@
     const saved = new Set((await app.store.listArticles(pub).catch(() => [])).map((r) => r.id));
     if (!v.live()) return;
     status.set('');
+    if (res.error) status.el.replaceChildren(errorBox(res.error, f.stage, () => refresh(pub)));
     trustBar(bar, pub, res);
     v.main.append(...articleList(pub, res.articles.map((a) => a.entry || a), saved));
   }
@@ -369,12 +370,13 @@
     }
     if (!v.live()) return;
     status.set('');
+    if (res.error) status.el.replaceChildren(errorBox(res.error, f.stage, () => refresh(pub)));
     trustBar(bar, pub, res);
-    const found = res.offline ? null : res.articles.find((a) => a.entry.id === id);
+    const found = res.offline || res.error ? null : res.articles.find((a) => a.entry.id === id);
     if (stored && found && S.equalBytes(stored.cid, found.entry.cid)) return setSource(found);
     setSource(null);
     if (found) return showCurrent({ v, status, holder, pub, found, res });
-    if (!stored) holder.replaceChildren(h('p', { class: 'muted' }, t(res.offline ? 'err.unreachable' : 'art.notfound')));
+    if (!stored && !res.error) holder.replaceChildren(h('p', { class: 'muted' }, t(res.offline ? 'err.unreachable' : 'art.notfound')));
   }
 
   // showCurrent fetches and shows the article as the publisher's verified
