@@ -366,7 +366,11 @@ func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base strin
 	progress := func() { stall.Reset(src.Timeout) }
 	var size int64
 	err = src.getBody(ctx, base, "/ipfs/"+root.String()+"?format=car", typeCAR, node.MaxBundleFile, progress, func(body io.Reader) (err error) {
-		size, err = receiveCAR(body, f, root)
+		// The stall timer cuts a server that sends nothing; MinRate one
+		// that drips bytes just often enough to escape it, as a libp2p
+		// source that does is cut: else it held the fetch until the
+		// caller's deadline, and the next URL was never asked.
+		size, err = receiveCAR(node.MinRate(body), f, root)
 		return err
 	})
 	if err != nil {

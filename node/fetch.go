@@ -418,8 +418,33 @@ func (n *Node) fetchWindow(ctx context.Context, ses interface {
 	return staged, nil
 }
 
-// errTooSlow says a peer sent a transfer slower than minTransferRate.
-var errTooSlow = errors.New("transfer too slow")
+// ErrTooSlow says a source sent a transfer slower than minTransferRate.
+var ErrTooSlow = errors.New("transfer too slow")
+
+// MinRate returns a reader of r, a transfer from a source, that fails
+// with ErrTooSlow once r delivers slower than a libp2p source may send a
+// bundle file (minTransferRate, 4 KiB/s, once transferGrace has passed,
+// judged over each transferWindow: rateGuard): for transfers by other
+// means (HTTP), so that a source that drips bytes just often enough to
+// escape a stall timer is cut off, and the next asked, by the one rule
+// libp2p transfers have. The clock starts now.
+func MinRate(r io.Reader) io.Reader {
+	return &rateReader{r: r, rate: newRateGuard(time.Now())}
+}
+
+type rateReader struct {
+	r    io.Reader
+	rate *rateGuard
+}
+
+func (m *rateReader) Read(p []byte) (int, error) {
+	n, err := m.r.Read(p)
+	m.rate.add(n)
+	if err == nil {
+		err = m.rate.check(time.Now())
+	}
+	return n, err
+}
 
 // rateGuard judges a transfer's rate: once transferGrace has passed, the
 // bytes since the last judgement (at first, since the start) must average
@@ -435,7 +460,7 @@ func newRateGuard(now time.Time) *rateGuard { return &rateGuard{start: now, mark
 // add counts n bytes received.
 func (g *rateGuard) add(n int) { g.n += int64(n) }
 
-// check returns errTooSlow if the transfer is too slow at now.
+// check returns ErrTooSlow if the transfer is too slow at now.
 func (g *rateGuard) check(now time.Time) error {
 	if now.Sub(g.start) < transferGrace {
 		return nil
@@ -445,7 +470,7 @@ func (g *rateGuard) check(now time.Time) error {
 		return nil
 	}
 	if got := g.n - g.markN; float64(got) < minTransferRate*span.Seconds() {
-		return fmt.Errorf("%w: %d bytes in %v, at least %d a second wanted", errTooSlow, got, span.Round(time.Second), minTransferRate)
+		return fmt.Errorf("%w: %d bytes in %v, at least %d a second wanted", ErrTooSlow, got, span.Round(time.Second), minTransferRate)
 	}
 	g.mark, g.markN = now, g.n
 	return nil
@@ -460,7 +485,7 @@ func errKind(err error) string {
 	}{
 		{bundle.ErrNotFound, "not found"}, {bundle.ErrHashMismatch, "hash mismatch"}, {bundle.ErrTruncated, "truncated"},
 		{bundle.ErrTooLarge, "too large"}, {bundle.ErrMalformed, "malformed"},
-		{bundle.ErrInvalid, "invalid"}, {errTooSlow, "too slow"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
+		{bundle.ErrInvalid, "invalid"}, {ErrTooSlow, "too slow"}, {context.DeadlineExceeded, "timeout"}, {context.Canceled, "canceled"},
 	} {
 		if errors.Is(err, k.err) {
 			return k.kind

@@ -230,9 +230,9 @@ func TestRateGuard(t *testing.T) {
 	}{
 		{"nothing within the grace period", []step{{transferGrace - time.Millisecond, 0}}, nil},
 		{"just enough after it", []step{{transferGrace, int(minTransferRate * transferGrace.Seconds())}}, nil},
-		{"a byte short", []step{{transferGrace, int(minTransferRate*transferGrace.Seconds()) - 1}}, errTooSlow},
-		{"a byte every 4.9 s", []step{{4900 * time.Millisecond, 1}, {9800 * time.Millisecond, 1}, {14700 * time.Millisecond, 1}}, errTooSlow},
-		{"fast, then a drip", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow, 10}}, errTooSlow},
+		{"a byte short", []step{{transferGrace, int(minTransferRate*transferGrace.Seconds()) - 1}}, ErrTooSlow},
+		{"a byte every 4.9 s", []step{{4900 * time.Millisecond, 1}, {9800 * time.Millisecond, 1}, {14700 * time.Millisecond, 1}}, ErrTooSlow},
+		{"fast, then a drip", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow, 10}}, ErrTooSlow},
 		{"fast, then just enough", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow, window}}, nil},
 		{"judged over a whole window, not a pause", []step{{transferGrace, 1 << 20}, {transferGrace + transferWindow/2, 0}}, nil},
 	}
