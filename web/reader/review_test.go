@@ -249,3 +249,45 @@ func TestBrowserForgedHeadReturning(t *testing.T) {
 		t.Errorf("a forged head shown as being offline:\n%s", b.text())
 	}
 }
+
+// TestBrowserSavedNotCurrent: a saved copy of an article that the
+// publisher's verified articles do not hold (here put in the store
+// directly, as another page of the origin could) is shown as the saved
+// copy with a note that it is not among the publisher's current articles.
+func TestBrowserSavedNotCurrent(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	plant := `(async () => {
+		const body = new TextEncoder().encode('Planted words.');
+		const cid = await samizdat.mf.cidOf(samizdat.mf.CODEC.RAW, body);
+		const st = await samizdat.store.open();
+		await st.putArticle(` + jsString(publisher) + `, { id: 'en-planted', title: 'Planted story', lang: 'en', published: 0, updated: 0,
+			summary: '', authors: [], url: '', contentType: 'text/plain', size: body.length, cid, body, attachments: [],
+			bundle: '', headSeq: '1', mirror: '', savedAt: Date.now() });
+		return true;
+	})()`
+	eval[bool](b, plant)
+	goTo := func(hash string) { eval[bool](b, "(location.hash = "+jsString(strings.TrimPrefix(hash, "#"))+", true)") }
+	// The trust bar's button is drawn once the follow's verdict is in,
+	// right before the article page decides on the note.
+	verdict := "[...document.querySelectorAll('button.link')].some(e => e.textContent.includes('Check for updates'))"
+	// A genuine article, saved and then shown from the store, has no note.
+	goTo(articleHref(publisher, "en-harbour"))
+	b.waitText("Saved for offline reading.")
+	goTo("#/settings")
+	b.waitFor("the settings", "document.querySelector('select#lang')", 10*time.Second)
+	goTo(articleHref(publisher, "en-harbour"))
+	b.waitText("Showing the copy saved on this device.")
+	b.waitFor("the trust bar", verdict, 10*time.Second)
+	if eval[bool](b, "!!document.querySelector('[data-not-current]')") {
+		t.Error("a current article marked as not current")
+	}
+	goTo(articleHref(publisher, "en-planted"))
+	b.waitText("Planted words.")
+	b.waitFor("the trust bar", verdict, 10*time.Second)
+	if !eval[bool](b, "!!document.querySelector('[data-not-current]')") {
+		t.Errorf("a saved copy the publisher does not list, shown without the note:\n%s", b.text())
+	}
+}

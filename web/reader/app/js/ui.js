@@ -377,6 +377,10 @@
     setSource(null);
     if (found) return showCurrent({ v, status, holder, pub, found, res });
     if (!stored && !res.error) holder.replaceChildren(h('p', { class: 'muted' }, t(res.offline ? 'err.unreachable' : 'art.notfound')));
+    // A saved copy the publisher's verified articles do not hold (taken
+    // back, from a key since revoked, or put in the store by another page
+    // of this origin) stays readable, but is not passed off as current.
+    else if (stored && !res.offline && !res.error) status.el.append(h('p', { class: 'warn', 'data-not-current': true }, t('art.notfound')));
   }
 
   // showCurrent fetches and shows the article as the publisher's verified
