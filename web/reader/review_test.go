@@ -269,7 +269,9 @@ func TestBrowserSavedNotCurrent(t *testing.T) {
 		return true;
 	})()`
 	eval[bool](b, plant)
-	goTo := func(hash string) { eval[bool](b, "(location.hash = "+jsString(strings.TrimPrefix(hash, "#"))+", true)") }
+	goTo := func(hash string) {
+		eval[bool](b, "(location.hash = "+jsString(strings.TrimPrefix(hash, "#"))+", true)")
+	}
 	// The trust bar's button is drawn once the follow's verdict is in,
 	// right before the article page decides on the note.
 	verdict := "[...document.querySelectorAll('button.link')].some(e => e.textContent.includes('Check for updates'))"
