@@ -260,3 +260,30 @@ test('mutated heads, documents and catalogs: only VerifyErrors of the right kind
     assert.ok(['ok', 'ErrMalformed', 'ErrUnsupportedVersion', 'ErrWrongType', 'ErrWrongPublisher'].includes(c.kind), c.kind);
   }
 });
+
+// A hostile mirror's delegated head whose document (bytes no signature
+// covers until the key its publisher field names is known) holds a
+// publisher field as long as a document may be. Reading a publisher ID
+// takes time quadratic in its length; a real one is under 90 characters,
+// so a longer one is refused before it is decoded. Quadratic work at this
+// size takes seconds a call (more on a phone, with the page frozen); the
+// bound, over all four, catches only that, with room for a loaded machine.
+test('a head whose document names a publisher of 64 KiB is refused at once', async () => {
+  const root = S.mf.publisherKey('12D3KooWK99VoVxNE7XzyBwXEzW7xhK7Gpv85r9F3V3fyKSUKPH5');
+  const P = S.mf.publisherID(root);
+  const doc = (n) => S.cbor.encode({
+    payload: { v: 1, type: 'samizdat/publisher', publisher: '2'.repeat(n), seq: 1, created: 0, name: '', keys: [], revoked: [] },
+    sig: new Uint8Array(64),
+  });
+  let n = S.limits.MaxAuthoritySize;
+  while (doc(n).length > S.limits.MaxAuthoritySize) n -= 16;
+  const head = S.cbor.encode({ v: 1, type: 'samizdat/head', publisher: P, authority: doc(n), signer: root, record: new Uint8Array(10) });
+  assert.ok(head.length <= S.limits.MaxHeadSize, head.length + ' bytes');
+  const t0 = performance.now();
+  for (const id of ['2'.repeat(n), 'z' + '2'.repeat(n), 'k' + '2'.repeat(n)]) {
+    assert.throws(() => S.mf.publisherKey(id), (e) => e.kind === 'ErrBadKey', id.length + ' characters');
+  }
+  await assert.rejects(trust.parseHead(head, P, { now: 0 }), (e) => e.kind === 'ErrBadHead');
+  const ms = performance.now() - t0;
+  assert.ok(ms < 3000, 'publisher IDs of ' + n + ' characters took ' + Math.round(ms) + ' ms');
+});

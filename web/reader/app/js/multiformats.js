@@ -337,12 +337,21 @@
     return base58btc.encode(concat(KEY_MULTIHASH_PREFIX, key));
   }
 
+  // MAX_PUBLISHER_ID bounds a publisher ID's length before it is decoded:
+  // base58 and base36 take time quadratic in the length, and a document
+  // names its publisher in bytes no signature covers until that name gives
+  // the key (64 KiB of it would freeze a phone's page for a minute). An
+  // Ed25519 key's ID takes at most 81 characters in the multibases read
+  // here (base16); the head protocol bounds an ID to 128 bytes too.
+  const MAX_PUBLISHER_ID = 128;
+
   // publisherKey returns the Ed25519 key a publisher ID names, as Go's
   // ParsePublisherID: a base58btc peer ID, or a CIDv1 of codec libp2p-key
   // over the same multihash in a multibase (usually base36, "k51…").
   // Anything else is ErrBadKey.
   function publisherKey(id) {
     if (typeof id !== 'string') fail('ErrBadKey', 'publisher ID is not a string');
+    if (id.length > MAX_PUBLISHER_ID) fail('ErrBadKey', 'publisher ID of ' + id.length + ' characters');
     let mh = null;
     let c = null;
     try {
