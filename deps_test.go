@@ -29,6 +29,8 @@ func TestImportDirection(t *testing.T) {
 		// hands a bundle to cmd to publish and needs no node of its own.
 		"publish":       {mod + "node", mod + "mirror", mod + "cmd", mod + "web", "github.com/libp2p/"},
 		"publish/crawl": {mod + "node", mod + "mirror", mod + "cmd", mod + "web", "github.com/libp2p/"},
+		// Asks a pinning service over HTTP; the service fetches the blocks.
+		"publish/pinning": {mod + "node", mod + "mirror", mod + "cmd", mod + "web", "github.com/libp2p/"},
 	}
 	for pkg, bad := range forbidden {
 		out, err := exec.Command("go", "list", "-deps", "./"+pkg).Output()

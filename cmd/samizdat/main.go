@@ -48,6 +48,7 @@ func commands() []command {
 		{"export", "--repo DIR --publisher ID -o FILE", "write everything of a publisher, head included, to one file", runExportCmd},
 		{"import", "--repo DIR FILE", "check an export file completely and add it to the repo", runImportCmd},
 		{"head-record", "--repo DIR --publisher ID -o FILE", "write the stored head's IPNS record for an IPFS node's routing put", runHeadRecordCmd},
+		{"pin-remote", "--repo DIR --publisher ID --service URL [--token-file FILE] [--origin ADDR]... [--wait D]", "ask an IPFS pinning service to keep the publisher's bundles (its newest catalog)", runPinRemoteCmd},
 		{"link", "--repo DIR [--publisher ID] [--peer ADDR]... [--qr]", "print a samizdat: link (and QR code) readers paste to follow a publisher", runLinkCmd},
 		{"status", "--repo DIR [--json]", "show a node's peers, publishers and storage", runStatusCmd},
 		{"read", "--repo DIR [--port N] [--peer ADDR]... [--follow ID]... [--no-fetch]", "read followed publishers in a browser, at 127.0.0.1 only", runReadCmd},

@@ -1,0 +1,126 @@
+package pinning
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multiaddr"
+	"github.com/multiformats/go-multihash"
+
+	"github.com/samizdat/samizdat/internal/pinfake"
+)
+
+func newService(t *testing.T, polls int) (*pinfake.Service, *httptest.Server) {
+	s := pinfake.New("secret-token", polls)
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv
+}
+
+func testCID(t *testing.T, s string) cid.Cid {
+	h, err := multihash.Sum([]byte(s), multihash.SHA2_256, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cid.NewCidV1(cid.DagCBOR, h)
+}
+
+// TestPush: the first push adds the pin, with its name and origins, and
+// waits until it is pinned; pushing the same catalog again changes
+// nothing; a newer catalog replaces the pin, under a new request ID.
+func TestPush(t *testing.T) {
+	s, srv := newService(t, 2)
+	origin := multiaddr.StringCast("/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWKd3gcThWkZzb8F5XkrbANMzWGteu6jTftoAmdGVvn77C")
+	o := Options{Service: srv.URL, Token: s.Token, Name: "samizdat PUB", Origins: []multiaddr.Multiaddr{origin}, Wait: 10 * time.Second, Poll: time.Millisecond}
+	ctx := context.Background()
+	first, second := testCID(t, "catalog 1"), testCID(t, "catalog 2")
+
+	res, err := Push(ctx, first, o)
+	if err != nil || res.Status != "pinned" || res.Unchanged || res.Replaced != "" || res.RequestID != "req-1" {
+		t.Fatalf("first Push = %+v, %v; want req-1 added and pinned", res, err)
+	}
+	if len(res.Delegates) != 1 || res.Delegates[0].String() != pinfake.Delegate {
+		t.Errorf("delegates %v, want the service's", res.Delegates)
+	}
+	if p := s.Posted()[0]; p.CID != first.String() || p.Name != o.Name || !slices.Equal(p.Origins, []string{origin.String()}) {
+		t.Errorf("posted %+v, want the catalog's CID, the name and the origin", p)
+	}
+	if got := s.Calls(); !slices.Equal(got, []string{"GET /pins", "POST /pins", "GET /pins/req-1", "GET /pins/req-1"}) {
+		t.Errorf("requests %v", got)
+	}
+
+	res, err = Push(ctx, first, o)
+	if err != nil || !res.Unchanged || res.RequestID != "req-1" || res.Status != "pinned" {
+		t.Errorf("same catalog again = %+v, %v; want req-1 unchanged", res, err)
+	}
+	if got := s.Calls(); !slices.Equal(got, []string{"GET /pins"}) {
+		t.Errorf("same catalog again: requests %v, want only the list", got)
+	}
+
+	res, err = Push(ctx, second, o)
+	if err != nil || res.Replaced != "req-1" || res.RequestID != "req-2" || res.Status != "pinned" {
+		t.Errorf("newer catalog = %+v, %v; want req-1 replaced by req-2, pinned", res, err)
+	}
+	if got := s.Calls(); !slices.Equal(got[:2], []string{"GET /pins", "POST /pins/req-1"}) {
+		t.Errorf("newer catalog: requests %v, want a replace of req-1", got)
+	}
+	if pins := s.Pins(); len(pins) != 1 || pins["req-2"].Pin.CID != second.String() {
+		t.Errorf("the service holds %v, want the newer catalog alone", pins)
+	}
+}
+
+// TestPushFails: what the service or the options refuse is an error
+// that says so, and a wait that runs out says the pin is not done.
+func TestPushFails(t *testing.T) {
+	ctx := context.Background()
+	root := testCID(t, "catalog")
+	t.Run("failed", func(t *testing.T) {
+		s, srv := newService(t, 1)
+		s.Fail(true)
+		_, err := Push(ctx, root, Options{Service: srv.URL, Token: s.Token, Name: "n", Wait: 10 * time.Second, Poll: time.Millisecond})
+		if !errors.Is(err, ErrFailed) {
+			t.Errorf("Push = %v, want ErrFailed", err)
+		}
+		// A failed pin of the same catalog is tried again.
+		s.Fail(false)
+		res, err := Push(ctx, root, Options{Service: srv.URL, Token: s.Token, Name: "n"})
+		if err != nil || res.Unchanged || res.Replaced != "req-1" {
+			t.Errorf("again after a failure = %+v, %v; want req-1 replaced", res, err)
+		}
+	})
+	t.Run("wait runs out", func(t *testing.T) {
+		s, srv := newService(t, 1<<30)
+		res, err := Push(ctx, root, Options{Service: srv.URL, Token: s.Token, Name: "n", Wait: 50 * time.Millisecond, Poll: time.Millisecond})
+		if !errors.Is(err, ErrNotPinned) || res == nil || res.RequestID != "req-1" || res.Status != "queued" {
+			t.Errorf("Push = %+v, %v; want req-1 queued and ErrNotPinned", res, err)
+		}
+	})
+	t.Run("bad token", func(t *testing.T) {
+		_, srv := newService(t, 1)
+		_, err := Push(ctx, root, Options{Service: srv.URL, Token: "wrong", Name: "n"})
+		if err == nil || !strings.Contains(err.Error(), "UNAUTHORIZED") {
+			t.Errorf("Push = %v, want the service's refusal", err)
+		}
+	})
+	for name, o := range map[string]Options{
+		"plain http": {Service: "http://pins.example/psa", Token: "t", Name: "n"},
+		"not a URL":  {Service: "pins.example", Token: "t", Name: "n"},
+		"no token":   {Service: "https://pins.example", Name: "n"},
+		"no name":    {Service: "https://pins.example", Token: "t"},
+		"21 origins": {Service: "https://pins.example", Token: "t", Name: "n", Origins: make([]multiaddr.Multiaddr, 21)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Push(ctx, root, o); err == nil {
+				t.Errorf("Push accepted %+v", o)
+			} else if name == "plain http" && !errors.Is(err, ErrInsecure) {
+				t.Errorf("Push = %v, want ErrInsecure", err)
+			}
+		})
+	}
+}
