@@ -21,6 +21,7 @@ import (
 	"github.com/ipfs/boxo/ipns"
 	"github.com/ipld/go-car/v2"
 	"github.com/samizdat/samizdat/bundle"
+	"github.com/samizdat/samizdat/internal/pinfake"
 	"github.com/samizdat/samizdat/node"
 )
 
@@ -443,6 +444,54 @@ func TestKubo(t *testing.T) {
 			file, _ := os.ReadFile(p.files[i])
 			if got := k.run("dag", "export", b.Root.String()); got != string(file) {
 				t.Errorf("ipfs dag export of bundle %d after bitswap differs from the publisher's file", i+1)
+			}
+		}
+	})
+
+	t.Run("pinning service over bitswap from a samizdat mirror", func(t *testing.T) {
+		mir := filepath.Join(t.TempDir(), "mirror")
+		mustRun(t, "import", "--repo", mir, p.exports[1])
+		_, addr := startServe(t, mir)
+		k := newKubo(t, bin, "none")
+		k.start(false)
+		// A pinning service whose IPFS node is Kubo: it connects to the
+		// origins it is given and pins the CID.
+		svc := pinfake.New("tok-kubo", 1)
+		var mu sync.Mutex
+		var origins []string
+		svc.Pinner = func(c string, given []string) error {
+			mu.Lock()
+			origins = given
+			mu.Unlock()
+			for _, o := range given {
+				if _, err := k.try("swarm", "connect", o); err != nil {
+					return err
+				}
+			}
+			_, err := k.try("--timeout", kuboStep.String(), "pin", "add", c)
+			return err
+		}
+		srv := httptest.NewServer(svc)
+		defer srv.Close()
+		token := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(token, []byte(svc.Token), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := mustRun(t, "pin-remote", "--repo", mir, "--publisher", p.id, "--service", srv.URL, "--token-file", token,
+			"--origin", addr, "--wait", kuboStep.String())
+		cat := p.catalogCID(t, 2)
+		mu.Lock()
+		defer mu.Unlock()
+		if !strings.Contains(r.stdout, "catalog "+cat) || !strings.Contains(r.stdout, "status pinned") || !slices.Equal(origins, []string{addr}) {
+			t.Errorf("pin-remote: %s(origins given to the service: %v)", r.stdout, origins)
+		}
+		if pins := k.run("pin", "ls", "--type=recursive"); !strings.Contains(pins, cat+" recursive") {
+			t.Errorf("Kubo's pins lack the catalog %s:\n%s", cat, pins)
+		}
+		for i, b := range p.bundles {
+			file, _ := os.ReadFile(p.files[i])
+			if got := k.run("dag", "export", b.Root.String()); got != string(file) {
+				t.Errorf("ipfs dag export of bundle %d after the pin differs from the publisher's file", i+1)
 			}
 		}
 	})

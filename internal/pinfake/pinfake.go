@@ -38,7 +38,12 @@ type Status struct {
 // Service is the server; see New.
 type Service struct {
 	Token string
-	polls int
+	// Pinner, if set before the service serves, is called on a goroutine
+	// of its own for each pin added or replaced: the pin is "pinning"
+	// until it returns, then "pinned", or "failed" if it returned an
+	// error. Without one, pins settle after polls status requests.
+	Pinner func(cid string, origins []string) error
+	polls  int
 
 	mu     sync.Mutex
 	fail   bool
@@ -109,7 +114,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.add(w, r, id)
 	case r.Method == http.MethodGet && s.pins[id] != nil:
 		p := s.pins[id]
-		if s.asked[id]++; s.asked[id] >= s.polls && p.Status != "pinned" && p.Status != "failed" {
+		if s.asked[id]++; s.Pinner == nil && s.asked[id] >= s.polls && p.Status != "pinned" && p.Status != "failed" {
 			p.Status = "pinned"
 			if s.fail {
 				p.Status = "failed"
@@ -147,6 +152,23 @@ func (s *Service) add(w http.ResponseWriter, r *http.Request, old string) {
 	s.next++
 	st := &Status{RequestID: fmt.Sprintf("req-%d", s.next), Status: "queued", Created: time.Now().UTC(), Pin: p, Delegates: []string{Delegate}}
 	s.pins[st.RequestID] = st
+	if s.Pinner != nil {
+		st.Status = "pinning"
+		go s.pin(st.RequestID, p)
+	}
 	w.WriteHeader(http.StatusAccepted)
 	json.NewEncoder(w).Encode(st)
+}
+
+// pin runs the Pinner for the request id and records how it ended.
+func (s *Service) pin(id string, p Pin) {
+	err := s.Pinner(p.CID, p.Origins)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st := s.pins[id]; st != nil {
+		st.Status = "pinned"
+		if err != nil {
+			st.Status = "failed"
+		}
+	}
 }
