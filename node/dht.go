@@ -47,6 +47,8 @@ func newDHT(h host.Host, cfg Config) (*dht.IpfsDHT, error) {
 		dht.Mode(mode),
 		dht.ProtocolPrefix(protocol.ID(prefix)),
 		dht.BootstrapPeers(cfg.Bootstrap...),
+		// kad-dht's default store is in memory and unbounded.
+		dht.Datastore(newDHTStore(maxDHTStore)),
 		dht.Validator(record.NamespacedValidator{
 			"ipns": ipns.Validator{KeyBook: h.Peerstore()},
 			"pk":   record.PublicKeyValidator{},

@@ -94,6 +94,12 @@ const (
 	// scores for PeerScore.
 	scoreInspectPeriod = time.Second
 
+	// maxDHTStore bounds the records a DHT server keeps for other peers
+	// (values and provider records, in memory; dhtStore): about 7,000
+	// IPNS records of 9 KiB, or 400,000 provider records. Past it, a new
+	// record replaces old ones chosen at random.
+	maxDHTStore = 64 << 20
+
 	// headTTL is the cache hint in head records.
 	headTTL = 5 * time.Minute
 
