@@ -51,23 +51,11 @@ func runHeadRecordCmd(ctx context.Context, e *env, args []string) error {
 // writeHeadRecord writes the IPNS record of the repo's stored head of the
 // publisher to o.out, and prints the IPNS name the record is valid for
 // (first line, for scripts) and the `ipfs routing put` line that gives it
-// to an IPFS node. It reads the head file without the repo's lock, as
-// status does: the head store writes each head atomically, so it works
-// whether or not a node runs on the repo.
+// to an IPFS node (see storedHead).
 func writeHeadRecord(e *env, o headRecordOptions) error {
-	if _, err := os.Stat(o.repo); err != nil {
-		return err
-	}
-	heads, err := node.PeekHeads(o.repo)
+	h, err := storedHead(o.repo, o.publisher)
 	if err != nil {
 		return err
-	}
-	h, err := heads.Get(o.publisher)
-	if err != nil {
-		return fmt.Errorf("the stored head of publisher %s: %w", o.publisher, err)
-	}
-	if h == nil {
-		return fmt.Errorf("%s holds no head of publisher %s: %w", o.repo, o.publisher, node.ErrNoHead)
 	}
 	if h.Expired {
 		// An IPFS node refuses an expired record (IPNS validation): say
@@ -90,6 +78,28 @@ func writeHeadRecord(e *env, o headRecordOptions) error {
 		o.publisher, h.Seq, form, h.Expires.UTC().Format(time.RFC3339), o.out)
 	fmt.Fprintf(e.stdout, "ipfs routing put --allow-offline %s %s\n", name, shellQuote(o.out))
 	return nil
+}
+
+// storedHead returns the repo's stored head of the publisher, reading
+// the head file without the repo's lock, as status does: the head store
+// writes each head atomically, so it works whether or not a node runs
+// on the repo. No head is node.ErrNoHead.
+func storedHead(repo, publisher string) (*node.Head, error) {
+	if _, err := os.Stat(repo); err != nil {
+		return nil, err
+	}
+	heads, err := node.PeekHeads(repo)
+	if err != nil {
+		return nil, err
+	}
+	h, err := heads.Get(publisher)
+	if err != nil {
+		return nil, fmt.Errorf("the stored head of publisher %s: %w", publisher, err)
+	}
+	if h == nil {
+		return nil, fmt.Errorf("%s holds no head of publisher %s: %w", repo, publisher, node.ErrNoHead)
+	}
+	return h, nil
 }
 
 // shellQuote returns s as one word for a POSIX shell.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/multiformats/go-multiaddr"
 
-	"github.com/samizdat/samizdat/node"
 	"github.com/samizdat/samizdat/publish/pinning"
 )
 
@@ -95,22 +94,11 @@ func pinToken(file string) (string, error) {
 
 // pinRemote pins the catalog of the repo's stored head of the publisher
 // at the service, replacing the pin of an older catalog, and says what
-// the service reported. It reads the head without the repo's lock, as
-// head-record does.
+// the service reported.
 func pinRemote(ctx context.Context, e *env, o pinRemoteOptions) error {
-	if _, err := os.Stat(o.repo); err != nil {
-		return err
-	}
-	heads, err := node.PeekHeads(o.repo)
+	h, err := storedHead(o.repo, o.publisher)
 	if err != nil {
 		return err
-	}
-	h, err := heads.Get(o.publisher)
-	if err != nil {
-		return fmt.Errorf("the stored head of publisher %s: %w", o.publisher, err)
-	}
-	if h == nil {
-		return fmt.Errorf("%s holds no head of publisher %s: %w", o.repo, o.publisher, node.ErrNoHead)
 	}
 	res, err := pinning.Push(ctx, h.Catalog, o.pin)
 	if res != nil {
