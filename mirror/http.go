@@ -394,10 +394,12 @@ func (src *HTTPSource) fetchBundle(ctx context.Context, n *node.Node, base strin
 }
 
 // receiveCAR copies a bundle's CAR from body to w, and checks it as it
-// streams: the header must name root alone, and each section must be
-// within the bundle format's bounds and hash to its CID. A body that is
-// not root's CAR is cut off at the first section that shows it, not
-// written out to its end. It returns the bytes written. The bundle
+// streams: the header must name root alone, each section must be within
+// the bundle format's bounds and hash to its CID, and the root must reach
+// each block by the time maxCARAhead bytes have come after it (carReach).
+// A body that is not root's CAR is cut off at the first section that
+// shows it, or once maxCARAhead bytes of blocks it does not reach have
+// come, not written out to its end. It returns the bytes written. The bundle
 // itself (which blocks, in what DAG) is bundle.OpenReader's to check.
 func receiveCAR(body io.Reader, w io.Writer, root cid.Cid) (int64, error) {
 	src := &stickyErr{r: body}
@@ -425,6 +427,7 @@ func receiveCAR(body io.Reader, w io.Writer, root cid.Cid) (int64, error) {
 	if len(cr.Roots) != 1 || cr.Roots[0] != root {
 		return 0, fmt.Errorf("%w: CAR is not bundle %s", bundle.ErrMalformed, root)
 	}
+	reach := newCARReach(root)
 	for blocks := 0; ; blocks++ {
 		blk, err := cr.Next()
 		if err == io.EOF {
@@ -440,6 +443,9 @@ func receiveCAR(body io.Reader, w io.Writer, root cid.Cid) (int64, error) {
 			return 0, fmt.Errorf("%w: block of %d bytes", bundle.ErrTooLarge, len(blk.RawData()))
 		}
 		if err := bundle.CheckBlock(blk.Cid(), blk.RawData()); err != nil {
+			return 0, err
+		}
+		if err := reach.add(blk.Cid(), blk.RawData()); err != nil {
 			return 0, err
 		}
 	}

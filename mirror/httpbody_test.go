@@ -3,6 +3,7 @@ package mirror
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ipfs/go-cid"
+	"github.com/multiformats/go-multihash"
 	"github.com/samizdat/samizdat/bundle"
 )
 
@@ -109,6 +112,27 @@ func TestSyncHTTPHostileBody(t *testing.T) {
 			chunk := bytes.Repeat([]byte{0xa5}, 64<<10)
 			for range decoded / len(chunk) {
 				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}},
+		// Blocks that each hash to their CID but that the bundle does
+		// not reach, after the bundle's own CAR header.
+		{name: "blocks the bundle does not reach", max: maxCARAhead + 2<<20, want: bundle.ErrMalformed, serve: func(w http.ResponseWriter, r *http.Request) {
+			file := f.files[1]
+			if strings.HasPrefix(r.URL.Path, "/ipfs/"+f.roots[2]) {
+				file = f.files[2]
+			}
+			hlen, k := binary.Uvarint(file)
+			if _, err := w.Write(file[:k+int(hlen)]); err != nil {
+				return
+			}
+			block := make([]byte, 1<<20)
+			for i := range 3 * maxCARAhead / len(block) {
+				binary.BigEndian.PutUint64(block, uint64(i))
+				c, _ := cid.Prefix{Version: 1, Codec: cid.Raw, MhType: multihash.SHA2_256, MhLength: -1}.Sum(block)
+				section := binary.AppendUvarint(nil, uint64(len(c.Bytes())+len(block)))
+				if _, err := w.Write(append(append(section, c.Bytes()...), block...)); err != nil {
 					return
 				}
 			}

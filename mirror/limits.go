@@ -42,6 +42,21 @@ const (
 	// maxSection bounds one CAR section of an export file: a CID and a
 	// block.
 	maxSection = bundle.MaxBlockSize + 128
+
+	// maxCARAhead bounds the bytes of a bundle's CAR over HTTP that the
+	// blocks before them do not reach from the root, and of blocks sent
+	// twice (carReach): honest servers send parents first and none
+	// twice, so none; a body of blocks the bundle does not reach is cut
+	// off after this, not at the 8 GiB bound. 32 MiB leaves room for a
+	// server that orders a few blocks otherwise, and is the most that
+	// waiting blocks hold in memory.
+	maxCARAhead = 32 << 20
+
+	// carLinkBudgetPerByte and carLinkBudgetBase are the DAG-CBOR
+	// decoder's allocation budget for reading a block's links, as the
+	// bundle format's decoder has it.
+	carLinkBudgetPerByte = 16
+	carLinkBudgetBase    = 4096
 )
 
 // Bounds on the work a service does on its own.
