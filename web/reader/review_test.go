@@ -293,3 +293,15 @@ func TestBrowserSavedNotCurrent(t *testing.T) {
 		t.Errorf("a saved copy the publisher does not list, shown without the note:\n%s", b.text())
 	}
 }
+
+// TestBrowserForgedMirrorNoted: of two mirrors, one answers a head another
+// key signed. The page shows the genuine head's articles and says which
+// mirror offered a head that is not genuine.
+func TestBrowserForgedMirrorNoted(t *testing.T) {
+	forged := forgedHeadServer(t, newSite(t, siteOptions{}))
+	s := newSite(t, siteOptions{mirrors: []Mirror{{URL: forged.URL, Kind: KindGateway}}})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	b.waitText("Verification failed (ErrBadHead): the publisher’s update from \u2068" + forged.URL + "/\u2069 is not genuine.")
+}

@@ -194,3 +194,14 @@ test('no mirror answers: saved articles, offline', async (t) => {
   assert.equal(res.offline, true);
   assert.equal(res.error, null);
 });
+
+test('a mirror that answers a forged head is reported, even when another mirror\'s head verifies', async (t) => {
+  const good = headOf('root-valid'), forged = headOf('record-of-another-key');
+  mirrorsServing(t, { 'http://a': forged.bytes, 'http://b': good.bytes });
+  const net = S.net.create({ mirrors: [{ url: 'http://a/' }, { url: 'http://b/' }] }, memStore());
+  const notes = [];
+  const { head, mirror } = await net.newestHead(good.pub, (msg, arg) => notes.push([msg, arg]));
+  assert.equal(head.seq, 5n);
+  assert.equal(mirror.url, 'http://b/');
+  assert.deepEqual(notes, [['forged', { mirror: 'http://a/', kind: 'ErrBadHead' }]]);
+});

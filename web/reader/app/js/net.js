@@ -546,6 +546,9 @@
           if (r.status === 'rejected' && r.reason instanceof S.VerifyError) {
             r.reason.mirror ??= m.url;
             forged ??= r.reason;
+            // Said even when another mirror's head verifies: a mirror
+            // that forges is worth knowing about, not only one that lags.
+            onStatus && onStatus('forged', { mirror: m.url, kind: r.reason.kind });
           }
           const why = r.status === 'rejected' ? String(r.reason.message || r.reason) : 'too slow';
           tried.push({ url: m.url, error: why });

@@ -17,7 +17,7 @@
   // What net.follow reports as it goes: the object being verified, and
   // the notes that stay on the page.
   const STAGES = new Set(['head', 'catalog', 'bundle']);
-  const NOTES = new Set(['refused', 'skipped', 'retry']);
+  const NOTES = new Set(['refused', 'forged', 'skipped', 'retry']);
 
   const t = (k, p) => S.i18n.t(k, p);
   // iso isolates text of another direction (a URL, a name) inside a
@@ -125,6 +125,7 @@
       case 'catalog': return t('st.catalog');
       case 'bundle': return t('st.bundle', { n: S.i18n.num(Number(arg) || 1) });
       case 'refused': return t('st.refused', { mirror: iso(arg.mirror || '') });
+      case 'forged': return t('err.verify', { kind: arg.kind || '', object: t('obj.head'), mirror: iso(arg.mirror || '') });
       case 'skipped': return t('st.skipped');
       case 'retry': return t('st.retry', { mirror: iso(arg.mirror || ''), error: errLabel(arg.error) });
       default: return null;
