@@ -59,8 +59,8 @@ func New(o Options) (*Fetcher, error) {
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: connectTimeout}).DialContext
 	}
-	f.publicClient = newClient(o, f.guard(dial))
-	f.privateClient = newClient(o, f.guard(dial))
+	f.publicClient = newClient(o, f.guard(dial, false))
+	f.privateClient = newClient(o, f.guard(dial, true))
 	return f, nil
 }
 

@@ -68,7 +68,14 @@ func secured(ctx context.Context, u *url.URL) *url.URL {
 // proxy is not judged: the proxy decides. A connection to a non-public
 // address is returned as a privateConn, so that what comes over it is
 // known for what it is (see Fetcher.do).
-func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (net.Conn, error)) func(ctx context.Context, network, addr string) (net.Conn, error) {
+//
+// private says which of the fetcher's pools the dialer serves. The
+// public pool's never returns a connection to a non-public address: its
+// requests were sent there because they could not reach one when the
+// pool was chosen, and the input's pin may settle as internal before
+// their dial is judged; a connection let in then would stay idle in the
+// public pool for the next public walk that asks for the host.
+func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (net.Conn, error), private bool) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	proxies := proxyAddrs()
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		conn, err := dial(ctx, network, addr)
@@ -82,8 +89,10 @@ func (f *Fetcher) guard(dial func(ctx context.Context, network, addr string) (ne
 			f.pin(ctx, host, false)
 			return conn, nil
 		}
-		f.pin(ctx, host, true)
-		if !f.mayReachPrivate(ctx, host) {
+		if private {
+			f.pin(ctx, host, true)
+		}
+		if !private || !f.mayReachPrivate(ctx, host) {
 			conn.Close()
 			return nil, fmt.Errorf("%w: %w: %s", ingest.ErrBadReference, ErrPrivateAddress, host)
 		}

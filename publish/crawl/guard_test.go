@@ -264,7 +264,7 @@ func TestInternalPinned(t *testing.T) {
 			answers[addr] = answers[addr][1:]
 		}
 		return remoteConn{addr: next}, nil
-	})
+	}, true) // the input's host goes to the private pool (mayReachPrivate)
 	u, _ := url.Parse("http://news.example/feed.rss")
 	ctx := withInput(context.Background(), u)
 	for i, want := range []bool{true, true} {
@@ -274,5 +274,36 @@ func TestInternalPinned(t *testing.T) {
 	}
 	if _, err := dial(ctx, "tcp", "intranet.example:80"); !errors.Is(err, ErrPrivateAddress) {
 		t.Errorf("dial of another host on a private address = %v, want ErrPrivateAddress: the site was public when first reached", err)
+	}
+}
+
+// TestPublicPoolRefusesPrivate: a request that may not reach a non-public
+// address goes to the public pool, and its dial is judged later. If its
+// walk's input settles as internal in between (another request of the
+// walk dials the input first), the dial must still be refused: a
+// connection to a non-public address left idle in the public pool would
+// answer the next public walk that asks for the host.
+func TestPublicPoolRefusesPrivate(t *testing.T) {
+	f := newFetcher(t, Options{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return remoteConn{addr: "10.0.0.6:80"}, nil // cdn.news.example, as the newsroom's DNS answers
+	}})
+	u, _ := url.Parse("http://news.example/feed.rss")
+	ctx := withInput(context.Background(), u)
+	f.pin(ctx, "news.example", true) // settled while the request to cdn waited for its dial
+	for _, tt := range []struct {
+		name    string
+		client  *http.Client
+		private bool
+	}{
+		{"public pool", f.publicClient, false},
+		{"private pool", f.privateClient, true},
+	} {
+		conn, err := tt.client.Transport.(*http.Transport).DialContext(ctx, "tcp", "cdn.news.example:80")
+		if tt.private && (err != nil || !isPrivate(conn)) {
+			t.Errorf("%s: dial = %v, %v; want a private connection: the walk is internal", tt.name, conn, err)
+		}
+		if !tt.private && !errors.Is(err, ErrPrivateAddress) {
+			t.Errorf("%s: dial = %v, %v; want ErrPrivateAddress", tt.name, conn, err)
+		}
 	}
 }
