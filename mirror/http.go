@@ -503,11 +503,13 @@ func (src *HTTPSource) getBody(ctx context.Context, base, path, accept string, l
 		return err
 	}
 	defer resp.Body.Close()
+	// The status text is the server's, and errors reach a terminal:
+	// quoted, so it can carry no escape sequence or line of its own.
 	if resp.StatusCode == http.StatusNotFound {
-		return fmt.Errorf("%w: %w: %s", ErrHTTPStatus, errNotFound, resp.Status)
+		return fmt.Errorf("%w: %w: %.80q", ErrHTTPStatus, errNotFound, resp.Status)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%w: %s", ErrHTTPStatus, resp.Status)
+		return fmt.Errorf("%w: %.80q", ErrHTTPStatus, resp.Status)
 	}
 	for _, ce := range resp.Header.Values("Content-Encoding") {
 		if !strings.EqualFold(strings.TrimSpace(ce), "identity") {
