@@ -28,6 +28,17 @@ test('newestBundles walks a catalog chain only as far as it needs', async () => 
     const got = await n.newestBundles('P', cid(1), { url: 'https://x/' });
     assert.deepEqual(got.map((r) => r[r.length - 1]), range(100, 37));
     assert.deepEqual(read, [1, 2, 3], 'page 4 was not needed');
+    assert.equal(got.whole, false, 'bundles 36..29 left out, yet the list is whole');
+    // A chain read to its end, under the bound: whole.
+    read.length = 0;
+    const short = await n.newestBundles('P', cid(3), { url: 'https://x/' });
+    assert.deepEqual(short.map((r) => r[r.length - 1]), [...range(39, 30), 29]);
+    assert.equal(short.whole, true);
+    // Exactly the bound, with a page after it: not whole.
+    pages.set(5, { bundles: range(163, 100).map(root), prev: cid(4) });
+    const full = await n.newestBundles('P', cid(5), { url: 'https://x/' });
+    assert.equal(full.length, 64);
+    assert.equal(full.whole, false, 'bundle 29 left out, yet the list is whole');
     // A chain longer than the limit is refused.
     S.trust.parseCatalog = async () => ({ publisher: 'P', bundles: [], prev: cid(4) });
     await assert.rejects(n.newestBundles('P', cid(4), { url: 'https://x/' }), (e) => e.kind === 'ErrTooLarge');

@@ -795,7 +795,10 @@
           articles.push({ bundle: b, entry });
         }
       }
-      return { head, mirror: mirror.url, bundles, articles, stale: head.expired, offline: false };
+      // complete: every bundle of the chain opened, so an article not in
+      // articles is not the publisher's now (not merely an older one).
+      const complete = listed.whole && bundles.length === listed.length;
+      return { head, mirror: mirror.url, bundles, articles, complete, stale: head.expired, offline: false };
     }
 
     // openNewest opens bundles of listed, newest first, until they hold
@@ -829,9 +832,11 @@
     // lists (protocol.md §5), newest first, each once: it reads pages from
     // the head's on, each checked and kept, until it has that many or the
     // chain ends (at most L.MaxCatalogChain pages). The head's page is
-    // usually enough: it lists up to 64.
+    // usually enough: it lists up to 64. out.whole tells whether out holds
+    // every bundle of the chain.
     async newestBundles(pub, first, mirror) {
       const out = [];
+      out.whole = true;
       const seen = new Set();
       let next = first;
       for (let pages = 0; next && out.length < MAX_BUNDLES; pages++) {
@@ -844,13 +849,17 @@
         await this.keep(next, data);
         for (const root of page.bundles) {
           const key = root.join(',');
-          if (out.length < MAX_BUNDLES && !seen.has(key)) {
-            seen.add(key);
-            out.push(root);
+          if (seen.has(key)) continue;
+          if (out.length >= MAX_BUNDLES) {
+            out.whole = false;
+            break;
           }
+          seen.add(key);
+          out.push(root);
         }
         next = page.prev;
       }
+      if (next) out.whole = false;
       return out;
     }
 

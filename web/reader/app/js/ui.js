@@ -381,7 +381,8 @@
     // A saved copy the publisher's verified articles do not hold (taken
     // back, from a key since revoked, or put in the store by another page
     // of this origin) stays readable, but is not passed off as current.
-    else if (stored && !res.offline && !res.error) status.el.append(h('p', { class: 'warn', 'data-not-current': true }, t('art.notfound')));
+    // Only when the page read all of them: else it may be an older one.
+    else if (stored && res.complete) status.el.append(h('p', { class: 'warn', 'data-not-current': true }, t('art.notfound')));
   }
 
   // showCurrent fetches and shows the article as the publisher's verified
