@@ -307,3 +307,23 @@ func TestPublicPoolRefusesPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestInternalWalkAfterPublic: a run whose inputs are the public site,
+// whose feed links to the intranet, and then the intranet page itself.
+// The public walk was refused the intranet's robots.txt; the internal
+// walk must ask for it itself, not take the refusal as robots.txt's
+// answer and lose its page.
+func TestInternalWalkAfterPublic(t *testing.T) {
+	s, o, public, _ := newIntranet(t, "")
+	s.feed = strings.Replace(rssFeed("http://news.example", []string{"/news/es", "/hr/salaries"}),
+		"http://news.example/hr/salaries", "http://intranet.news.example/hr/salaries", 1)
+	f := newFetcher(t, o)
+	f.public = public
+	if _, warns, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{}); err != nil || len(warns) != 1 || !errors.Is(warns[0].Err, ErrPrivateAddress) {
+		t.Fatalf("public walk: warnings %v, %v; want the intranet page refused for ErrPrivateAddress", warns, err)
+	}
+	arts, warns, err := walk(t, f, "http://intranet.news.example/hr/salaries", ingest.Options{})
+	if err != nil || len(arts) != 1 || len(warns) != 0 {
+		t.Errorf("walk of the intranet after the public one = %d articles, warnings %v, %v; want its page", len(arts), warns, err)
+	}
+}

@@ -20,11 +20,18 @@ const robotsAgent = "samizdat"
 // answer (none) allows everything, a 5xx answer or an unreachable server
 // disallows everything, as Google's crawler does. A Crawl-delay slower
 // than Options.Rate slows the host's limiter down to it, or to
-// maxCrawlDelay if it asks for longer.
+// maxCrawlDelay if it asks for longer. Walks that may reach a
+// non-public address for the host (mayReachPrivate) and walks that may
+// not each fetch their own: one's answer, or refusal (ErrPrivateAddress),
+// is not the other's.
 func (f *Fetcher) robotsAllow(ctx context.Context, u *url.URL, site string) error {
-	key := u.Scheme + "://" + u.Host
+	base := u.Scheme + "://" + u.Host
+	key := base
+	if f.mayReachPrivate(ctx, u.Hostname()) {
+		key += " private"
+	}
 	f.robotsOnce.do(key, func() {
-		g, err := f.fetchRobots(ctx, key, site)
+		g, err := f.fetchRobots(ctx, base, site)
 		f.mu.Lock()
 		f.robots[key] = robotsResult{g, err}
 		f.mu.Unlock()
