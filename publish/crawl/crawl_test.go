@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -729,5 +731,42 @@ func TestSourceStable(t *testing.T) {
 	arts, _, err := walk(t, newFetcher(t, s.options()), "http://news.example/news/es", ingest.Options{})
 	if err != nil || len(arts) != 1 || arts[0].Source == ([32]byte{}) || arts[0].Source == first["story-3"] {
 		t.Errorf("a page as input: %d articles, %v; want one with its own source (not its feed item's)", len(arts), err)
+	}
+}
+
+// TestSourceHasContentType: the charset a page's Content-Type names
+// decides the text its bytes make (ParsePage decodes by it). A newsroom
+// that fixes a wrong charset changes what readers see with the same
+// bytes, so the page's source changes too: a daily run must not take the
+// mended article for the one it published.
+func TestSourceHasContentType(t *testing.T) {
+	var contentType atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/robots.txt" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", contentType.Load().(string))
+		w.Write(changingPage("café"))
+	}))
+	defer srv.Close()
+	o := Options{Rate: 1e9, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, "tcp", srv.Listener.Addr().String())
+	}}
+	var arts []*bundle.Article
+	for _, ct := range []string{"text/html; charset=windows-1252", "text/html; charset=utf-8"} {
+		contentType.Store(ct)
+		got, _, err := walk(t, newFetcher(t, o), "http://news.example/news/cafe", ingest.Options{})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%s: Walk = %d articles, %v; want 1", ct, len(got), err)
+		}
+		arts = append(arts, got[0])
+	}
+	if bytes.Equal(arts[0].Body, arts[1].Body) {
+		t.Fatalf("the two charsets made one body: the test shows nothing")
+	}
+	if arts[0].Source == arts[1].Source {
+		t.Errorf("a page read as windows-1252 and as utf-8 has one source, for two bodies")
 	}
 }

@@ -36,7 +36,9 @@ func (f *Fetcher) pageArticle(ctx context.Context, r *response, site string, io 
 		return nil, err
 	}
 	f.attachImages(ctx, a, r.url, site, warn)
-	a.Source = ingest.NewSource("page").Text(r.url.String()).Flag(io.KeepPage).Bytes(r.body).Attachments(a.Attachments).Sum()
+	// The Content-Type too: its charset decides the text the bytes make.
+	a.Source = ingest.NewSource("page").Text(r.url.String()).Text(r.contentType).Flag(io.KeepPage).
+		Bytes(r.body).Attachments(a.Attachments).Sum()
 	return a, nil
 }
 
