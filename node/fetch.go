@@ -60,8 +60,10 @@ func (n *Node) Received() Received {
 // the sources, one after the other, for the whole file in one stream
 // (BundleProtocol), checking each block as it arrives; a peer that stalls
 // for stallTimeout, or sends slower than minTransferRate once
-// transferGrace has passed, is cut off and asked last from then on.
-// Otherwise, or if none can, it fetches only the missing blocks: over
+// transferGrace has passed, is cut off and asked last from then on. It
+// gives up on whole files once maxBulkSources peers have failed so
+// (those that lack the bundle do not count). Otherwise, or if none can,
+// it fetches only the missing blocks: over
 // bitswap on a serving node, with direct block requests to its sources on
 // a reader.
 func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOptions, w io.Writer) (*bundle.Info, error) {
@@ -110,7 +112,11 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 		}
 	}
 	if missing > len(b.Blocks())/2 {
+		tried := 0 // sources that failed otherwise than lacking it
 		for _, p := range n.SourcesFor(opts.Publisher) {
+			if tried == maxBulkSources {
+				break // the rest block by block
+			}
 			err := n.fetchBulk(ctx, p, b)
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -121,6 +127,7 @@ func (n *Node) FetchBundle(ctx context.Context, root cid.Cid, opts bundle.OpenOp
 				return &info, n.copyBundle(root, w)
 			}
 			if !errors.Is(err, errBulkUnavailable) {
+				tried++
 				n.log.Debug("bundle transfer failed; trying another peer", "kind", errKind(err))
 			}
 		}

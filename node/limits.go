@@ -161,6 +161,15 @@ const (
 	// each, the best left: a slow link is not made slower by copies.
 	blockFanout     = 4
 	blockHedgeDelay = 500 * time.Millisecond
+
+	// maxBulkSources bounds the sources one fetch asks for a whole bundle
+	// file (those that said they lack it do not count): each is asked
+	// alone and may cost a stall timeout or a transfer grace before it is
+	// cut off, and on a serving node every connected peer is a source, so
+	// many peers that each take the request and stall held a fetch for
+	// as many timeouts. After them, the fetch takes the bundle block by
+	// block, asking many peers at once (bitswap) or hedging (blockFanout).
+	maxBulkSources = 4
 )
 
 // Bounds on every protocol server (head, block, bundle: serve.go): a peer
