@@ -14,10 +14,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"slices"
 	"time"
 
-	pinclient "github.com/ipfs/boxo/pinning/remote/client"
 	"github.com/ipfs/go-cid"
 	"github.com/multiformats/go-multiaddr"
 )
@@ -31,6 +29,17 @@ const (
 	// maxListed bounds the pins of one name Push reads: there is one,
 	// unless someone else made more.
 	maxListed = 10
+	// DefaultTimeout bounds each request to the service when
+	// Options.Timeout is zero: a service that stops answering must not
+	// hang a daily job.
+	DefaultTimeout = time.Minute
+	// maxResponse bounds an answer of the service: a list of maxListed
+	// pins, each with at most 20 origins and delegates, is a few KB.
+	maxResponse = 1 << 20
+	// maxErrorText bounds the service's words quoted in an error.
+	maxErrorText = 200
+	// maxDelegates bounds the delegates Push reports.
+	maxDelegates = 20
 )
 
 // Sentinel errors of Push.
@@ -45,6 +54,9 @@ var (
 	// ErrNotPinned means the pin was still queued or pinning when Wait
 	// ran out.
 	ErrNotPinned = errors.New("not pinned yet")
+	// ErrResponseTooLarge means an answer of the service was over
+	// maxResponse bytes.
+	ErrResponseTooLarge = errors.New("pinning service answer too large")
 )
 
 // Options configures Push.
@@ -64,6 +76,9 @@ type Options struct {
 	Wait time.Duration
 	// Poll is how often it asks meanwhile; zero means DefaultPoll.
 	Poll time.Duration
+	// Timeout bounds each request to the service; zero means
+	// DefaultTimeout.
+	Timeout time.Duration
 }
 
 // Result is what Push did.
@@ -86,44 +101,67 @@ type Result struct {
 // if a pin of that name is there for another CID, replaces it (a failed
 // pin of the same CID is replaced too, to try again). With o.Wait, it
 // then waits until the service reports the pin pinned (ErrFailed if it
-// reports failed, ErrNotPinned if o.Wait runs out first).
+// reports failed, ErrNotPinned if o.Wait runs out first). Redirects are
+// not followed (ErrRedirect), each request takes at most o.Timeout, and
+// each answer at most 1 MiB (ErrResponseTooLarge).
 func Push(ctx context.Context, root cid.Cid, o Options) (*Result, error) {
 	if err := o.check(); err != nil {
 		return nil, err
 	}
-	c := pinclient.NewClient(o.Service, o.Token)
-	listed, _, err := c.LsBatchSync(ctx,
-		pinclient.PinOpts.FilterName(o.Name),
-		pinclient.PinOpts.FilterStatus(pinclient.StatusQueued, pinclient.StatusPinning, pinclient.StatusPinned, pinclient.StatusFailed),
-		pinclient.PinOpts.Limit(maxListed))
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	c := newClient(o.Service, o.Token, timeout)
+	listed, err := c.list(ctx, o.Name)
 	if err != nil {
 		return nil, fmt.Errorf("listing pins named %q: %w", o.Name, err)
 	}
 	res := &Result{}
-	var st pinclient.PinStatusGetter
-	if old := newest(listed, o.Name); old != nil && old.GetPin().GetCid().Equals(root) && old.GetStatus() != pinclient.StatusFailed {
-		st, res.Unchanged = old, true
+	old := newest(listed, o.Name)
+	st := old
+	if old != nil && sameCID(old.Pin.CID, root) && old.Status != statusFailed {
+		res.Unchanged = true
 	} else {
-		opts := []pinclient.AddOption{pinclient.PinOpts.WithName(o.Name)}
-		if len(o.Origins) > 0 {
-			opts = append(opts, pinclient.PinOpts.WithOrigins(o.Origins...))
+		pin := psaPin{CID: root.String(), Name: o.Name}
+		for _, a := range o.Origins {
+			pin.Origins = append(pin.Origins, a.String())
 		}
 		if old != nil {
-			res.Replaced = old.GetRequestId()
-			st, err = c.Replace(ctx, old.GetRequestId(), root, opts...)
+			res.Replaced = old.RequestID
+			st, err = c.replace(ctx, old.RequestID, pin)
 		} else {
-			st, err = c.Add(ctx, root, opts...)
+			st, err = c.add(ctx, pin)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("pinning %s: %w", root, err)
 		}
 	}
-	res.RequestID, res.Delegates = st.GetRequestId(), st.GetDelegates()
+	res.RequestID, res.Delegates = st.RequestID, delegates(st.Delegates)
 	if o.Wait > 0 {
 		st, err = wait(ctx, c, st, o)
 	}
-	res.Status = string(st.GetStatus())
+	res.Status = st.Status
 	return res, err
+}
+
+// sameCID reports whether s, a CID as the service wrote it (in any
+// multibase), is root.
+func sameCID(s string, root cid.Cid) bool {
+	c, err := cid.Decode(s)
+	return err == nil && c.Equals(root)
+}
+
+// delegates returns the first maxDelegates of the service's delegates
+// that are multiaddrs.
+func delegates(list []string) []multiaddr.Multiaddr {
+	var out []multiaddr.Multiaddr
+	for _, s := range list {
+		if a, err := multiaddr.NewMultiaddr(s); err == nil && len(out) < maxDelegates {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // check refuses options Push cannot use.
@@ -150,18 +188,20 @@ func (o *Options) check() error {
 }
 
 // newest returns the newest pin named name among listed, or nil. A
-// service matches names exactly by default; this checks it.
-func newest(listed []pinclient.PinStatusGetter, name string) pinclient.PinStatusGetter {
-	listed = slices.DeleteFunc(listed, func(p pinclient.PinStatusGetter) bool { return p.GetPin().GetName() != name })
-	if len(listed) == 0 {
-		return nil
+// service matches names exactly when asked to; this checks it.
+func newest(listed []psaStatus, name string) *psaStatus {
+	var out *psaStatus
+	for i := range listed {
+		if p := &listed[i]; p.Pin.Name == name && (out == nil || p.Created.After(out.Created)) {
+			out = p
+		}
 	}
-	return slices.MaxFunc(listed, func(a, b pinclient.PinStatusGetter) int { return a.GetCreated().Compare(b.GetCreated()) })
+	return out
 }
 
 // wait asks for the status of st every o.Poll until it is pinned or
 // failed, or o.Wait has passed.
-func wait(ctx context.Context, c *pinclient.Client, st pinclient.PinStatusGetter, o Options) (pinclient.PinStatusGetter, error) {
+func wait(ctx context.Context, c *client, st *psaStatus, o Options) (*psaStatus, error) {
 	ctx, cancel := context.WithTimeout(ctx, o.Wait)
 	defer cancel()
 	poll := o.Poll
@@ -171,23 +211,23 @@ func wait(ctx context.Context, c *pinclient.Client, st pinclient.PinStatusGetter
 	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
-		switch st.GetStatus() {
-		case pinclient.StatusPinned:
+		switch st.Status {
+		case statusPinned:
 			return st, nil
-		case pinclient.StatusFailed:
-			return st, fmt.Errorf("%w %s (request %s)", ErrFailed, st.GetPin().GetCid(), st.GetRequestId())
+		case statusFailed:
+			return st, fmt.Errorf("%w (request %q)", ErrFailed, st.RequestID)
 		}
 		select {
 		case <-ctx.Done():
-			return st, fmt.Errorf("%w: %s after %v (request %s)", ErrNotPinned, st.GetStatus(), o.Wait, st.GetRequestId())
+			return st, fmt.Errorf("%w: %q after %v (request %q)", ErrNotPinned, st.Status, o.Wait, st.RequestID)
 		case <-t.C:
 		}
-		next, err := c.GetStatusByID(ctx, st.GetRequestId())
+		next, err := c.status(ctx, st.RequestID)
 		if err != nil {
 			if ctx.Err() != nil {
 				continue // reported as not pinned, above
 			}
-			return st, fmt.Errorf("status of request %s: %w", st.GetRequestId(), err)
+			return st, fmt.Errorf("status of request %q: %w", st.RequestID, err)
 		}
 		st = next
 	}

@@ -1,11 +1,14 @@
 package pinning
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +125,64 @@ func TestPushFails(t *testing.T) {
 				t.Errorf("Push = %v, want ErrInsecure", err)
 			}
 		})
+	}
+}
+
+// TestPushHostileService: a service that redirects (to plain http, or to
+// another server on its host: the token would follow), or answers with
+// more than any pin list holds, is refused, and the token goes nowhere
+// but to the service's URL.
+func TestPushHostileService(t *testing.T) {
+	ctx := context.Background()
+	root := testCID(t, "catalog")
+	var leaked atomic.Int64
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			leaked.Add(1)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"count":0,"results":[]}`))
+	}))
+	defer elsewhere.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	if _, err := Push(ctx, root, Options{Service: redirect.URL, Token: "secret-token", Name: "n"}); err == nil {
+		t.Errorf("Push through a redirect succeeded")
+	}
+	if n := leaked.Load(); n != 0 {
+		t.Errorf("the token was sent to %d requests of a server the redirect named", n)
+	}
+
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"count":1,"results":[],"padding":"`))
+		w.Write(bytes.Repeat([]byte("x"), 2*maxResponse))
+		w.Write([]byte(`"}`))
+	}))
+	defer huge.Close()
+	if _, err := Push(ctx, root, Options{Service: huge.URL, Token: "t", Name: "n"}); !errors.Is(err, ErrResponseTooLarge) {
+		t.Errorf("Push against a service answering %d bytes = %v, want ErrResponseTooLarge", 2*maxResponse, err)
+	}
+}
+
+// TestPushServiceHangs: a service that never answers costs a push one
+// request's Timeout, not forever (a daily job would hang with it).
+func TestPushServiceHangs(t *testing.T) {
+	stop := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-stop:
+		}
+	}))
+	defer srv.Close()
+	defer close(stop)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Push(ctx, testCID(t, "catalog"), Options{Service: srv.URL, Token: "t", Name: "n", Timeout: 50 * time.Millisecond})
+	if err == nil || ctx.Err() != nil {
+		t.Errorf("Push = %v, caller's context %v; want the request's own timeout to end it", err, ctx.Err())
 	}
 }
