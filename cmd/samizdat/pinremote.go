@@ -111,6 +111,9 @@ func pinRemote(ctx context.Context, e *env, o pinRemoteOptions) error {
 		}
 		fmt.Fprintf(e.stdout, "%s publisher %s's catalog %s (head %d) as %q: request %s, status %s\n",
 			what, o.publisher, h.Catalog, h.Seq, o.pin.Name, res.RequestID, res.Status)
+		for _, id := range res.Removed {
+			fmt.Fprintf(e.stdout, "removed request %s, another pin named %q\n", id, o.pin.Name)
+		}
 		for _, d := range res.Delegates {
 			fmt.Fprintf(e.stdout, "the service fetches from %s\n", d)
 		}

@@ -1,9 +1,9 @@
 // Package pinfake is a Pinning Service API server for tests, as the spec
 // describes it (https://ipfs.github.io/pinning-services-api-spec/): pins
 // listed by name and status, added, replaced (under a new request ID, the
-// old one gone) and asked for by request ID, behind a bearer token. It
-// pins nothing: a pin turns pinned (or failed) after a number of status
-// requests.
+// old one gone), removed and asked for by request ID, behind a bearer
+// token. It pins nothing: a pin turns pinned (or failed) after a number
+// of status requests.
 package pinfake
 
 import (
@@ -112,6 +112,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.add(w, r, "")
 	case r.Method == http.MethodPost && s.pins[id] != nil:
 		s.add(w, r, id)
+	case r.Method == http.MethodDelete && s.pins[id] != nil:
+		delete(s.pins, id)
+		w.WriteHeader(http.StatusAccepted)
 	case r.Method == http.MethodGet && s.pins[id] != nil:
 		p := s.pins[id]
 		if s.asked[id]++; s.Pinner == nil && s.asked[id] >= s.polls && p.Status != "pinned" && p.Status != "failed" {

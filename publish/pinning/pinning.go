@@ -92,6 +92,9 @@ type Result struct {
 	Replaced string
 	// Unchanged is true when the service already had the pin.
 	Unchanged bool
+	// Removed are the request IDs of other pins of the same name that
+	// Push removed: one name, one pin.
+	Removed []string
 	// Delegates are the service's peers that fetch the blocks: a node
 	// that holds them may connect to them, to be found at once.
 	Delegates []multiaddr.Multiaddr
@@ -138,11 +141,34 @@ func Push(ctx context.Context, root cid.Cid, o Options) (*Result, error) {
 		}
 	}
 	res.RequestID, res.Delegates = st.RequestID, delegates(st.Delegates)
+	if err := removeOthers(ctx, c, listed, old, res); err != nil {
+		res.Status = st.Status
+		return res, err
+	}
 	if o.Wait > 0 {
 		st, err = wait(ctx, c, st, o)
 	}
 	res.Status = st.Status
 	return res, err
+}
+
+// removeOthers removes the pins named as old is, other than old (kept,
+// or replaced already): someone, or a run that failed halfway, made more
+// than one, and each keeps a catalog the service is paid to hold.
+func removeOthers(ctx context.Context, c *client, listed []psaStatus, old *psaStatus, res *Result) error {
+	if old == nil {
+		return nil
+	}
+	for _, p := range listed {
+		if p.Pin.Name != old.Pin.Name || p.RequestID == old.RequestID || p.RequestID == res.RequestID {
+			continue
+		}
+		if err := c.remove(ctx, p.RequestID); err != nil {
+			return fmt.Errorf("removing request %q, another pin named %q: %w", p.RequestID, old.Pin.Name, err)
+		}
+		res.Removed = append(res.Removed, p.RequestID)
+	}
+	return nil
 }
 
 // sameCID reports whether s, a CID as the service wrote it (in any

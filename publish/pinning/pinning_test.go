@@ -186,3 +186,40 @@ func TestPushServiceHangs(t *testing.T) {
 		t.Errorf("Push = %v, caller's context %v; want the request's own timeout to end it", err, ctx.Err())
 	}
 }
+
+// TestPushOnePinPerName: a service holding several pins of the
+// publisher's name (made by hand, or by a run that failed halfway) ends
+// with one, of the newest catalog; pins of other names stay.
+func TestPushOnePinPerName(t *testing.T) {
+	s, srv := newService(t, 1)
+	ctx := context.Background()
+	o := Options{Service: srv.URL, Token: s.Token, Name: "samizdat PUB"}
+	for _, p := range []struct{ name, catalog string }{
+		{o.Name, "catalog 1"}, {o.Name, "catalog 2"}, {"someone else", "theirs"},
+	} {
+		body := `{"cid":"` + testCID(t, p.catalog).String() + `","name":"` + p.name + `"}`
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/pins", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+s.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusAccepted {
+			t.Fatalf("adding %v: %v, %v", p, resp, err)
+		}
+		resp.Body.Close()
+		time.Sleep(time.Millisecond) // distinct creation times, which newest compares
+	}
+	third := testCID(t, "catalog 3")
+	res, err := Push(ctx, third, o)
+	if err != nil || res.Replaced != "req-2" || !slices.Equal(res.Removed, []string{"req-1"}) {
+		t.Errorf("Push = %+v, %v; want req-2 (the newest) replaced and req-1 removed", res, err)
+	}
+	pins := s.Pins()
+	var ours []string
+	for _, p := range pins {
+		if p.Pin.Name == o.Name {
+			ours = append(ours, p.Pin.CID)
+		}
+	}
+	if !slices.Equal(ours, []string{third.String()}) || pins["req-3"].Pin.Name != "someone else" {
+		t.Errorf("the service holds %v of our name (want the newest catalog alone), and %v", ours, pins)
+	}
+}

@@ -104,6 +104,11 @@ func (c *client) replace(ctx context.Context, id string, p psaPin) (*psaStatus, 
 	return &st, c.do(ctx, http.MethodPost, "/pins/"+url.PathEscape(id), p, &st)
 }
 
+// remove asks the service to drop the pin request id.
+func (c *client) remove(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/pins/"+url.PathEscape(id), nil, nil)
+}
+
 // status asks for the pin request id.
 func (c *client) status(ctx context.Context, id string) (*psaStatus, error) {
 	var st psaStatus
@@ -149,6 +154,9 @@ func (c *client) do(ctx context.Context, method, path string, in, out any) error
 			se.Reason, se.Details = pe.Error.Reason, pe.Error.Details
 		}
 		return se
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("pinning service answer: %w", err)
