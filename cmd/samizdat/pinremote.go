@@ -100,6 +100,7 @@ func pinRemote(ctx context.Context, e *env, o pinRemoteOptions) error {
 	if err != nil {
 		return err
 	}
+	o.pin.Seq = h.Seq
 	res, err := pinning.Push(ctx, h.Catalog, o.pin)
 	if res != nil {
 		what := "pinned"

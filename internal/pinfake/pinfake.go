@@ -21,9 +21,10 @@ const Delegate = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWKd3gcThWkZzb8F5XkrbANMzWGt
 
 // Pin is a pin as posted.
 type Pin struct {
-	CID     string   `json:"cid"`
-	Name    string   `json:"name,omitempty"`
-	Origins []string `json:"origins,omitempty"`
+	CID     string            `json:"cid"`
+	Name    string            `json:"name,omitempty"`
+	Origins []string          `json:"origins,omitempty"`
+	Meta    map[string]string `json:"meta,omitempty"`
 }
 
 // Status is a pin request.

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/ipfs/go-cid"
@@ -40,6 +41,9 @@ const (
 	maxErrorText = 200
 	// maxDelegates bounds the delegates Push reports.
 	maxDelegates = 20
+	// seqMeta is the key of the pin's meta that holds the sequence
+	// number of the head whose catalog it pins (Options.Seq).
+	seqMeta = "samizdat-seq"
 )
 
 // Sentinel errors of Push.
@@ -57,6 +61,9 @@ var (
 	// ErrResponseTooLarge means an answer of the service was over
 	// maxResponse bytes.
 	ErrResponseTooLarge = errors.New("pinning service answer too large")
+	// ErrNewerPinned means the pin of the name is of a newer head's
+	// catalog than the one given (Options.Seq): it is kept.
+	ErrNewerPinned = errors.New("pinning service holds a newer head's catalog")
 )
 
 // Options configures Push.
@@ -79,6 +86,11 @@ type Options struct {
 	// Timeout bounds each request to the service; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Seq is the sequence number of the head whose catalog is pinned:
+	// it goes with the pin, and a pin of a higher one is not replaced
+	// (ErrNewerPinned), so that a repo whose head lags behind does not
+	// take the newest bundles off the service. Zero: no such check.
+	Seq uint64
 }
 
 // Result is what Push did.
@@ -126,7 +138,13 @@ func Push(ctx context.Context, root cid.Cid, o Options) (*Result, error) {
 	if old != nil && sameCID(old.Pin.CID, root) && old.Status != statusFailed {
 		res.Unchanged = true
 	} else {
+		if seq := pinnedSeq(old); o.Seq != 0 && seq > o.Seq {
+			return nil, fmt.Errorf("%w: head %d, request %q pins head %d", ErrNewerPinned, o.Seq, old.RequestID, seq)
+		}
 		pin := psaPin{CID: root.String(), Name: o.Name}
+		if o.Seq != 0 {
+			pin.Meta = map[string]string{seqMeta: strconv.FormatUint(o.Seq, 10)}
+		}
 		for _, a := range o.Origins {
 			pin.Origins = append(pin.Origins, a.String())
 		}
@@ -169,6 +187,16 @@ func removeOthers(ctx context.Context, c *client, listed []psaStatus, old *psaSt
 		res.Removed = append(res.Removed, p.RequestID)
 	}
 	return nil
+}
+
+// pinnedSeq returns the head sequence number a pin says its catalog is
+// of, or 0.
+func pinnedSeq(p *psaStatus) uint64 {
+	if p == nil {
+		return 0
+	}
+	seq, _ := strconv.ParseUint(p.Pin.Meta[seqMeta], 10, 64)
+	return seq
 }
 
 // sameCID reports whether s, a CID as the service wrote it (in any

@@ -223,3 +223,29 @@ func TestPushOnePinPerName(t *testing.T) {
 		t.Errorf("the service holds %v of our name (want the newest catalog alone), and %v", ours, pins)
 	}
 }
+
+// TestPushKeepsNewerHead: the pin records the head's sequence number,
+// and a repo whose head lags behind (a mirror not yet synced, a restored
+// backup) does not replace the pin of a newer head's catalog, which
+// links bundles the older one does not.
+func TestPushKeepsNewerHead(t *testing.T) {
+	s, srv := newService(t, 1)
+	ctx := context.Background()
+	o := Options{Service: srv.URL, Token: s.Token, Name: "samizdat PUB"}
+	older, newer := testCID(t, "catalog 1"), testCID(t, "catalog 2")
+	o.Seq = 2
+	if _, err := Push(ctx, newer, o); err != nil {
+		t.Fatal(err)
+	}
+	o.Seq = 1
+	if _, err := Push(ctx, older, o); !errors.Is(err, ErrNewerPinned) {
+		t.Errorf("Push of head 1's catalog over head 2's = %v, want ErrNewerPinned", err)
+	}
+	if pins := s.Pins(); len(pins) != 1 || pins["req-1"].Pin.CID != newer.String() {
+		t.Errorf("the service holds %v, want head 2's catalog", pins)
+	}
+	o.Seq = 3
+	if res, err := Push(ctx, older, o); err != nil || res.Replaced != "req-1" {
+		t.Errorf("Push of head 3 = %+v, %v; want req-1 replaced", res, err)
+	}
+}

@@ -24,9 +24,10 @@ const (
 
 // psaPin is a pin as the API carries it.
 type psaPin struct {
-	CID     string   `json:"cid"`
-	Name    string   `json:"name,omitempty"`
-	Origins []string `json:"origins,omitempty"`
+	CID     string            `json:"cid"`
+	Name    string            `json:"name,omitempty"`
+	Origins []string          `json:"origins,omitempty"`
+	Meta    map[string]string `json:"meta,omitempty"`
 }
 
 // psaStatus is a pin request as the API reports it.
