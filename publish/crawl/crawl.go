@@ -104,7 +104,8 @@ func (f *Fetcher) Walk(ctx context.Context, rawURL string, io ingest.Options, fn
 		return w.warn(ingest.Warning{Kind: ingest.Skipped, Path: rawURL, Err: fmt.Errorf("%w: not a url", ingest.ErrMalformed)})
 	}
 	if u.Scheme == "http" {
-		f.o.Logger.Warn("input fetched over plain http, end to end: anyone on the path could rewrite what is signed; give its https URL", "url", rawURL)
+		// Redacted: a feed behind basic auth names its password in the URL.
+		f.o.Logger.Warn("input fetched over plain http, end to end: anyone on the path could rewrite what is signed; give its https URL", "url", u.Redacted())
 	}
 	site := siteOf(u.Hostname())
 	ctx = withInput(ctx, u)

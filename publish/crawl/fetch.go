@@ -160,7 +160,7 @@ func (f *Fetcher) hop(ctx context.Context, u *url.URL, k kind) (*response, *url.
 		return nil, nil, f.netError(ctx, rctx, err)
 	}
 	defer resp.Body.Close()
-	f.o.Logger.Debug("fetch", "url", key, "status", resp.StatusCode)
+	f.o.Logger.Debug("fetch", "url", u.Redacted(), "status", resp.StatusCode)
 	switch {
 	case resp.StatusCode == http.StatusNotModified && cached != nil:
 		f.stats.notModified.Add(1)

@@ -210,13 +210,23 @@ func TestPlainInputWarned(t *testing.T) {
 	s := newNewsroom(t)
 	var log bytes.Buffer
 	o := s.options()
-	o.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	o.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f := newFetcher(t, o)
 	if _, _, err := walk(t, f, "http://news.example/feed.rss", ingest.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(log.String(), "level=WARN msg=\"input fetched over plain http"); n != 1 || !strings.Contains(log.String(), "url=http://news.example/feed.rss") {
 		t.Errorf("log has %d plain-http warnings, want one naming the input:\n%s", n, log.String())
+	}
+
+	// A feed behind basic auth: the warning (and every other line)
+	// names it without its password, which logs must not keep.
+	log.Reset()
+	if _, _, err := walk(t, f, "http://desk:hunter2@news.example/feed.rss", ingest.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(log.String(), "hunter2") || !strings.Contains(log.String(), "url=http://desk:xxxxx@news.example/feed.rss") {
+		t.Errorf("the warning of an input with a password:\n%s", log.String())
 	}
 }
 
