@@ -12,6 +12,9 @@ import (
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/ipfs/go-cid"
+	"github.com/mr-tron/base58"
+	"github.com/multiformats/go-multibase"
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/node"
 	"golang.org/x/net/html"
@@ -304,4 +307,28 @@ func TestBrowserForgedMirrorNoted(t *testing.T) {
 	b.open(s.srv.URL + "/")
 	b.waitText("Harbour reopens")
 	b.waitText("Verification failed (ErrBadHead): the publisher’s update from \u2068" + forged.URL + "/\u2069 is not genuine.")
+}
+
+// TestBrowserSavedUnderOtherIDForm: a publisher named in the page's
+// address by its other ID form (k51…, the CIDv1 base36 form IPFS tools
+// print) is the same publisher: offline, its saved articles are listed,
+// as under the 12D3Koo… form the reader saves them under.
+func TestBrowserSavedUnderOtherIDForm(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.click("Harbour reopens")
+	b.waitText("Saved for offline reading.")
+
+	mh, err := base58.Decode(publisher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k51, err := cid.NewCidV1(cid.Libp2pKey, mh).StringOfBase(multibase.Base36)
+	if err != nil || !strings.HasPrefix(k51, "k51") {
+		t.Fatalf("the k51 form of %s: %q, %v", publisher, k51, err)
+	}
+	s.srv.Close()
+	b.open(s.srv.URL + "/#/p/" + k51)
+	b.waitText("Harbour reopens")
 }

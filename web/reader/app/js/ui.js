@@ -56,15 +56,20 @@
   // secs turns an entry's Unix seconds (0: unknown) into milliseconds.
   const secs = (v) => (Number(v) > 0 ? Number(v) * 1000 : 0);
 
-  // fingerprint is the end of the publisher's canonical (base58) ID.
-  function fingerprint(id) {
-    let c = id;
+  // canonicalID returns a publisher ID in its canonical (base58, 12D3Koo…)
+  // form, which heads and catalogs carry and the store saves under: a
+  // k51… ID names the same key. Not a publisher ID: id as it is.
+  function canonicalID(id) {
     try {
-      if (!S.mf.isBase58PublisherID(id)) c = S.mf.publisherID(S.mf.publisherKey(id));
+      return S.mf.isBase58PublisherID(id) ? id : S.mf.publisherID(S.mf.publisherKey(id));
     } catch (e) {
-      // not a publisher ID: shown as it is
+      return id;
     }
-    return c.slice(-FP_LEN);
+  }
+
+  // fingerprint is the end of the publisher's canonical ID.
+  function fingerprint(id) {
+    return canonicalID(id).slice(-FP_LEN);
   }
 
   function pubLabel(id) {
@@ -616,6 +621,7 @@
     } catch (e) {
       parts = [];
     }
+    if (parts[0] === 'p' && parts[1]) parts[1] = canonicalID(parts[1]);
     let page;
     if (parts[0] === 'settings') page = showSettings();
     else if (parts[0] === 'p' && parts[1] && parts[2] === 'a' && parts.length === 4) page = showArticle(parts[1], parts[3]);
@@ -651,7 +657,7 @@
       return;
     }
     app.pubs = config.publishers.filter((p) => p && typeof p.id === 'string')
-      .map((p) => ({ id: p.id, name: typeof p.name === 'string' ? p.name : '' }));
+      .map((p) => ({ id: canonicalID(p.id), name: typeof p.name === 'string' ? p.name : '' }));
     app.store = await S.store.open();
     const get = (k) => app.store.getSetting(k).catch(() => undefined);
     const [lang, low, mirrors] = await Promise.all([get('lang'), get('lowBandwidth'), get('mirrors')]);
