@@ -107,7 +107,8 @@ func TestPushFails(t *testing.T) {
 	t.Run("bad token", func(t *testing.T) {
 		_, srv := newService(t, 1)
 		_, err := Push(ctx, root, Options{Service: srv.URL, Token: "wrong", Name: "n"})
-		if err == nil || !strings.Contains(err.Error(), "UNAUTHORIZED") {
+		var se *ServiceError
+		if !errors.As(err, &se) || se.Code != http.StatusUnauthorized || se.Reason != "UNAUTHORIZED" {
 			t.Errorf("Push = %v, want the service's refusal", err)
 		}
 	})
