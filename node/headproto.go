@@ -55,7 +55,9 @@ func (n *Node) serveHead(st *serverStream) error {
 	if err := st.hold(len(rec)); err != nil {
 		return err
 	}
-	return writeHeadResponse(st, headOK, rec)
+	// Through the upload counter and cap, as every protocol's answer: a
+	// head is up to 75 KiB for a request of 60 bytes.
+	return writeHeadResponse(n.uploadWriter(n.life, st), headOK, rec)
 }
 
 func writeHeadResponse(w io.Writer, status byte, rec []byte) error {

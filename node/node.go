@@ -70,8 +70,8 @@ type Config struct {
 	Relays    []peer.AddrInfo
 	BehindNAT bool
 	// UploadRate caps, in bytes per second, what the node sends on the
-	// bundle and block protocols and bitswap, all peers together; 0 is
-	// no cap.
+	// bundle, block and head protocols, bitswap, the HTTP gateway and the
+	// relay service, all peers together; 0 is no cap.
 	UploadRate int64
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
