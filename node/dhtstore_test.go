@@ -166,3 +166,57 @@ func floodRecord(t *testing.T, pad string) (key, rec []byte) {
 	}
 	return ipns.NameFromPeer(pid).RoutingKey(), data
 }
+
+// TestDHTUploadCapped: what a DHT server answers goes through the node's
+// upload cap (--max-upload), as every protocol's answer does: a 9 KiB
+// record asked for again and again by a 40-byte request sent the
+// uplink past the cap its operator set.
+func TestDHTUploadCapped(t *testing.T) {
+	const prefix = "/samizdat-test"
+	const rate = 4 << 10
+	n := startNodeWith(t, Config{Serve: true, DHT: DHTServer, DHTPrefix: prefix, UploadRate: rate})
+	h, err := libp2p.New(libp2p.ListenAddrStrings("/ip4/127.0.0.1/tcp/0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := h.Connect(ctx, peer.AddrInfo{ID: n.Host.ID(), Addrs: n.Host.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := h.NewStream(ctx, n.Host.ID(), protocol.ID(prefix+"/kad/1.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w, r := pbio.NewDelimitedWriter(s), pbio.NewDelimitedReader(s, network.MessageSizeMax)
+	key, rec := floodRecord(t, strings.Repeat("x", 9<<10))
+	put := dhtpb.NewMessage(dhtpb.Message_PUT_VALUE, key, 0)
+	put.Record = &recpb.Record{Key: key, Value: rec}
+	msgs := []*dhtpb.Message{put}
+	const gets = 4
+	for range gets {
+		msgs = append(msgs, dhtpb.NewMessage(dhtpb.Message_GET_VALUE, key, 0))
+	}
+	start := time.Now()
+	for i, m := range msgs {
+		if err := w.WriteMsg(m); err != nil {
+			t.Fatal(err)
+		}
+		var resp dhtpb.Message
+		if err := r.ReadMsg(&resp); err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 && resp.GetRecord() == nil {
+			t.Fatal("GET_VALUE answered no record: the test proves nothing")
+		}
+	}
+	took := time.Since(start)
+	// The put's answer echoes the record too: 5 records, less the
+	// limiter's burst of one second's worth.
+	want := time.Duration(len(msgs)*len(rec)-rate) * time.Second / rate / 2
+	if took < want {
+		t.Errorf("a DHT server sent %d records of %d bytes in %v at a cap of %d B/s, want at least %v", len(msgs), len(rec), took.Round(time.Millisecond), rate, want)
+	}
+}

@@ -70,8 +70,8 @@ type Config struct {
 	Relays    []peer.AddrInfo
 	BehindNAT bool
 	// UploadRate caps, in bytes per second, what the node sends on the
-	// bundle, block and head protocols, bitswap, the HTTP gateway and the
-	// relay service, all peers together; 0 is no cap.
+	// bundle, block and head protocols, bitswap, the DHT, the HTTP
+	// gateway and the relay service, all peers together; 0 is no cap.
 	UploadRate int64
 	// Quota bounds the bytes of bundle files the node keeps; 0 is no
 	// bound. The mirror package enforces it.
@@ -165,7 +165,7 @@ func New(ctx context.Context, repo *Repo, cfg Config) (*Node, error) {
 		n.serveBlocks()
 	}
 	if cfg.DHT != DHTOff {
-		if n.dht, err = newDHT(h, cfg); err != nil {
+		if n.dht, err = newDHT(relayHost{h, n}, cfg); err != nil { // its answers within the upload cap
 			stop()
 			h.Close()
 			return nil, err

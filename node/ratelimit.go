@@ -81,7 +81,9 @@ func (s *uploadStream) Write(p []byte) (int, error) { return s.w.Write(p) }
 // opens (to a relayed connection's destination) and those it accepts
 // (from its source) write through the node's upload cap, so --max-upload
 // bounds relayed bytes too, both ways. They are not counted in Sent: they
-// are other peers' traffic, not the node's bundles and blocks.
+// are other peers' traffic, not the node's bundles and blocks. The DHT
+// sees it too: a DHT server's answers (a 10 KiB record for a 40-byte
+// request, as often as a peer asks) are bounded by the cap as well.
 type relayHost struct {
 	host.Host
 	n *Node
