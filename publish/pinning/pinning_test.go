@@ -3,9 +3,11 @@ package pinning
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -249,4 +251,56 @@ func TestPushKeepsNewerHead(t *testing.T) {
 	if res, err := Push(ctx, older, o); err != nil || res.Replaced != "req-1" {
 		t.Errorf("Push of head 3 = %+v, %v; want req-1 replaced", res, err)
 	}
+}
+
+// TestPushBadAnswer: a pin request the service answers with is checked
+// before it is used or printed: a request ID that would write escape
+// sequences to the operator's terminal, or a status the API does not
+// have, is refused.
+func TestPushBadAnswer(t *testing.T) {
+	for name, answer := range map[string]string{
+		"escape in request ID": `{"requestid":"req-1\u001b]0;owned\u0007","status":"queued","created":"2026-12-03T00:00:00Z","pin":{"cid":"x"},"delegates":[]}`,
+		"no request ID":        `{"requestid":"","status":"queued","created":"2026-12-03T00:00:00Z","pin":{"cid":"x"},"delegates":[]}`,
+		"unknown status":       `{"requestid":"req-1","status":"pinned\u001b[2J","created":"2026-12-03T00:00:00Z","pin":{"cid":"x"},"delegates":[]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.Method == http.MethodGet {
+					w.Write([]byte(`{"count":0,"results":[]}`))
+					return
+				}
+				w.WriteHeader(http.StatusAccepted)
+				w.Write([]byte(answer))
+			}))
+			defer srv.Close()
+			res, err := Push(context.Background(), testCID(t, "catalog"), Options{Service: srv.URL, Token: "t", Name: "n"})
+			if !errors.Is(err, ErrBadAnswer) {
+				t.Errorf("Push = %+v, %v; want ErrBadAnswer", res, err)
+			}
+		})
+	}
+}
+
+// FuzzPinRequest: whatever a service answers, a pin request that passes
+// check has a known status and a request ID of printable ASCII that
+// stays one path segment.
+func FuzzPinRequest(f *testing.F) {
+	f.Add([]byte(`{"requestid":"req-1","status":"pinned","created":"2026-12-03T00:00:00Z","pin":{"cid":"x","name":"n","meta":{"samizdat-seq":"3"}},"delegates":["/ip4/127.0.0.1/tcp/4001"]}`))
+	f.Add([]byte(`{"requestid":"a/b?c","status":"queued"}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var st psaStatus
+		if json.Unmarshal(data, &st) != nil || st.check() != nil {
+			return
+		}
+		if !slices.Contains([]string{statusQueued, statusPinning, statusPinned, statusFailed}, st.Status) {
+			t.Errorf("status %q passed", st.Status)
+		}
+		if strings.ContainsFunc(st.RequestID, func(r rune) bool { return r <= ' ' || r >= 0x7f }) || len(st.RequestID) > maxRequestID {
+			t.Errorf("request ID %q passed", st.RequestID)
+		}
+		if seg := url.PathEscape(st.RequestID); strings.Contains(seg, "/") {
+			t.Errorf("request ID %q escapes to %q, more than one path segment", st.RequestID, seg)
+		}
+	})
 }

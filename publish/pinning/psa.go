@@ -77,6 +77,33 @@ func newClient(service, token string, timeout time.Duration) *client {
 	}
 }
 
+// maxRequestID bounds a request ID: the API says at most 255 bytes.
+const maxRequestID = 255
+
+// ErrBadAnswer means the service answered with a pin request that is
+// not one: an unknown status, or a request ID that is empty, too long,
+// or not printable ASCII (it is printed on an operator's terminal, and
+// put in request paths).
+var ErrBadAnswer = errors.New("pinning service: malformed pin request")
+
+// check refuses a pin request the API would not send.
+func (st *psaStatus) check() error {
+	switch st.Status {
+	case statusQueued, statusPinning, statusPinned, statusFailed:
+	default:
+		return fmt.Errorf("%w: status %q", ErrBadAnswer, truncate(st.Status, maxErrorText))
+	}
+	if st.RequestID == "" || len(st.RequestID) > maxRequestID {
+		return fmt.Errorf("%w: request ID of %d bytes", ErrBadAnswer, len(st.RequestID))
+	}
+	for _, c := range []byte(st.RequestID) {
+		if c <= ' ' || c >= 0x7f {
+			return fmt.Errorf("%w: request ID %q", ErrBadAnswer, st.RequestID)
+		}
+	}
+	return nil
+}
+
 // list returns the pin requests named name (exactly), of any status, at
 // most maxListed of them.
 func (c *client) list(ctx context.Context, name string) ([]psaStatus, error) {
@@ -90,19 +117,22 @@ func (c *client) list(ctx context.Context, name string) ([]psaStatus, error) {
 	if err := c.do(ctx, http.MethodGet, "/pins?"+q.Encode(), nil, &res); err != nil {
 		return nil, err
 	}
+	for i := range res.Results {
+		if err := res.Results[i].check(); err != nil {
+			return nil, err
+		}
+	}
 	return res.Results, nil
 }
 
 // add asks for a new pin; replace asks for one in place of the request
 // id.
 func (c *client) add(ctx context.Context, p psaPin) (*psaStatus, error) {
-	var st psaStatus
-	return &st, c.do(ctx, http.MethodPost, "/pins", p, &st)
+	return c.pinRequest(ctx, http.MethodPost, "/pins", p)
 }
 
 func (c *client) replace(ctx context.Context, id string, p psaPin) (*psaStatus, error) {
-	var st psaStatus
-	return &st, c.do(ctx, http.MethodPost, "/pins/"+url.PathEscape(id), p, &st)
+	return c.pinRequest(ctx, http.MethodPost, "/pins/"+url.PathEscape(id), p)
 }
 
 // remove asks the service to drop the pin request id.
@@ -112,8 +142,19 @@ func (c *client) remove(ctx context.Context, id string) error {
 
 // status asks for the pin request id.
 func (c *client) status(ctx context.Context, id string) (*psaStatus, error) {
+	return c.pinRequest(ctx, http.MethodGet, "/pins/"+url.PathEscape(id), nil)
+}
+
+// pinRequest sends a request whose answer is one pin request, checked.
+func (c *client) pinRequest(ctx context.Context, method, path string, in any) (*psaStatus, error) {
 	var st psaStatus
-	return &st, c.do(ctx, http.MethodGet, "/pins/"+url.PathEscape(id), nil, &st)
+	if err := c.do(ctx, method, path, in, &st); err != nil {
+		return nil, err
+	}
+	if err := st.check(); err != nil {
+		return nil, err
+	}
+	return &st, nil
 }
 
 // do sends one request with the token and decodes the answer, of at
