@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,6 +39,9 @@ func TestCLIPinRemote(t *testing.T) {
 	posted := svc.Posted()
 	if len(posted) != 1 || posted[0].CID != h.Catalog.String() || posted[0].Name != "samizdat "+id || !slices.Equal(posted[0].Origins, []string{origin}) {
 		t.Errorf("posted %+v, want the head's catalog, named for %s, with the origin", posted, id)
+	}
+	if len(posted) == 1 && posted[0].Meta["samizdat-seq"] != strconv.FormatUint(h.Seq, 10) {
+		t.Errorf("posted meta %v, want the head's sequence number %d (a lagging repo must not replace a newer pin)", posted[0].Meta, h.Seq)
 	}
 
 	// A newer head: another bundle published into the repo.
