@@ -168,7 +168,9 @@ func (n *Node) Provide(ctx context.Context, c cid.Cid) error {
 
 // ConnectProviders finds up to max peers that provide c, one of
 // publisher's catalogs or bundles, and connects to them as sources of
-// publisher's only (ConnectFor); it returns how many it connected to.
+// publisher's only, as ConnectFor does, but apart from the peers the
+// caller chose: providers found never push those out (sources.found);
+// it returns how many it connected to.
 func (n *Node) ConnectProviders(ctx context.Context, publisher string, c cid.Cid, max int) int {
 	if n.dht == nil {
 		return 0
@@ -178,7 +180,7 @@ func (n *Node) ConnectProviders(ctx context.Context, publisher string, c cid.Cid
 		if ai.ID == n.Host.ID() || len(ai.Addrs) == 0 {
 			continue
 		}
-		if n.ConnectFor(ctx, publisher, ai) == nil {
+		if n.connectFor(ctx, publisher, ai, &n.sources.found) == nil {
 			ok++
 		}
 	}

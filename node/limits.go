@@ -111,8 +111,10 @@ const (
 // Bounds on what a node remembers of its sources.
 const (
 	// maxPublisherSources bounds the peers a reader keeps as one
-	// publisher's sources (ConnectFor): a link names at most MaxLinkPeers,
-	// and the DHT's providers of each bundle add a few; the oldest go
+	// publisher's sources, twice: those it was given (ConnectFor; a link
+	// names at most MaxLinkPeers) and, apart, the DHT's providers of its
+	// content (ConnectProviders), so that providers, which anyone can
+	// announce, never push out a given peer. In each, the oldest go
 	// first.
 	maxPublisherSources = 32
 

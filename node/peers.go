@@ -132,9 +132,14 @@ type sources struct {
 	// global are the peers chosen for every publisher: those the user
 	// named, the remembered ones, neighbours found on the LAN.
 	global map[peer.ID]bool
-	// per are the peers chosen for one publisher only, oldest first:
-	// its link's peers, the providers of its catalog and bundles.
-	per map[string][]peer.ID
+	// per are the peers chosen for one publisher only, oldest first: its
+	// link's peers, those the caller named (ConnectFor). found are the
+	// providers of its catalog and bundles the DHT named
+	// (ConnectProviders): anyone can announce himself a provider, so
+	// they are kept apart, each list within maxPublisherSources, and
+	// however many are found they never push out a peer the reader was
+	// given.
+	per, found map[string][]peer.ID
 	// records says how peers served lately.
 	records map[peer.ID]sourceRecord
 }
@@ -178,6 +183,12 @@ func (n *Node) Connect(ctx context.Context, ai peer.AddrInfo) error {
 // follows this one. A node keeps the last maxPublisherSources peers so
 // chosen for each publisher.
 func (n *Node) ConnectFor(ctx context.Context, publisher string, ai peer.AddrInfo) error {
+	return n.connectFor(ctx, publisher, ai, &n.sources.per)
+}
+
+// connectFor connects ai as a source of publisher's in list (per or
+// found), keeping the last maxPublisherSources there.
+func (n *Node) connectFor(ctx context.Context, publisher string, ai peer.AddrInfo, list *map[string][]peer.ID) error {
 	id, err := bundle.NormalizePublisherID(publisher)
 	if err != nil {
 		return err
@@ -187,14 +198,14 @@ func (n *Node) ConnectFor(ctx context.Context, publisher string, ai peer.AddrInf
 	}
 	n.sources.mu.Lock()
 	defer n.sources.mu.Unlock()
-	if n.sources.per == nil {
-		n.sources.per = make(map[string][]peer.ID)
+	if *list == nil {
+		*list = make(map[string][]peer.ID)
 	}
-	ps := slices.DeleteFunc(n.sources.per[id], func(p peer.ID) bool { return p == ai.ID })
+	ps := slices.DeleteFunc((*list)[id], func(p peer.ID) bool { return p == ai.ID })
 	if len(ps) >= maxPublisherSources {
 		ps = slices.Delete(ps, 0, len(ps)-maxPublisherSources+1)
 	}
-	n.sources.per[id] = append(ps, ai.ID)
+	(*list)[id] = append(ps, ai.ID)
 	return nil
 }
 
@@ -225,7 +236,8 @@ func (n *Node) SourcesFor(publisher string) []peer.ID {
 	if !n.serves {
 		out = conns[:0]
 		for _, p := range conns {
-			if n.sources.global[p] || (id != "" && slices.Contains(n.sources.per[id], p)) {
+			chosen := id != "" && (slices.Contains(n.sources.per[id], p) || slices.Contains(n.sources.found[id], p))
+			if n.sources.global[p] || chosen {
 				out = append(out, p)
 			}
 		}
