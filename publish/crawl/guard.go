@@ -147,10 +147,24 @@ func isPrivate(c net.Conn) bool {
 // clouds') use for internal hosts.
 var sharedSpace = netip.MustParsePrefix("100.64.0.0/10")
 
+// nat64 is the well-known NAT64 prefix (RFC 6052): on an IPv6-only
+// network, DNS64 answers with it for an IPv4-only name, and the gateway
+// translates to the IPv4 address in its last 32 bits, which may be the
+// newsroom's own. nat64Local is the prefix for local use (RFC 8215),
+// translated as the network's operator pleases.
+var (
+	nat64      = netip.MustParsePrefix("64:ff9b::/96")
+	nat64Local = netip.MustParsePrefix("64:ff9b:1::/48")
+)
+
 // isPublic reports whether a is an address on the public internet.
 func isPublic(a netip.Addr) bool {
 	a = a.Unmap()
-	return a.IsGlobalUnicast() && !a.IsPrivate() && !sharedSpace.Contains(a)
+	if nat64.Contains(a) {
+		b := a.As16()
+		a = netip.AddrFrom4([4]byte(b[12:]))
+	}
+	return a.IsGlobalUnicast() && !a.IsPrivate() && !sharedSpace.Contains(a) && !nat64Local.Contains(a)
 }
 
 // proxyAddrs returns the host:port of the proxies the environment

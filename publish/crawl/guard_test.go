@@ -240,6 +240,8 @@ func TestIsPublic(t *testing.T) {
 		{"192.168.1.1", false}, {"169.254.169.254", false}, {"fe80::1", false}, {"fd00::1", false},
 		{"0.0.0.0", false}, {"::", false}, {"100.64.0.1", false}, {"100.127.255.254", false},
 		{"100.128.0.1", true}, {"224.0.0.1", false},
+		// NAT64: the IPv4 address it stands for decides.
+		{"64:ff9b::a00:5", false}, {"64:ff9b::7f00:1", false}, {"64:ff9b::5db8:d70e", true}, {"64:ff9b:1::5db8:d70e", false},
 	} {
 		if got := isPublic(netip.MustParseAddr(tt.addr)); got != tt.want {
 			t.Errorf("isPublic(%s) = %v, want %v", tt.addr, got, tt.want)
