@@ -222,12 +222,15 @@ func delegates(list []string) []multiaddr.Multiaddr {
 func (o *Options) check() error {
 	u, err := url.Parse(o.Service)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("pinning service URL %q: want an https URL", o.Service)
+		if err != nil {
+			return errors.New("pinning service URL: not a URL") // it may hold a password
+		}
+		return fmt.Errorf("pinning service URL %q: want an https URL", u.Redacted())
 	}
 	if u.Scheme == "http" {
 		ip := net.ParseIP(u.Hostname())
 		if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
-			return fmt.Errorf("%w: %s", ErrInsecure, o.Service)
+			return fmt.Errorf("%w: %s", ErrInsecure, u.Redacted())
 		}
 	}
 	switch {

@@ -115,17 +115,21 @@ func TestPushFails(t *testing.T) {
 		}
 	})
 	for name, o := range map[string]Options{
-		"plain http": {Service: "http://pins.example/psa", Token: "t", Name: "n"},
-		"not a URL":  {Service: "pins.example", Token: "t", Name: "n"},
-		"no token":   {Service: "https://pins.example", Name: "n"},
-		"no name":    {Service: "https://pins.example", Token: "t"},
-		"21 origins": {Service: "https://pins.example", Token: "t", Name: "n", Origins: make([]multiaddr.Multiaddr, 21)},
+		"plain http":                 {Service: "http://pins.example/psa", Token: "t", Name: "n"},
+		"plain http with a password": {Service: "http://me:hunter2@pins.example/psa", Token: "t", Name: "n"},
+		"scheme with a password":     {Service: "ftp://me:hunter2@pins.example/psa", Token: "t", Name: "n"},
+		"not a URL":                  {Service: "pins.example", Token: "t", Name: "n"},
+		"no token":                   {Service: "https://pins.example", Name: "n"},
+		"no name":                    {Service: "https://pins.example", Token: "t"},
+		"21 origins":                 {Service: "https://pins.example", Token: "t", Name: "n", Origins: make([]multiaddr.Multiaddr, 21)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := Push(ctx, root, o); err == nil {
 				t.Errorf("Push accepted %+v", o)
-			} else if name == "plain http" && !errors.Is(err, ErrInsecure) {
+			} else if strings.HasPrefix(name, "plain http") && !errors.Is(err, ErrInsecure) {
 				t.Errorf("Push = %v, want ErrInsecure", err)
+			} else if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("Push = %v: the error shows the URL's password", err)
 			}
 		})
 	}
