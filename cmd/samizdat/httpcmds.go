@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/net/netutil"
+
 	"github.com/samizdat/samizdat/bundle"
 	"github.com/samizdat/samizdat/internal/atomicfile"
 	"github.com/samizdat/samizdat/internal/control"
@@ -364,12 +366,24 @@ func noWriteDeadline(h http.Handler) http.Handler {
 	})
 }
 
-// startHTTP serves h on addr until stop is called.
+// httpMaxConns bounds the connections an HTTP listener (--http,
+// --metrics) holds open at once; past it, new ones wait in the kernel's
+// backlog until one closes. The gateway's limits count requests in
+// flight; without this, a flood of connections that send nothing (each
+// held up to the header timeout, then opened again) or sit idle would
+// cost a goroutine and buffers each, without bound. 1,024 is far above
+// what a home box or a small VPS serves at once, and a few tens of MB
+// at most.
+var httpMaxConns = 1024
+
+// startHTTP serves h on addr until stop is called, with at most
+// httpMaxConns connections open.
 func startHTTP(e *env, flagName, addr string, h http.Handler) (stop func(), line string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: %w", flagName, err)
 	}
+	ln = netutil.LimitListener(ln, httpMaxConns)
 	// net/http's own error log names client addresses: discarded, as
 	// logs never say who read.
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: time.Minute, MaxHeaderBytes: 16 << 10,
