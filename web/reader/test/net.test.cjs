@@ -157,6 +157,43 @@ test('the high-water mark never goes back, whoever stores last', async () => {
   assert.deepEqual(store.heads.get(older.pub), newer.bytes);
 });
 
+// Two tabs store heads at once: both read the stored mark before either
+// writes (the store's read waits until both asked, or 100 ms), and the
+// older head is written last. Each tab's read, compare and write holds the
+// origin's Web Lock of the publisher's head (here a lock of the same
+// semantics, since Node has no navigator.locks), so the second reads the
+// first's head and keeps it.
+test('two tabs storing at once: the mark never goes back', async (t) => {
+  const older = headOf('root-valid'), newer = headOf('root-seq6');
+  const held = new Map(); // lock name → the promise of its last holder
+  const saved = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+  Object.defineProperty(globalThis, 'navigator', {
+    configurable: true,
+    value: { locks: { request(name, fn) {
+      const run = (held.get(name) || Promise.resolve()).then(() => fn());
+      held.set(name, run.catch(() => {}));
+      return run;
+    } } },
+  });
+  t.after(() => (saved ? Object.defineProperty(globalThis, 'navigator', saved) : delete globalThis.navigator));
+  const store = memStore();
+  let asked = 0;
+  let both;
+  const bothAsked = new Promise((resolve) => (both = resolve));
+  const get = store.getHead;
+  store.getHead = async (pub) => {
+    const v = await get(pub);
+    if (++asked === 2) both();
+    await Promise.race([bothAsked, new Promise((r) => setTimeout(r, 100))]);
+    return v;
+  };
+  const net = S.net.create({ mirrors: [] }, store);
+  const parse = (h) => S.trust.parseHead(h.bytes, h.pub, { now: Date.now() });
+  const [n, o] = [await parse(newer), await parse(older)];
+  await Promise.all([net.storeHead(older.pub, n), net.storeHead(older.pub, o)]);
+  assert.deepEqual(store.heads.get(older.pub), newer.bytes, 'the older head was written last');
+});
+
 // A returning reader whose mirrors now all answer with heads that do not
 // verify: the saved articles and the stored head stand, and the result
 // says a head failed verification (and from which mirror), not that the

@@ -54,6 +54,14 @@
     }
   }
 
+  // exclusive runs fn holding the lock name across the origin's tabs and
+  // workers (Web Locks), and returns what it returns. A browser without
+  // Web Locks (before Safari 15.4, Firefox 96) runs fn as it is.
+  function exclusive(name, fn) {
+    const locks = globalThis.navigator && globalThis.navigator.locks;
+    return locks ? locks.request(name, fn) : fn();
+  }
+
   // base turns a mirror URL into an absolute base ending in '/'.
   function base(url) {
     const u = new URL(url, globalThis.location ? globalThis.location.href : undefined);
@@ -583,16 +591,20 @@
     // store holds a newer one by now (another tab of the app followed the
     // same publisher meanwhile): the mark never goes back.
     async storeHead(pub, head) {
-      const stored = await this.store.getHead(pub);
-      if (stored) {
-        try {
-          const cur = await S.trust.parseHead(stored, pub, { now: Date.now() });
-          if (S.trust.supersedes(cur, head) !== null) return;
-        } catch (e) {
-          // a stored head that no longer parses is no mark (as Go's rule)
+      // Read, compare and write as one step across the origin's tabs: two
+      // tabs interleaving them could write the older head last.
+      return exclusive('samizdat head ' + pub, async () => {
+        const stored = await this.store.getHead(pub);
+        if (stored) {
+          try {
+            const cur = await S.trust.parseHead(stored, pub, { now: Date.now() });
+            if (S.trust.supersedes(cur, head) !== null) return;
+          } catch (e) {
+            // a stored head that no longer parses is no mark (as Go's rule)
+          }
         }
-      }
-      await this.store.putHead(pub, head.bytes);
+        await this.store.putHead(pub, head.bytes);
+      });
     }
 
     // block fetches one block of pub by CID from any of its mirrors,
