@@ -332,3 +332,29 @@ func TestBrowserSavedUnderOtherIDForm(t *testing.T) {
 	b.open(s.srv.URL + "/#/p/" + k51)
 	b.waitText("Harbour reopens")
 }
+
+// TestBrowserRecheckOnReturn: a tab left open on a publisher's list
+// looks for a newer head when it comes back into view, once its follow
+// is over half an hour old: the newer bundle's article appears without
+// a reload. The page's clock is moved on rather than waited for, and
+// the return into view is the visibilitychange event.
+func TestBrowserRecheckOnReturn(t *testing.T) {
+	s := newSite(t, siteOptions{})
+	b := newBrowser(t)
+	b.open(s.srv.URL + "/")
+	b.waitText("Harbour reopens")
+	s.publish(t, 2, []*bundle.Article{{ID: "en-late", Title: "Late edition", Lang: "en",
+		Published: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), ContentType: "text/plain", Body: []byte("Later news.")}})
+	back := `(() => { document.dispatchEvent(new Event('visibilitychange')); return true; })()`
+	// Within half an hour the list stays as it is: no request goes out.
+	eval[bool](b, `(() => { window.asked = 0; const f = window.fetch; window.fetch = (...a) => (window.asked++, f(...a)); return true; })()`)
+	eval[bool](b, back)
+	time.Sleep(time.Second)
+	if n := eval[int](b, "window.asked"); n != 0 {
+		t.Errorf("%d requests on a return within half an hour of the last check", n)
+	}
+	eval[bool](b, `(() => { const now = Date.now; Date.now = () => now() + 31 * 60e3; return true; })()`)
+	eval[bool](b, back)
+	b.waitText("Late edition")
+	b.waitText("Harbour reopens")
+}

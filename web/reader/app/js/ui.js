@@ -14,6 +14,11 @@
   const FP_LEN = 10;
   // The longest error text shown (a mirror's message, never content).
   const ERR_LEN = 120;
+  // A follow this old is made again when the page comes back into view
+  // on its publisher's list: a phone keeps a tab open for days, and the
+  // reader would otherwise see new articles only after a reload. Not on
+  // an article, which a reader is in the middle of.
+  const RECHECK_MS = 30 * 60 * 1000;
   // What net.follow reports as it goes: the object being verified, and
   // the notes that stay on the page.
   const STAGES = new Set(['head', 'catalog', 'bundle']);
@@ -166,7 +171,7 @@
   function follow(pub) {
     let f = app.follows.get(pub);
     if (f) return f;
-    f = { stage: 'head', last: null, listener: null };
+    f = { stage: 'head', last: null, listener: null, started: Date.now() };
     const onStatus = (msg, arg) => {
       if (STAGES.has(msg)) f.stage = msg;
       f.last = [msg, arg];
@@ -187,6 +192,17 @@
   function refresh(pub) {
     app.follows.delete(pub);
     route();
+  }
+
+  // recheck makes a settled follow older than RECHECK_MS again, when the
+  // page shows that publisher's list.
+  function recheck() {
+    const parts = hashParts();
+    let pub = null;
+    if (parts[0] === 'p' && parts[1] && parts.length === 2) pub = canonicalID(parts[1]);
+    else if (parts.length === 1 && !parts[0] && app.pubs.length === 1) pub = app.pubs[0].id;
+    const f = pub && app.follows.get(pub);
+    if (f && f.settled && Date.now() - f.started > RECHECK_MS) refresh(pub);
   }
 
   // isRoot tells whether the head was signed by the publisher's own key
@@ -613,14 +629,18 @@
   // route draws the page location.hash names: #/settings, #/p/<publisher>,
   // #/p/<publisher>/a/<article id>; anything else is the publishers (or,
   // with one publisher, its articles).
+  // hashParts returns the parts of location.hash, decoded.
+  function hashParts() {
+    try {
+      return location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+    } catch (e) {
+      return [];
+    }
+  }
+
   function route() {
     nav();
-    let parts;
-    try {
-      parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-    } catch (e) {
-      parts = [];
-    }
+    const parts = hashParts();
     if (parts[0] === 'p' && parts[1]) parts[1] = canonicalID(parts[1]);
     let page;
     if (parts[0] === 'settings') page = showSettings();
@@ -669,6 +689,9 @@
     await app.net.load();
     registerWorker();
     window.addEventListener('hashchange', route);
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') recheck();
+    });
     route();
   }
 
