@@ -71,11 +71,11 @@ type DailyResult struct {
 }
 
 // Daily is one run of a publisher's daily job over the state directory
-// dir: it walks o.Inputs, compares each article's Digest and Source with
-// those recorded for its id (see unchanged), packs only the new and changed articles into one
-// bundle (with the newest recorded bundle as base: its dictionary, so
-// unchanged text keeps identical blocks, and a higher sequence), hands it
-// to o.Publish, and then records the digests, the bundle and when each
+// dir: it walks o.Inputs, compares each article's Digest and Source
+// with those recorded for its id (see unchanged), packs only the new and
+// changed articles into one bundle (with the newest recorded bundle as
+// base: its dictionary, so unchanged text keeps identical blocks, and a
+// higher sequence), hands it to o.Publish, and then records the digests, the bundle and when each
 // article was seen, atomically. A changed article keeps its id, so
 // readers, who show the newest bundle's version of an id, see the
 // correction; when its source gives no updated date, Updated is set to
